@@ -1,0 +1,273 @@
+"""The intake document: strict validation into a normalised, order-free :class:`Intake`.
+
+Hand-written rather than pydantic so that ``triggermap assess`` starts fast and so every
+error names the field, the bad value, what is allowed and, for a typo, the closest id.
+The JSON Schema that documents the same rules lives in :mod:`triggermap.schemas`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+
+SIDES = ("left", "right", "both")
+SEXES = ("female", "male", "other")
+NUMBERINGS = ("standard", "female-pre-2021")
+LISTS = {
+    "qualities": "qualities",
+    "aggravating": "aggravating",
+    "findings": "findings",
+    "history": "history",
+}
+FIELDS = (
+    "version",
+    "age",
+    "sex",
+    "duration_weeks",
+    "pain",
+    "choir",
+    "choir_numbering",
+    "qualities",
+    "aggravating",
+    "findings",
+    "red_flags",
+    "history",
+)
+PAIN_FIELDS = ("region", "side", "intensity")
+DEFAULT_INTENSITY = 5
+#: The female CHOIR map numbered six front segments differently before August 2021
+#: (shared/data/choir/choir_codes.csv): old female code -> standard code.
+FEMALE_PRE_2021 = {114: 112, 115: 113, 116: 114, 117: 115, 112: 116, 113: 117}
+CHOIR_CODES = frozenset(range(101, 137)) | frozenset(range(201, 239))
+
+
+class IntakeError(ValueError):
+    """Invalid intake. ``field`` is a path such as ``pain[2].side``."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class PainMark(NamedTuple):
+    region: str
+    side: str | None  # "left" | "right" | None for midline regions
+    intensity: int
+
+
+class Intake:
+    """A validated intake. Lists are frozensets and pain is sorted: order never matters."""
+
+    __slots__ = (
+        "pain",
+        "age",
+        "sex",
+        "duration_weeks",
+        "qualities",
+        "aggravating",
+        "findings",
+        "red_flags",
+        "history",
+        "choir",
+    )
+
+    def __init__(
+        self,
+        pain: tuple[PainMark, ...],
+        age: int | None = None,
+        sex: str | None = None,
+        duration_weeks: float | None = None,
+        qualities: frozenset[str] = frozenset(),
+        aggravating: frozenset[str] = frozenset(),
+        findings: frozenset[str] = frozenset(),
+        red_flags: frozenset[str] = frozenset(),
+        history: frozenset[str] = frozenset(),
+        choir: tuple[int, ...] = (),
+    ):
+        self.pain = pain
+        self.age = age
+        self.sex = sex
+        self.duration_weeks = duration_weeks
+        self.qualities = qualities
+        self.aggravating = aggravating
+        self.findings = findings
+        self.red_flags = red_flags
+        self.history = history
+        self.choir = choir
+
+    @property
+    def painful(self) -> tuple[PainMark, ...]:
+        """Marks that hurt (intensity 1-10); intensity 0 marks a region as pain-free."""
+        return tuple(m for m in self.pain if m.intensity > 0)
+
+    def answers(self) -> frozenset[str]:
+        """Every yes/no answer id (red flags, history, findings) for the triage rules."""
+        return self.red_flags | self.history | self.findings
+
+
+def _fmt_allowed(allowed: Iterable[str], limit: int = 80) -> str:
+    items = list(allowed)
+    text = ", ".join(items)
+    return text if len(items) <= limit else ", ".join(items[:limit]) + ", ..."
+
+
+def _unknown(field: str, what: str, value: Any, allowed: Iterable[str]) -> IntakeError:
+    allowed = list(allowed)
+    msg = f"unknown {what} {value!r}"
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+        if close:
+            msg += f"; did you mean {close[0]!r}?"
+    return IntakeError(field, f"{msg} Allowed: {_fmt_allowed(allowed)}")
+
+
+def _int(field: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise IntakeError(field, f"must be a whole number from {lo} to {hi}, got {value!r}")
+    if not lo <= value <= hi:
+        raise IntakeError(field, f"must be from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        raise IntakeError(field, f"must be a list of {what} ids, got {type(value).__name__}")
+    out = set()
+    for i, v in enumerate(value):
+        if v not in known:
+            if not isinstance(v, str):
+                raise IntakeError(f"{field}[{i}]", f"must be a {what} id (a string), got {v!r}")
+            raise _unknown(f"{field}[{i}]", f"{what} id", v, known)
+        out.add(v)
+    return frozenset(out)
+
+
+def parse_intake(data: Any, kb: Knowledge) -> Intake:
+    """Validate an intake document (already parsed from JSON/YAML) against the vocabulary."""
+    if not isinstance(data, dict):
+        raise IntakeError("(document)", f"must be a JSON/YAML object, got {type(data).__name__}")
+    for key in data:
+        if key not in FIELDS:
+            raise _unknown(str(key), "field", key, FIELDS)
+    version = data.get("version", 1)
+    if version != 1 or isinstance(version, bool):
+        raise IntakeError("version", f"must be 1, got {version!r}")
+
+    age = data.get("age")
+    if age is not None:
+        age = _int("age", age, 0, 120)
+    sex = data.get("sex")
+    if sex is not None and sex not in SEXES:
+        raise _unknown("sex", "value", sex, SEXES)
+    duration = data.get("duration_weeks")
+    if duration is not None:
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or duration != duration:
+            raise IntakeError("duration_weeks", f"must be a number from 0 to 520, got {duration!r}")
+        if not 0 <= duration <= 520:
+            raise IntakeError("duration_weeks", f"must be from 0 to 520, got {duration!r}")
+
+    regions = kb.regions
+    marks: dict[tuple[str, str | None], int] = {}
+
+    def put(region: str, side: str | None, intensity: int) -> None:
+        key = (region, side)
+        if marks.get(key, -1) < intensity:
+            marks[key] = intensity
+
+    pain = data.get("pain")
+    if pain is None:
+        pain = []
+    if not isinstance(pain, list):
+        raise IntakeError("pain", f"must be a list of {{region, side, intensity}} objects, got {type(pain).__name__}")
+    for i, item in enumerate(pain):
+        f = f"pain[{i}]"
+        if not isinstance(item, dict):
+            raise IntakeError(f, f"must be an object with region, side, intensity; got {item!r}")
+        for key in item:
+            if key not in PAIN_FIELDS:
+                raise _unknown(f"{f}.{key}", "field", key, PAIN_FIELDS)
+        region = item.get("region")
+        if region is None:
+            raise IntakeError(f"{f}.region", "is required")
+        if region not in regions:
+            raise _unknown(f"{f}.region", "region", region, regions)
+        intensity = item.get("intensity", DEFAULT_INTENSITY)
+        intensity = _int(f"{f}.intensity", intensity, 0, 10)
+        side = item.get("side")
+        if regions[region]["midline"]:
+            if side is not None:
+                raise IntakeError(
+                    f"{f}.side",
+                    f"{region!r} is a midline region: omit side (got {side!r}); side is only for lateral regions",
+                )
+            put(region, None, intensity)
+        else:
+            if side is None:
+                raise IntakeError(f"{f}.side", f"{region!r} is a lateral region: side is required. Allowed: left, right, both")
+            if side not in SIDES:
+                raise _unknown(f"{f}.side", "side", side, SIDES)
+            if side == "both":
+                put(region, "left", intensity)
+                put(region, "right", intensity)
+            else:
+                put(region, side, intensity)
+
+    choir_in = data.get("choir")
+    numbering = data.get("choir_numbering", "standard")
+    if numbering not in NUMBERINGS:
+        raise _unknown("choir_numbering", "numbering", numbering, NUMBERINGS)
+    codes: list[int] = []
+    if choir_in is not None:
+        if not isinstance(choir_in, list):
+            raise IntakeError("choir", f"must be a list of CHOIR Body Map codes, got {type(choir_in).__name__}")
+        for i, code in enumerate(choir_in):
+            if isinstance(code, str) and code.strip().isdigit():
+                code = int(code)
+            if isinstance(code, bool) or not isinstance(code, int) or code not in CHOIR_CODES:
+                raise IntakeError(
+                    f"choir[{i}]", f"{code!r} is not a CHOIR Body Map code. Allowed: 101-136 (front), 201-238 (back)"
+                )
+            if numbering == "female-pre-2021":
+                code = FEMALE_PRE_2021.get(code, code)
+            codes.append(code)
+    explicit = set(marks)
+    for code in codes:
+        for region, side in kb.choir_to_regions[code]:
+            if (region, side) not in explicit:
+                put(region, side, DEFAULT_INTENSITY)
+
+    red_flags = _id_list("red_flags", data.get("red_flags"), kb.red_flags, "red-flag")
+    if not marks and not red_flags:
+        raise IntakeError("pain", "at least one of pain, choir or red_flags must be non-empty")
+
+    vocab = kb.vocab
+    lists = {
+        key: _id_list(key, data.get(key), vocab[cat], cat.rstrip("s") if cat != "history" else "history")
+        for key, cat in LISTS.items()
+    }
+    pain_marks = tuple(sorted(PainMark(r, s, i) for (r, s), i in marks.items()))
+    return Intake(
+        pain=pain_marks,
+        age=age,
+        sex=sex,
+        duration_weeks=duration,
+        qualities=lists["qualities"],
+        aggravating=lists["aggravating"],
+        findings=lists["findings"],
+        red_flags=red_flags,
+        history=lists["history"],
+        choir=tuple(sorted(set(codes))),
+    )

@@ -1,0 +1,40 @@
+"""Patient-facing sentences the engine writes itself (everything else comes from the data)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "disclaimer": {
+        "en": "Education and decision support only, not a diagnosis. Pain can have many causes: "
+        "a qualified clinician should examine you, and you should seek care at once if a warning sign appears.",
+        "es": "Solo educación y apoyo a la decisión, no es un diagnóstico. El dolor puede tener muchas causas: "
+        "un profesional cualificado debe explorarle, y debe buscar atención de inmediato si aparece un signo de alarma.",
+    },
+    "no-warning-signs": {
+        "en": "None of your answers is a warning sign, so careful self-care is reasonable; "
+        "see a clinician if the pain gets worse, spreads or does not settle.",
+        "es": "Ninguna de sus respuestas es un signo de alarma, así que un autocuidado prudente es razonable; "
+        "consulte a un profesional si el dolor empeora, se extiende o no mejora.",
+    },
+    "severe-pain": {
+        "en": "You marked pain of {intensity}/10 ({regions}). Pain this strong deserves a professional assessment.",
+        "es": "Marcó un dolor de {intensity}/10 ({regions}). Un dolor tan intenso merece una valoración profesional.",
+    },
+    "long-duration": {
+        "en": "The pain has lasted {weeks} weeks. Pain that has not settled after 6 weeks should be assessed "
+        "by a professional.",
+        "es": "El dolor dura ya {weeks} semanas. Un dolor que no mejora tras 6 semanas debe valorarlo un profesional.",
+    },
+    "condition-likely": {
+        "en": "Your answers make {condition} likely ({why}). This is not a trigger-point problem to treat "
+        "on your own: have it checked.",
+        "es": "Sus respuestas hacen probable {condition} ({why}). No es un problema de puntos gatillo para tratar "
+        "por su cuenta: hágalo valorar.",
+    },
+    "plan-withheld": {
+        "en": "No self-care plan is offered: with these warning signs, get medical care first.",
+        "es": "No se ofrece plan de autocuidado: con estos signos de alarma, busque primero atención médica.",
+    },
+}
+
+
+def msg(key: str, lang: str, **kw: object) -> str:
+    text = MESSAGES[key][lang]
+    return text.format(**kw) if kw else text

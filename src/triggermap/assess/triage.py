@@ -1,0 +1,83 @@
+"""Triage: the most severe level any rule reaches, each reason naming the answers behind it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import params as P
+from .messages import msg
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+    from .intake import Intake
+
+LEVELS = ("self-care", "see-clinician", "urgent", "emergency")
+RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+def rule_fires(rule: dict, answers: frozenset[str], age: int | None) -> bool:
+    if rule["min_age"] is not None and (age is None or age < rule["min_age"]):
+        return False
+    if not all(a in answers for a in rule["all_of"]):
+        return False
+    return not rule["any_of"] or any(a in answers for a in rule["any_of"])
+
+
+def triage(
+    kb: Knowledge, intake: Intake, likely: list[tuple[dict, float, list[str]]], lang: str
+) -> tuple[str, list[dict]]:
+    """Return (level, reasons). ``likely`` lists (condition, probability, why) over the threshold."""
+    reasons: list[dict] = []
+    answers = intake.answers()
+    for fid in sorted(intake.red_flags):
+        flag = kb.red_flags[fid]
+        reasons.append({"id": fid, "level": flag["level"], "text": flag["reason"][lang], "answers": [fid]})
+    for rule in kb.rules:
+        if rule_fires(rule, answers, intake.age):
+            used = [a for a in rule["all_of"]] + [a for a in rule["any_of"] if a in answers]
+            if rule["min_age"] is not None:
+                used.append("age")
+            reasons.append({"id": rule["id"], "level": rule["level"], "text": rule["reason"][lang], "answers": used})
+    for cond, _p, why in likely:
+        if cond["level_when_likely"] == "self-care":
+            continue
+        reasons.append(
+            {
+                "id": cond["id"],
+                "level": cond["level_when_likely"],
+                "text": msg("condition-likely", lang, condition=cond["name"][lang], why="; ".join(why)),
+                "answers": [],
+            }
+        )
+    severe = [m for m in intake.pain if m.intensity >= P.SEVERE_INTENSITY]
+    if severe:
+        top = max(m.intensity for m in severe)
+        names = ", ".join(
+            kb.regions[m.region]["label"][lang] + (f" ({m.side})" if m.side and lang == "en" else "")
+            for m in severe
+            if m.intensity == top
+        )
+        reasons.append(
+            {
+                "id": "severe-pain",
+                "level": "see-clinician",
+                "text": msg("severe-pain", lang, intensity=top, regions=names),
+                "answers": ["pain.intensity"],
+            }
+        )
+    if intake.duration_weeks is not None and intake.duration_weeks > P.LONG_DURATION_WEEKS:
+        weeks = int(intake.duration_weeks) if float(intake.duration_weeks).is_integer() else intake.duration_weeks
+        reasons.append(
+            {
+                "id": "long-duration",
+                "level": "see-clinician",
+                "text": msg("long-duration", lang, weeks=weeks),
+                "answers": ["duration_weeks"],
+            }
+        )
+    if not reasons:
+        return "self-care", [
+            {"id": "no-warning-signs", "level": "self-care", "text": msg("no-warning-signs", lang), "answers": []}
+        ]
+    reasons.sort(key=lambda r: (-RANK[r["level"]], r["id"]))
+    return reasons[0]["level"], reasons

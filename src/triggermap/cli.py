@@ -1,0 +1,177 @@
+"""The ``triggermap`` command: a thin shell over the library.
+
+``assess`` is dispatched before typer is imported (see :mod:`triggermap.fastcli`); every
+other command is a typer app built on demand, with heavy imports inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+LANGS = ("en", "es")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "assess" and not any(a in ("--help", "-h") for a in args[1:]):
+        from .fastcli import main as assess_main
+
+        raise SystemExit(assess_main(args[1:]))
+    app = build_app()
+    app(args=args, prog_name="triggermap")
+
+
+def _fail(field: str, message: str) -> Any:
+    import typer
+
+    typer.echo(f"triggermap: error: {field}: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) -> str:
+    if value not in allowed:
+        import difflib
+
+        close = difflib.get_close_matches(value, list(allowed), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        _fail(field, f"unknown value {value!r}{hint} Allowed: {', '.join(allowed)}")
+    return value
+
+
+def _print_json(doc: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def build_app() -> Any:
+    import typer
+
+    app = typer.Typer(
+        help="triggermap: from a pain drawing to likely trigger-point sources, red-flag triage and self-care. "
+        "Education and decision support, not a diagnosis.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    def assess(ctx: typer.Context) -> None:
+        """Assess an intake: triggermap assess FILE|- [--format text|json] [--lang en|es] [--batch FILE.jsonl]."""
+        from .fastcli import main as assess_main
+
+        raise typer.Exit(assess_main(list(ctx.args) or ["--help"]))
+
+    @app.command()
+    def vocab(
+        category: str = typer.Argument(None, help="regions, qualities, aggravating, findings, red-flags, "
+                                       "history, muscles or conditions; all when omitted"),
+        format: str = typer.Option("text", "--format", help="text or json"),
+        lang: str = typer.Option("en", "--lang", help="en or es (text format)"),
+    ) -> None:
+        """List every accepted id with its English and Spanish label and a definition."""
+        from .knowledge import load
+        from .knowledge.views import CATEGORIES, vocab_all, vocab_items
+
+        _choice("--format", format, ("text", "json"))
+        _choice("--lang", lang, LANGS)
+        if category is not None:
+            _choice("category", category, CATEGORIES)
+        kb = load()
+        doc: Any = vocab_items(kb, category) if category else vocab_all(kb)
+        if format == "json":
+            _print_json(doc)
+            return
+        groups = {category: doc} if category else doc
+        for cat, items in groups.items():
+            typer.echo(f"# {cat}")
+            for it in items:
+                typer.echo(f"{it['id']:<32} {it['label'][lang]}: {it['definition'][lang]}")
+            typer.echo("")
+
+    @app.command()
+    def schema(
+        document: str = typer.Argument("all", help="intake, assessment, error or all"),
+    ) -> None:
+        """Print the JSON Schema of the contract documents."""
+        from .knowledge import load
+        from .schemas import schemas
+
+        _choice("document", document, ("intake", "assessment", "error", "all"))
+        all_schemas = schemas(load())
+        _print_json(all_schemas if document == "all" else all_schemas[document])
+
+    @app.command()
+    def muscle(
+        muscle_id: str = typer.Argument(..., metavar="ID", help="muscle id, e.g. gluteus-minimus"),
+        format: str = typer.Option("text", "--format", help="text or json"),
+        lang: str = typer.Option("en", "--lang", help="en or es"),
+    ) -> None:
+        """A readable card of one muscle: names, anatomy, trigger points, referral zones, self-care, references."""
+        from .knowledge import load
+        from .knowledge.views import muscle_card
+
+        _choice("--format", format, ("text", "json"))
+        _choice("--lang", lang, LANGS)
+        kb = load()
+        _choice("ID", muscle_id, list(kb.muscles))
+        card = muscle_card(kb, muscle_id, lang)
+        if format == "json":
+            _print_json(card)
+            return
+        from .render_text import muscle_card_text
+
+        typer.echo(muscle_card_text(card, lang))
+
+    @app.command()
+    def evaluate(
+        cases: str = typer.Argument(None, help="folder of case files (default: bench/cases)"),
+        format: str = typer.Option("text", "--format", help="text or json"),
+    ) -> None:
+        """Top-1/top-3 accuracy and triage sensitivity/specificity over the textbook cases."""
+        from pathlib import Path
+
+        from .evaluate import default_cases_dir, evaluate_dir, format_report
+
+        _choice("--format", format, ("text", "json"))
+        folder = Path(cases) if cases else default_cases_dir()
+        if not folder.is_dir():
+            _fail("cases", f"{str(folder)!r} is not a folder of case files")
+        result = evaluate_dir(folder)
+        if format == "json":
+            _print_json(result)
+        else:
+            typer.echo(format_report(result))
+
+    _mount_optional(app)
+    return app
+
+
+def _mount_optional(app: Any) -> None:
+    """Charts, diary, web: each part registers its own commands."""
+    import importlib
+
+    def part(name: str) -> Any:
+        try:
+            return importlib.import_module(f"triggermap.{name}")
+        except ModuleNotFoundError as exc:  # a part not built yet (development only)
+            if exc.name and exc.name.startswith("triggermap."):
+                return None
+            raise
+
+    charts = part("charts.cli")
+    if charts is not None:
+        app.add_typer(charts.app, name="chart", help="Body charts: muscle, intake drawing, assessment (SVG/PNG/PDF).")
+    store = part("store.cli")
+    if store is not None:
+        app.add_typer(store.app, name="diary", help="Pain diary: add, list, plot, export.")
+        app.command("backup")(store.backup_command)
+        app.command("restore")(store.restore_command)
+    web = part("web.cli")
+    if web is not None:
+        app.command("serve")(web.serve)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,266 @@
+"""``triggermap assess``: the hot command, kept to the standard library.
+
+Typer, rich and pydantic together cost ~200 ms to import; this path needs none of them,
+so one assessment runs end to end in a few tens of milliseconds (see bench/). The typer
+app registers the same command for ``--help``; both end here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import IO, Any
+
+#: A single intake is a few hundred bytes; anything this big is not an intake.
+MAX_INTAKE_BYTES = 1_000_000
+
+EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
+
+_HEAD = {
+    "en": {
+        "triage": "Triage",
+        "muscles": "Muscles whose trigger points may refer this pain",
+        "explains": "explains",
+        "unexplained": "leaves unexplained",
+        "confirm": "How a clinician would confirm it",
+        "uncovered": "Painful regions no muscle in the knowledge base explains",
+        "conditions": "Conditions to rule out",
+        "plan": "Self-care plan",
+        "withheld": "Left out of the plan because of your answers",
+        "references": "References",
+        "none": "none",
+        "levels": {
+            "emergency": "EMERGENCY: go to an emergency department now",
+            "urgent": "URGENT: see a doctor within a day or two",
+            "see-clinician": "SEE A CLINICIAN: book a professional assessment",
+            "self-care": "SELF-CARE: no warning sign found",
+        },
+    },
+    "es": {
+        "triage": "Triaje",
+        "muscles": "Músculos cuyos puntos gatillo pueden referir este dolor",
+        "explains": "explica",
+        "unexplained": "no explica",
+        "confirm": "Cómo lo confirmaría un profesional",
+        "uncovered": "Zonas dolorosas que ningún músculo de la base de conocimiento explica",
+        "conditions": "Afecciones que conviene descartar",
+        "plan": "Plan de autocuidado",
+        "withheld": "Excluido del plan por sus respuestas",
+        "references": "Referencias",
+        "none": "ninguno",
+        "levels": {
+            "emergency": "URGENCIA VITAL: acuda ahora a un servicio de urgencias",
+            "urgent": "URGENTE: consulte a un médico en uno o dos días",
+            "see-clinician": "CONSULTE A UN PROFESIONAL: pida una valoración",
+            "self-care": "AUTOCUIDADO: no se encontró ningún signo de alarma",
+        },
+    },
+}
+
+
+class InputError(Exception):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def read_document(path: str, stdin: IO[bytes] | None = None) -> Any:
+    """Read one JSON or YAML intake (``-`` for standard input), size-limited."""
+    try:
+        if path == "-":
+            raw = (stdin or sys.stdin.buffer).read(MAX_INTAKE_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_INTAKE_BYTES + 1)
+    except OSError as exc:
+        raise InputError("FILE", f"cannot read {path!r}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_INTAKE_BYTES:
+        raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes; an intake is a small document")
+    return parse_document(raw, yaml_first=path.endswith((".yaml", ".yml")))
+
+
+def parse_document(raw: bytes, yaml_first: bool = False) -> Any:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
+    if not yaml_first:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            json_error = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
+            if text.lstrip()[:1] in ("{", "["):
+                raise InputError("(document)", f"is not valid JSON: {json_error}") from None
+    else:
+        json_error = ""
+    return _parse_yaml(text, json_error)
+
+
+def _parse_yaml(text: str, json_error: str) -> Any:
+    import yaml
+
+    class NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """Safe loader that refuses anchors/aliases (no entity-expansion bombs)."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("YAML aliases are not allowed in an intake")
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        msg = f"is not valid JSON or YAML: {where}{problem}"
+        if json_error:
+            msg += f" (as JSON: {json_error})"
+        raise InputError("(document)", msg) from None
+
+
+def _err(field: str, message: str) -> int:
+    sys.stderr.write(f"triggermap: error: {field}: {message}\n")
+    return EXIT_INVALID
+
+
+def dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def report(a: dict[str, Any], lang: str) -> str:
+    """The readable (non-JSON) report."""
+    h = _HEAD[lang]
+    out: list[str] = []
+    tr = a["triage"]
+    out.append(f"{h['triage']}: {h['levels'][tr['level']]}")
+    for r in tr["reasons"]:
+        out.append(f"  - {r['text']}")
+    out.append("")
+    out.append(f"{h['muscles']}:")
+    if not a["muscles"]:
+        out.append(f"  ({h['none']})")
+    for i, m in enumerate(a["muscles"], 1):
+        side = f", {m['side']}" if m["side"] else ""
+        out.append(f"  {i}. {m['name']} ({m['latin']}{side}) {m['score']:.2f}")
+        ex = ", ".join(_mark(x) + f" [{x['zone']}]" for x in m["explains"])
+        out.append(f"     {h['explains']}: {ex}")
+        if m["unexplained"]:
+            out.append(f"     {h['unexplained']}: " + ", ".join(_mark(x) for x in m["unexplained"]))
+    if a["uncovered"]:
+        out.append(f"  {h['uncovered']}: " + ", ".join(_mark(x) for x in a["uncovered"]))
+    if a["muscles"]:
+        out.append(f"  {h['confirm']}: {a['muscles'][0]['confirm']}")
+    out.append("")
+    out.append(f"{h['conditions']}:")
+    if not a["conditions"]:
+        out.append(f"  ({h['none']})")
+    for c in a["conditions"]:
+        out.append(f"  - {c['name']} ({c['score']:.2f}): " + "; ".join(c["why"]))
+    if a["plan"] or a["plan_withheld"]:
+        out.append("")
+        out.append(f"{h['plan']}:")
+        for p in a["plan"]:
+            out.append(f"  - [{p['kind']}] {p['title']}: {p['dose']}")
+            for c in p["cautions"]:
+                out.append(f"      ! {c}")
+        for w in a["plan_withheld"]:
+            out.append(f"  - {h['withheld']}: {w['title']} ({', '.join(w['because'])})")
+    out.append("")
+    out.append(f"{h['references']}:")
+    for r in a["references"]:
+        out.append(f"  [{r['id']}] {r['citation']}")
+    out.append("")
+    out.append(a["disclaimer"])
+    return "\n".join(out) + "\n"
+
+
+def _mark(x: dict[str, Any]) -> str:
+    return x["region"] + (f" ({x['side']})" if x.get("side") else "")
+
+
+def assess_one(path: str, fmt: str, lang: str) -> int:
+    from .assess import IntakeError, assess
+
+    try:
+        doc = read_document(path)
+        result = assess(doc, lang=lang)
+    except (InputError, IntakeError) as exc:
+        return _err(exc.field, exc.message)
+    sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang))
+    return EXIT_OK
+
+
+def _batch_line(args: tuple[int, bytes, str]) -> tuple[str, bool]:
+    from .assess import IntakeError, assess
+
+    n, line, lang = args
+    try:
+        if len(line) > MAX_INTAKE_BYTES:
+            raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+        try:
+            doc = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError("(document)", f"is not valid JSON: {exc}") from None
+        return dumps(assess(doc, lang=lang)), True
+    except (InputError, IntakeError) as exc:
+        return dumps({"line": n, "error": f"{exc.field}: {exc.message}"}), False
+
+
+def assess_batch(path: str, lang: str, workers: int) -> int:
+    """JSON Lines in, JSON Lines out, in order; a bad line reports and the run goes on."""
+    try:
+        fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        return _err("--batch", f"cannot read {path!r}: {exc.strerror or exc}")
+    jobs = ((n, line, lang) for n, line in enumerate(fh, 1) if line.strip())
+    write = sys.stdout.write
+    failed = False
+    if workers > 1:
+        import multiprocessing as mp
+
+        from .knowledge import load
+
+        load()  # compile/warm the cache once, before the workers start
+        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+        with ctx.Pool(workers) as pool:
+            results = pool.imap(_batch_line, jobs, chunksize=256)
+            for text, ok in results:
+                write(text + "\n")
+                failed |= not ok
+    else:
+        for job in jobs:
+            text, ok = _batch_line(job)
+            write(text + "\n")
+            failed |= not ok
+    sys.stdout.flush()
+    if fh is not sys.stdin.buffer:
+        fh.close()
+    return EXIT_FAILED_LINES if failed else EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # exit 2 without a usage dump on stdout
+        sys.stderr.write(f"triggermap assess: error: {message}\n")
+        raise SystemExit(EXIT_INVALID)
+
+
+def main(argv: list[str]) -> int:
+    p = _Parser(prog="triggermap assess", description="Assess one intake (JSON or YAML) or a JSON Lines batch.")
+    p.add_argument("file", nargs="?", help="intake file, or - for standard input")
+    p.add_argument("--batch", metavar="FILE.jsonl", help="one intake per line (- for standard input)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", choices=("en", "es"), default="en")
+    p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
+    a = p.parse_args(argv)
+    if a.batch is not None:
+        if a.file is not None:
+            return _err("FILE", "give either FILE or --batch, not both")
+        workers = a.workers or min(os.cpu_count() or 1, 8)
+        return assess_batch(a.batch, a.lang, workers)
+    if a.file is None:
+        return _err("FILE", "an intake file (or - for standard input) is required")
+    return assess_one(a.file, a.format, a.lang)

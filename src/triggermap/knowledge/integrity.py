@@ -1,0 +1,135 @@
+"""Referential integrity of the compiled knowledge base: every id used anywhere resolves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .loader import Knowledge
+
+#: The 74 CHOIR Body Map codes (standard numbering): 101-136 front, 201-238 back.
+CHOIR_CODES = frozenset(range(101, 137)) | frozenset(range(201, 239))
+
+
+def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict]]:
+    """Every {en, es} text inside ``obj`` with its path."""
+    if isinstance(obj, dict):
+        if "en" in obj and "es" in obj:
+            yield path, obj
+        for k, v in obj.items():
+            yield from _texts(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _texts(v, f"{path}[{i}]")
+
+
+def iter_refs(obj: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    """Every reference id cited inside ``obj`` (keys ``refs``, ``references``, ``evidence_refs``...)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in ("refs", "references", "evidence_refs", "mimics_refs") and isinstance(v, list):
+                for r in v:
+                    yield f"{path}.{k}", r
+            else:
+                yield from iter_refs(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from iter_refs(v, f"{path}[{i}]")
+
+
+def check(kb: Knowledge) -> list[str]:
+    problems: list[str] = []
+
+    def need(ids: Iterable[str], known: Any, where: str, what: str) -> None:
+        for i in ids:
+            if i not in known:
+                problems.append(f"{where}: unknown {what} {i!r}")
+
+    # every cited reference exists
+    for kind, table in (
+        ("region", kb.regions),
+        ("red-flag", kb.red_flags),
+        ("condition", kb.conditions),
+        ("muscle", kb.muscles),
+        ("exercise", kb.exercises),
+    ):
+        for eid, ent in table.items():
+            for where, ref in iter_refs(ent, f"{kind} {eid}"):
+                if ref not in kb.references:
+                    problems.append(f"{where}: unknown reference {ref!r}")
+    for cat, items in kb.vocab.items():
+        for iid, item in items.items():
+            need(item.get("refs", []), kb.references, f"vocab {cat} {iid}", "reference")
+    for i, rule in enumerate(kb.rules):
+        need(rule["refs"], kb.references, f"rule {rule['id']}", "reference")
+        if not rule["all_of"] and not rule["any_of"]:
+            problems.append(f"rule {i}: needs all_of or any_of")
+
+    # CHOIR coverage: every code has at least one region, and no region names an unknown code
+    covered: set[int] = set()
+    for rid, r in kb.regions.items():
+        c = r["choir"]
+        codes = [c["left"], c["right"]] if isinstance(c, dict) else list(c)
+        if r["midline"] != isinstance(c, list):
+            problems.append(f"region {rid}: midline regions take a list of CHOIR codes, lateral ones left/right")
+        for code in codes:
+            if code not in CHOIR_CODES:
+                problems.append(f"region {rid}: {code} is not a CHOIR code")
+        covered.update(codes)
+    for code in sorted(CHOIR_CODES - covered):
+        problems.append(f"CHOIR code {code} has no region")
+
+    vocab = kb.vocab
+    rule_ids = set(kb.red_flags) | set(vocab["history"]) | set(vocab["findings"])
+    seen_tp: set[str] = set()
+    for mid, m in kb.muscles.items():
+        w = f"muscle {mid}"
+        for tp in m["trigger_points"]:
+            if tp["id"] in seen_tp:
+                problems.append(f"{w}: duplicate trigger point id {tp['id']!r}")
+            seen_tp.add(tp["id"])
+            need([z["region"] for z in tp["essential"] + tp["spillover"]], kb.regions, w, "region")
+            ess = {z["region"] for z in tp["essential"]}
+            for z in tp["spillover"]:
+                if z["region"] in ess:
+                    problems.append(f"{w}: {tp['id']} lists {z['region']!r} as both essential and spillover")
+        need(m["aggravating"], vocab["aggravating"], w, "aggravating id")
+        need(m["qualities"], vocab["qualities"], w, "quality id")
+        need(m["findings"], vocab["findings"], w, "finding id")
+        if (m["aggravating"] or m["qualities"] or m["findings"]) and not m["evidence_refs"]:
+            problems.append(f"{w}: aggravating/qualities/findings need evidence_refs")
+        need(m["mimics"], kb.conditions, w, "condition")
+        need(m["self_care"], kb.exercises, w, "exercise")
+    for eid, e in kb.exercises.items():
+        need(e["muscles"], kb.muscles, f"exercise {eid}", "muscle")
+        need(e["contraindications"], rule_ids, f"exercise {eid}", "contraindication id")
+    for fid, f in kb.red_flags.items():
+        need(f["conditions"], kb.conditions, f"red flag {fid}", "condition")
+    for rule in kb.rules:
+        need(rule["all_of"] + rule["any_of"], rule_ids, f"rule {rule['id']}", "id")
+        need(rule["conditions"], kb.conditions, f"rule {rule['id']}", "condition")
+    lists = {
+        "region": kb.regions,
+        "quality": vocab["qualities"],
+        "aggravating": vocab["aggravating"],
+        "finding": vocab["findings"],
+        "red-flag": kb.red_flags,
+        "history": vocab["history"],
+    }
+    for cid, c in kb.conditions.items():
+        for f in c["features"]:
+            if f["kind"] in lists:
+                need(f["ids"], lists[f["kind"]], f"condition {cid}", f"{f['kind']} id")
+                if not f["ids"]:
+                    problems.append(f"condition {cid}: a {f['kind']} feature needs ids")
+            elif f["value"] is None:
+                problems.append(f"condition {cid}: an {f['kind']} feature needs a value")
+
+    # every text is bilingual and non-empty (the schema requires both keys; guard blanks)
+    for kind, table in (("muscle", kb.muscles), ("exercise", kb.exercises), ("condition", kb.conditions)):
+        for eid, ent in table.items():
+            for where, t in _texts(ent, f"{kind} {eid}"):
+                if not str(t["en"]).strip() or not str(t["es"]).strip():
+                    problems.append(f"{where}: empty translation")
+    return problems

@@ -1,0 +1,213 @@
+"""Load the knowledge base: YAML -> validated -> checked -> plain, indexed, cached.
+
+Compiling (YAML parsing + pydantic validation + integrity checks) takes a few hundred
+milliseconds, so the compiled form is pickled into the user's cache directory, keyed by
+the size and modification time of every data file. A warm load reads one pickle and
+imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).with_name("data")
+CACHE_FORMAT = 3  # bump when the compiled layout changes
+
+_CACHED: dict[str, Knowledge] = {}
+
+
+class KnowledgeError(Exception):
+    """The data files are invalid or inconsistent; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("knowledge base is invalid:\n  " + "\n  ".join(problems))
+
+
+class Knowledge:
+    """The compiled knowledge base: plain dicts keyed by id, in file order.
+
+    Every entity is the ``model_dump()`` of its pydantic model in
+    :mod:`triggermap.knowledge.schema`, so field names follow the schema.
+    """
+
+    __slots__ = (
+        "version",
+        "regions",
+        "vocab",
+        "red_flags",
+        "rules",
+        "conditions",
+        "muscles",
+        "exercises",
+        "references",
+        "trigger_points",
+        "choir_to_regions",
+    )
+
+    def __init__(self, version: str, raw: dict[str, Any]):
+        self.version = version
+        self.regions: dict[str, dict] = {r["id"]: r for r in raw["regions"]}
+        self.vocab: dict[str, dict[str, dict]] = {
+            cat: {item["id"]: item for item in items} for cat, items in raw["vocab"].items()
+        }
+        self.red_flags: dict[str, dict] = {f["id"]: f for f in raw["red_flags"]["flags"]}
+        self.rules: list[dict] = list(raw["red_flags"]["rules"])
+        self.conditions: dict[str, dict] = {c["id"]: c for c in raw["conditions"]}
+        self.muscles: dict[str, dict] = {m["id"]: m for m in raw["muscles"]}
+        self.exercises: dict[str, dict] = {e["id"]: e for e in raw["exercises"]}
+        self.references: dict[str, dict] = {r["id"]: r for r in raw["references"]}
+        self.trigger_points: dict[str, tuple[str, dict]] = {
+            tp["id"]: (m["id"], tp) for m in raw["muscles"] for tp in m["trigger_points"]
+        }
+        choir: dict[int, list[tuple[str, str | None]]] = {}
+        for r in raw["regions"]:
+            c = r["choir"]
+            if isinstance(c, dict):
+                choir.setdefault(c["left"], []).append((r["id"], "left"))
+                choir.setdefault(c["right"], []).append((r["id"], "right"))
+            else:
+                for code in c:
+                    choir.setdefault(code, []).append((r["id"], None))
+        self.choir_to_regions = choir
+
+    def region_choir(self, region: str, side: str | None) -> list[int]:
+        """CHOIR code(s) a region (on a side) rolls up to."""
+        c = self.regions[region]["choir"]
+        if isinstance(c, dict):
+            if side in ("left", "right"):
+                return [c[side]]
+            return [c["left"], c["right"]]
+        return list(c)
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
+
+
+def _signature(files: list[Path]) -> str:
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:20]
+
+
+def _cache_dir() -> Path | None:
+    env = os.environ.get("TRIGGERMAP_CACHE_DIR")
+    if env == "":
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "triggermap"
+
+
+def read_raw(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Parse and validate every data file; returns plain dicts (``model_dump``)."""
+    import yaml
+
+    from . import schema as s
+
+    def y(name: str) -> Any:
+        with open(data_dir / name, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+
+    problems: list[str] = []
+
+    def validate(model: Any, data: Any, where: str) -> Any:
+        from pydantic import ValidationError
+
+        try:
+            return model.model_validate(data).model_dump()
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{where}: {loc}: {err['msg']}")
+            return None
+
+    raw: dict[str, Any] = {
+        "references": [validate(s.Reference, r, "references.yaml") for r in y("references.yaml")["references"]],
+        "regions": [validate(s.Region, r, "regions.yaml") for r in y("regions.yaml")["regions"]],
+        "vocab": validate(s.Vocabulary, y("vocab.yaml"), "vocab.yaml"),
+        "red_flags": validate(s.RedFlags, y("red_flags.yaml"), "red_flags.yaml"),
+        "conditions": [validate(s.Condition, c, "conditions.yaml") for c in y("conditions.yaml")["conditions"]],
+        "muscles": [],
+        "exercises": [],
+    }
+    for p in sorted((data_dir / "muscles").glob("*.yaml")):
+        raw["muscles"].append(validate(s.Muscle, y(f"muscles/{p.name}"), f"muscles/{p.name}"))
+    for p in sorted((data_dir / "exercises").glob("*.yaml")):
+        raw["exercises"].append(validate(s.Exercise, y(f"exercises/{p.name}"), f"exercises/{p.name}"))
+    if problems:
+        raise KnowledgeError(problems)
+    return raw
+
+
+def compile_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
+    """Validate, check referential integrity and build the in-memory knowledge base."""
+    from .integrity import check
+
+    raw = read_raw(data_dir)
+    h = hashlib.sha256()
+    for p in _data_files(data_dir):
+        h.update(p.relative_to(data_dir).as_posix().encode())
+        h.update(p.read_bytes())
+    kb = Knowledge(h.hexdigest()[:12], raw)
+    problems = check(kb)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def load(data_dir: Path | None = None, *, use_cache: bool = True) -> Knowledge:
+    """The knowledge base, compiled once per process and cached on disk between processes."""
+    data_dir = data_dir or DATA_DIR
+    key = str(data_dir)
+    kb = _CACHED.get(key)
+    if kb is not None:
+        return kb
+    files = _data_files(data_dir)
+    cache_dir = _cache_dir() if use_cache else None
+    cache_file = cache_dir / f"kb-{_signature(files)}.pickle" if cache_dir else None
+    if cache_file is not None:
+        try:
+            with open(cache_file, "rb") as fh:
+                kb = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            kb = None
+    if kb is None:
+        kb = compile_knowledge(data_dir)
+        if cache_file is not None:
+            _write_cache(cache_file, kb)
+    _CACHED[key] = kb
+    return kb
+
+
+def _write_cache(cache_file: Path, kb: Knowledge) -> None:
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass  # a read-only home still works, just without the warm cache
+
+
+def _state(kb: Knowledge) -> tuple[Any, ...]:
+    return tuple(getattr(kb, s) for s in Knowledge.__slots__)
+
+
+def _restore(kb: Knowledge, state: tuple[Any, ...]) -> None:
+    for slot, value in zip(Knowledge.__slots__, state, strict=True):
+        setattr(kb, slot, value)
+
+
+Knowledge.__getstate__ = _state  # type: ignore[method-assign,assignment]
+Knowledge.__setstate__ = _restore  # type: ignore[attr-defined]

@@ -1,0 +1,216 @@
+"""Published JSON Schemas of the contract documents (``triggermap schema``, OpenAPI).
+
+The models describe the documents; the engine validates intakes with its own fast
+parser (:mod:`triggermap.assess.intake`), and the tests check that both agree and that
+every assessment the engine writes validates against :func:`assessment_schema`.
+Enumerations of ids are filled in from the knowledge base, so the schema lists exactly
+the accepted vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PainIn(_M):
+    region: str = Field(description="Region id (`triggermap vocab regions`).")
+    side: Literal["left", "right", "both"] | None = Field(
+        default=None, description="Required for lateral regions; omitted for midline ones."
+    )
+    intensity: int = Field(default=5, ge=0, le=10, description="0-10 numeric pain rating.")
+
+
+class IntakeDoc(_M):
+    """A pain drawing and answers (contract v1). At least one of pain, choir, red_flags is non-empty."""
+
+    version: Literal[1] = 1
+    age: int | None = Field(default=None, ge=0, le=120)
+    sex: Literal["female", "male", "other"] | None = None
+    duration_weeks: float | None = Field(default=None, ge=0, le=520)
+    pain: list[PainIn] = []
+    choir: list[int] = Field(default=[], description="CHOIR Body Map codes, 101-136 and 201-238.")
+    choir_numbering: Literal["standard", "female-pre-2021"] = "standard"
+    qualities: list[str] = []
+    aggravating: list[str] = []
+    findings: list[str] = []
+    red_flags: list[str] = []
+    history: list[str] = []
+
+
+Level = Literal["emergency", "urgent", "see-clinician", "self-care"]
+Zone = Literal["essential", "spillover"]
+
+
+class Reason(_M):
+    id: str
+    level: Level
+    text: str
+    answers: list[str] = Field(description="The intake answers that triggered this reason.")
+
+
+class Triage(_M):
+    level: Level
+    reasons: list[Reason] = Field(min_length=1)
+
+
+class Explained(_M):
+    region: str
+    side: Literal["left", "right"] | None = None
+    zone: Zone
+    intensity: int = Field(ge=0, le=10)
+
+
+class Unexplained(_M):
+    region: str
+    side: Literal["left", "right"] | None = None
+    intensity: int = Field(ge=0, le=10)
+
+
+class Support(_M):
+    aggravating: list[str]
+    qualities: list[str]
+    findings: list[str]
+
+
+class MuscleOut(_M):
+    id: str
+    name: str
+    latin: str
+    score: float = Field(ge=0, le=1)
+    side: Literal["left", "right", "both"] | None
+    trigger_points: list[str] = Field(min_length=1)
+    explains: list[Explained] = Field(min_length=1)
+    unexplained: list[Unexplained]
+    supporting: Support
+    confirm: str
+
+
+class ConditionOut(_M):
+    id: str
+    name: str
+    score: float = Field(ge=0, le=1)
+    likely: bool
+    why: list[str]
+    confirm: str
+
+
+class PlanItem(_M):
+    id: str
+    kind: Literal["stretch", "self-release", "strengthening", "habit"]
+    muscle: str
+    title: str
+    dose: str
+    steps: list[str]
+    cautions: list[str]
+    equipment: list[str]
+    refs: list[str]
+
+
+class Withheld(_M):
+    id: str
+    muscle: str
+    title: str
+    because: list[str]
+
+
+class ReferenceOut(_M):
+    id: str
+    citation: str
+
+
+class AssessmentDoc(_M):
+    """The assessment of one intake (contract v1)."""
+
+    version: Literal[1]
+    kb_version: str
+    lang: Literal["en", "es"]
+    triage: Triage
+    muscles: list[MuscleOut] = Field(max_length=10)
+    uncovered: list[Unexplained]
+    conditions: list[ConditionOut]
+    plan: list[PlanItem]
+    plan_withheld: list[Withheld]
+    references: list[ReferenceOut]
+    choir: list[int]
+    disclaimer: str
+
+
+class ErrorDoc(_M):
+    """An invalid intake (HTTP 422 / exit code 2)."""
+
+    field: str
+    message: str
+
+
+def _enum(schema: dict[str, Any], path: list[str], values: list[str]) -> None:
+    node = schema
+    for p in path:
+        node = node[p]
+    node["enum"] = values
+
+
+def intake_schema(kb: Knowledge) -> dict[str, Any]:
+    s = IntakeDoc.model_json_schema()
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["$id"] = "https://triggermap.invalid/schema/intake-v1.json"
+    props = s["properties"]
+    for key, ids in (
+        ("qualities", list(kb.vocab["qualities"])),
+        ("aggravating", list(kb.vocab["aggravating"])),
+        ("findings", list(kb.vocab["findings"])),
+        ("history", list(kb.vocab["history"])),
+        ("red_flags", list(kb.red_flags)),
+    ):
+        props[key]["items"]["enum"] = ids
+        props[key]["uniqueItems"] = False
+    props["choir"]["items"] = {"type": "integer", "enum": list(range(101, 137)) + list(range(201, 239))}
+    _enum(s, ["$defs", "PainIn", "properties", "region"], list(kb.regions))
+    s["anyOf"] = [
+        {"properties": {"pain": {"minItems": 1}}, "required": ["pain"]},
+        {"properties": {"choir": {"minItems": 1}}, "required": ["choir"]},
+        {"properties": {"red_flags": {"minItems": 1}}, "required": ["red_flags"]},
+    ]
+    # midline regions take no side; lateral ones require it
+    midline = [r for r, d in kb.regions.items() if d["midline"]]
+    lateral = [r for r, d in kb.regions.items() if not d["midline"]]
+    s["$defs"]["PainIn"]["allOf"] = [
+        {
+            "if": {"properties": {"region": {"enum": midline}}},
+            "then": {"not": {"required": ["side"]}},
+        },
+        {
+            "if": {"properties": {"region": {"enum": lateral}}},
+            "then": {"required": ["side"], "properties": {"side": {"enum": ["left", "right", "both"]}}},
+        },
+    ]
+    return s
+
+
+def assessment_schema(kb: Knowledge) -> dict[str, Any]:
+    s = AssessmentDoc.model_json_schema()
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["$id"] = "https://triggermap.invalid/schema/assessment-v1.json"
+    d = s["$defs"]
+    regions = list(kb.regions)
+    _enum(d, ["MuscleOut", "properties", "id"], list(kb.muscles))
+    _enum(d, ["ConditionOut", "properties", "id"], list(kb.conditions))
+    _enum(d, ["PlanItem", "properties", "id"], list(kb.exercises))
+    _enum(d, ["PlanItem", "properties", "muscle"], list(kb.muscles))
+    _enum(d, ["Explained", "properties", "region"], regions)
+    _enum(d, ["Unexplained", "properties", "region"], regions)
+    _enum(d, ["ReferenceOut", "properties", "id"], list(kb.references))
+    d["MuscleOut"]["properties"]["trigger_points"]["items"] = {"enum": list(kb.trigger_points)}
+    return s
+
+
+def schemas(kb: Knowledge) -> dict[str, dict[str, Any]]:
+    return {"intake": intake_schema(kb), "assessment": assessment_schema(kb), "error": ErrorDoc.model_json_schema()}
