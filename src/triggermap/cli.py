@@ -4,7 +4,6 @@
 other command is a typer app built on demand, with heavy imports inside the commands.
 """
 
-from __future__ import annotations
 
 import sys
 from typing import Any

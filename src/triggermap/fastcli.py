@@ -18,7 +18,7 @@ MAX_INTAKE_BYTES = 1_000_000
 
 EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
 
-_HEAD = {
+_HEAD: dict[str, dict[str, Any]] = {
     "en": {
         "triage": "Triage",
         "muscles": "Muscles whose trigger points may refer this pain",

@@ -1,4 +1,9 @@
-"""One intake in, one assessment document out (contract v1). Pure: no I/O."""
+"""One intake in, one assessment document out (contract v1). Pure: no I/O.
+
+Everything that does not depend on the intake (the inverted index, the condition
+table, per-language texts of muscles, plan items and references) is prepared once per
+knowledge base, so an assessment costs tens of microseconds.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,33 @@ from . import params as P
 from .differential import Cond, differential, prepare
 from .intake import Intake, parse_intake
 from .messages import msg
-from .plan import build_plan
+from .plan import build_plan, plan_item
 from .rank import Index, build_index, explained, rank_muscles
-from .triage import triage
+from .triage import fired_rules, triage
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
 LANGS = ("en", "es")
+_EMPTY_SUPPORT: dict[str, list[str]] = {"aggravating": [], "qualities": [], "findings": []}
 
 
 class _Prepared:
-    """Per knowledge-base structures built once: the inverted index and the condition table."""
+    """Per knowledge-base structures built once."""
 
-    __slots__ = ("index", "conditions")
+    __slots__ = ("index", "conditions", "plan_items", "citations", "muscle_text")
 
     def __init__(self, kb: Knowledge):
         self.index: Index = build_index(kb)
         self.conditions: list[Cond] = prepare(kb)
+        self.plan_items = {
+            lang: {eid: plan_item(ex, "", lang) for eid, ex in kb.exercises.items()} for lang in LANGS
+        }
+        self.citations = {rid: r["citation"] for rid, r in kb.references.items()}
+        self.muscle_text = {
+            lang: {mid: (m["names"][lang], m["names"]["la"], m["confirm"][lang]) for mid, m in kb.muscles.items()}
+            for lang in LANGS
+        }
 
 
 _PREPARED: dict[int, tuple[Knowledge, _Prepared]] = {}
@@ -39,20 +53,16 @@ def prepared(kb: Knowledge) -> _Prepared:
     return hit[1]
 
 
-def _kb(kb: Knowledge | None) -> Knowledge:
+def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str = "en") -> dict[str, Any]:
+    """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`).
+
+    Raises :class:`~triggermap.assess.intake.IntakeError` for invalid input. The result
+    is a fresh document, but nested lists of texts may be shared: treat it as read-only.
+    """
     if kb is None:
         from ..knowledge import load
 
         kb = load()
-    return kb
-
-
-def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str = "en") -> dict[str, Any]:
-    """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`).
-
-    Raises :class:`~triggermap.assess.intake.IntakeError` for invalid input.
-    """
-    kb = _kb(kb)
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     intake = data if isinstance(data, Intake) else parse_intake(data, kb)
@@ -60,67 +70,44 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
 
     # differential first: a likely condition raises the triage level
     diff = differential(prep.conditions, intake)
+    rules = fired_rules(kb, intake)
     flagged: set[str] = set()
-    answers = intake.answers()
     for fid in intake.red_flags:
         flagged.update(kb.red_flags[fid]["conditions"])
-    from .triage import rule_fires
-
-    for rule in kb.rules:
-        if rule["conditions"] and rule_fires(rule, answers, intake.age):
-            flagged.update(rule["conditions"])
-    likely = [
-        (c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= P.CONDITION_LIKELY
-    ]
-    level, reasons = triage(kb, intake, likely, lang)
+    for rule in rules:
+        flagged.update(rule["conditions"])
+    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= P.CONDITION_LIKELY]
+    level, reasons = triage(kb, intake, rules, likely, lang)
 
     conditions = []
-    listed: set[str] = set()
     for c, p, fired in diff:
         if p >= P.CONDITION_LIST_MIN or c.id in flagged:
-            conditions.append(
-                {
-                    "id": c.id,
-                    "name": c.data["name"][lang],
-                    "score": round(p, 4),
-                    "likely": p >= P.CONDITION_LIKELY,
-                    "why": [f.why[lang] for f in fired],
-                    "confirm": c.data["confirm"][lang],
-                }
-            )
-            listed.add(c.id)
-    for cid in sorted(flagged - listed):  # reached by a red flag but no feature fired
-        c_data = kb.conditions[cid]
-        conditions.append(
-            {
-                "id": cid,
-                "name": c_data["name"][lang],
-                "score": round(c_data["prior"], 4),
-                "likely": False,
-                "why": [r["text"] for r in reasons if cid in _conditions_of(kb, r["id"])],
-                "confirm": c_data["confirm"][lang],
-            }
-        )
+            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], lang))
+    listed = {c["id"] for c in conditions}
+    for cid in sorted(flagged - listed):  # reached by a red flag although no feature fired
+        why = [r["text"] for r in reasons if cid in _conditions_of(kb, r["id"])]
+        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, lang))
     conditions.sort(key=lambda c: (-c["score"], c["id"]))
 
     ranked = rank_muscles(prep.index, intake)[: P.MAX_MUSCLES]
     painful = intake.painful
+    texts = prep.muscle_text[lang]
     muscles = []
     for s in ranked:
-        m = kb.muscles[s.muscle]
+        name, latin, confirm = texts[s.muscle]
         explains, rest = explained(s.pattern, s.side, painful)
         muscles.append(
             {
                 "id": s.muscle,
-                "name": m["names"][lang],
-                "latin": m["names"]["la"],
+                "name": name,
+                "latin": latin,
                 "score": round(s.score, 4),
                 "side": s.side,
                 "trigger_points": list(s.pattern.trigger_points),
                 "explains": explains,
                 "unexplained": rest,
-                "supporting": s.support,
-                "confirm": m["confirm"][lang],
+                "supporting": s.support or _EMPTY_SUPPORT,
+                "confirm": confirm,
             }
         )
     covered = prep.index.by_region
@@ -133,30 +120,22 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     plan: list[dict] = []
     withheld: list[dict] = []
     if level in ("self-care", "see-clinician"):
-        plan, withheld = build_plan(kb, intake, [s.muscle for s in ranked[: P.PLAN_MUSCLES]], lang)
+        top = [s.muscle for s in ranked[: P.PLAN_MUSCLES]]
+        plan, withheld = build_plan(kb, prep.plan_items[lang], intake, top, lang)
 
-    ref_ids: list[str] = []
-    seen: set[str] = set()
-
-    def cite(ids: list[str]) -> None:
-        for r in ids:
-            if r not in seen:
-                seen.add(r)
-                ref_ids.append(r)
-
-    for r in reasons:
-        if r["id"] in kb.red_flags:
-            cite(kb.red_flags[r["id"]]["refs"])
-    for rule in kb.rules:
-        if any(r["id"] == rule["id"] for r in reasons):
-            cite(rule["refs"])
-    for c in conditions:
-        cite(kb.conditions[c["id"]]["refs"])
+    ref_ids: dict[str, None] = {}
+    for fid in sorted(intake.red_flags):
+        ref_ids.update(dict.fromkeys(kb.red_flags[fid]["refs"]))
+    for rule in rules:
+        ref_ids.update(dict.fromkeys(rule["refs"]))
+    for cond in conditions:
+        ref_ids.update(dict.fromkeys(kb.conditions[cond["id"]]["refs"]))
     for mm in muscles:
-        cite(kb.muscles[mm["id"]]["references"])
+        ref_ids.update(dict.fromkeys(kb.muscles[mm["id"]]["references"]))
     for item in plan:
-        cite(item["refs"])
-    references = [{"id": r, "citation": kb.references[r]["citation"]} for r in ref_ids]
+        ref_ids.update(dict.fromkeys(item["refs"]))
+    cit = prep.citations
+    references = [{"id": r, "citation": cit[r]} for r in ref_ids]
 
     choir = sorted({code for mk in painful for code in kb.region_choir(mk.region, mk.side)})
     return {
@@ -172,6 +151,17 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         "references": references,
         "choir": choir,
         "disclaimer": msg("disclaimer", lang),
+    }
+
+
+def _condition(data: dict, p: float, why: list[str], lang: str) -> dict[str, Any]:
+    return {
+        "id": data["id"],
+        "name": data["name"][lang],
+        "score": round(p, 4),
+        "likely": p >= P.CONDITION_LIKELY,
+        "why": why,
+        "confirm": data["confirm"][lang],
     }
 
 

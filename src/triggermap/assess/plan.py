@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
     from .intake import Intake
 
+#: Within one muscle: release first, then stretch, strengthen, and habits last.
 KIND_ORDER = {"self-release": 0, "stretch": 1, "strengthening": 2, "habit": 3}
 
 
-def plan_item(kb: Knowledge, ex: dict, muscle: str, lang: str) -> dict:
+def plan_item(ex: dict, muscle: str, lang: str) -> dict[str, Any]:
     return {
         "id": ex["id"],
         "kind": ex["kind"],
@@ -25,24 +26,28 @@ def plan_item(kb: Knowledge, ex: dict, muscle: str, lang: str) -> dict:
     }
 
 
-def build_plan(kb: Knowledge, intake: Intake, muscles: list[str], lang: str) -> tuple[list[dict], list[dict]]:
-    """Return (items, withheld). ``withheld`` names the answers that ruled an item out."""
+def build_plan(
+    kb: Knowledge, items_by_id: dict[str, dict], intake: Intake, muscles: list[str], lang: str
+) -> tuple[list[dict], list[dict]]:
+    """Return (items, withheld) for ``muscles`` in rank order.
+
+    ``items_by_id`` holds the prepared plan items of one language. An item whose
+    contraindications include one of the person's answers is withheld, naming them.
+    """
     answers = intake.answers()
-    items: list[dict] = []
+    chosen: list[tuple[int, int, int, dict]] = []
     withheld: list[dict] = []
     seen: set[str] = set()
-    for mid in muscles:
+    for rank, mid in enumerate(muscles):
         for eid in kb.muscles[mid]["self_care"]:
             if eid in seen:
                 continue
             seen.add(eid)
             ex = kb.exercises[eid]
-            blocked = sorted(set(ex["contraindications"]) & answers)
+            blocked = sorted(answers.intersection(ex["contraindications"])) if answers else []
             if blocked:
                 withheld.append({"id": eid, "muscle": mid, "title": ex["title"][lang], "because": blocked})
                 continue
-            items.append(plan_item(kb, ex, mid, lang))
-    # stable: muscles in rank order, and within a muscle release -> stretch -> strengthen -> habit
-    order = {m: i for i, m in enumerate(muscles)}
-    items.sort(key=lambda it: (order[it["muscle"]], KIND_ORDER[it["kind"]]))
-    return items, withheld
+            chosen.append((rank, KIND_ORDER[ex["kind"]], len(chosen), {**items_by_id[eid], "muscle": mid}))
+    chosen.sort(key=lambda t: t[:3])
+    return [t[3] for t in chosen], withheld

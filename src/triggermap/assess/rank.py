@@ -151,14 +151,21 @@ def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
         absent_l = max(0, p.essential_lateral - cl[i]) * P.W_ABSENT
         absent_r = max(0, p.essential_lateral - cr[i]) * P.W_ABSENT
         base = p.base + absent_mid + mid
-        cands: list[tuple[float, str | None]] = []
+        # side hypotheses: left muscle, right muscle, both (penalised); ties go to "both"
+        logit = -1e300
+        side: str | None = None
         if lat_l > 0.0 or mid > 0.0:
-            cands.append((base + lat_l + absent_l, "left" if lat_l > 0.0 else None))
+            logit, side = base + lat_l + absent_l, ("left" if lat_l > 0.0 else None)
         if lat_r > 0.0 or mid > 0.0:
-            cands.append((base + lat_r + absent_r, "right" if lat_r > 0.0 else None))
+            right = base + lat_r + absent_r
+            if right > logit + 1e-9:
+                logit, side = right, ("right" if lat_r > 0.0 else None)
+            elif lat_l > 0.0 and lat_r > 0.0 and abs(right - logit) <= 1e-9:
+                side = "both"  # equal evidence on both sides: say so (keeps left/right mirror-exact)
         if lat_l > 0.0 and lat_r > 0.0:
-            cands.append((base + P.W_BILATERAL + lat_l + lat_r + absent_l + absent_r, "both"))
-        logit, side = max(cands, key=lambda c: c[0])
+            bilateral = base + P.W_BILATERAL + lat_l + lat_r + absent_l + absent_r
+            if bilateral > logit:
+                logit, side = bilateral, "both"
         prev = best.get(p.muscle)
         if prev is None or logit > prev[0]:
             best[p.muscle] = (logit, i, side)
@@ -167,7 +174,7 @@ def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
         bonus, matched = support.get(mid_id, (0.0, {"aggravating": [], "qualities": [], "findings": []}))
         total = logit + bonus
         out.append(MuscleScore(mid_id, 1.0 / (1.0 + exp(-total)), total, index.patterns[i], side, matched))
-    out.sort(key=lambda s: (-s.logit, s.muscle))
+    out.sort(key=lambda s: (-round(s.logit, 9), s.muscle))
     return out
 
 

@@ -23,21 +23,33 @@ def rule_fires(rule: dict, answers: frozenset[str], age: int | None) -> bool:
     return not rule["any_of"] or any(a in answers for a in rule["any_of"])
 
 
+def fired_rules(kb: Knowledge, intake: Intake) -> list[dict]:
+    """The combination rules the intake's answers satisfy, in file order."""
+    answers = intake.answers()
+    if not answers:  # every rule needs at least one answer
+        return []
+    return [rule for rule in kb.rules if rule_fires(rule, answers, intake.age)]
+
+
 def triage(
-    kb: Knowledge, intake: Intake, likely: list[tuple[dict, float, list[str]]], lang: str
+    kb: Knowledge,
+    intake: Intake,
+    rules: list[dict],
+    likely: list[tuple[dict, float, list[str]]],
+    lang: str,
 ) -> tuple[str, list[dict]]:
-    """Return (level, reasons). ``likely`` lists (condition, probability, why) over the threshold."""
+    """Return (level, reasons) given the fired ``rules`` and the ``likely`` conditions
+    as (condition, probability, why)."""
     reasons: list[dict] = []
     answers = intake.answers()
     for fid in sorted(intake.red_flags):
         flag = kb.red_flags[fid]
         reasons.append({"id": fid, "level": flag["level"], "text": flag["reason"][lang], "answers": [fid]})
-    for rule in kb.rules:
-        if rule_fires(rule, answers, intake.age):
-            used = [a for a in rule["all_of"]] + [a for a in rule["any_of"] if a in answers]
-            if rule["min_age"] is not None:
-                used.append("age")
-            reasons.append({"id": rule["id"], "level": rule["level"], "text": rule["reason"][lang], "answers": used})
+    for rule in rules:
+        used = list(rule["all_of"]) + [a for a in rule["any_of"] if a in answers]
+        if rule["min_age"] is not None:
+            used.append("age")
+        reasons.append({"id": rule["id"], "level": rule["level"], "text": rule["reason"][lang], "answers": used})
     for cond, _p, why in likely:
         if cond["level_when_likely"] == "self-care":
             continue

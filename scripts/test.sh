@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run all of it (lint, types, tests).
+# Used by the README and by .ci/run. Safe to run again: each step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+echo "== installing triggermap with its test extras"
+"$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+# Browser tests drive Debian's chromium through Playwright (Playwright's own browser
+# download cannot work offline, so we never call `playwright install`).
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+# PostgreSQL: the tests use the server on 127.0.0.1:5432 when one answers and otherwise
+# start a throwaway cluster themselves; make sure the server binaries exist for that.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "== installing PostgreSQL server binaries for the database tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null || true
+fi
+
+echo "== ruff"
+"$PY" -m ruff check src tests bench
+echo "== mypy"
+"$PY" -m mypy
+echo "== pytest"
+set +e
+"$PY" -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests (exit code 5): nothing failed, nothing ran"; exit 0
+fi
+exit "$status"

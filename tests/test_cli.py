@@ -1,0 +1,152 @@
+"""The command line, end to end in a subprocess (as users and registries run it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from tmhelpers import make_intake
+
+ARTICLE = make_intake(
+    ("buttock-lower-inner", "left", 6),
+    ("buttock-upper-inner", "left", 5),
+    ("low-back", "left", 4),
+    qualities=["cramping", "aching"],
+    aggravating=["sitting"],
+)
+
+
+def run(*args, stdin: str | bytes | None = None):
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "triggermap", *args], input=data, capture_output=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    out = run("schema")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_assess_json_validates_against_published_schema(schemas):
+    out = run("assess", "-", "--format", "json", stdin=json.dumps(ARTICLE))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)  # exactly one JSON document
+    jsonschema.validate(doc, schemas["assessment"])
+    jsonschema.validate(ARTICLE, schemas["intake"])
+    assert doc["triage"]["level"] == "self-care"
+    assert "gluteus-maximus" in [m["id"] for m in doc["muscles"][:3]]
+
+
+def test_assess_spanish(schemas):
+    out = run("assess", "-", "--format", "json", "--lang", "es", stdin=json.dumps(ARTICLE))
+    doc = json.loads(out.stdout)
+    jsonschema.validate(doc, schemas["assessment"])
+    assert doc["lang"] == "es"
+    assert "diagnóstico" in doc["disclaimer"]
+    names = [m["name"] for m in doc["muscles"]]
+    assert any("glúteo" in n.lower() for n in names)
+
+
+def test_assess_text_report():
+    out = run("assess", "-", stdin=json.dumps(ARTICLE))
+    assert out.returncode == 0
+    text = out.stdout.decode()
+    assert "Triage" in text and "not a diagnosis" in text
+
+
+def test_assess_yaml_file(tmp_path):
+    p = tmp_path / "case.yaml"
+    p.write_text("version: 1\npain:\n  - {region: calf, side: right, intensity: 4}\n", encoding="utf-8")
+    out = run("assess", str(p), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["choir"] == [234]
+
+
+BAD = {
+    "typo": (json.dumps(make_intake(("buttock-lowr-inner", "left", 6))), "pain[0].region", "buttock-lower-inner"),
+    "midline-side": (json.dumps(make_intake(("sacrum", "left", 6))), "pain[0].side", "midline"),
+    "intensity-11": (json.dumps(make_intake(("calf", "left", 11))), "pain[0].intensity", "0 to 10"),
+    "empty": (json.dumps({"version": 1, "pain": []}), "pain", "red_flags"),
+    "malformed-json": ('{"version": 1, "pain": [', "(document)", "not valid JSON"),
+    "malformed-yaml": ("version: 1\npain: [\n  - {region: calf\n", "(document)", "YAML"),
+    "yaml-alias-bomb": ("a: &a [x, x]\nb: [*a, *a]\n", "(document)", "aliases"),
+    "huge": ('{"pain": [' + " " * 10_000_000 + "]}", "(document)", "larger than"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_invalid_input_exits_2_with_field_and_no_stdout(case):
+    stdin, field, needle = BAD[case]
+    out = run("assess", "-", "--format", "json", stdin=stdin)
+    assert out.returncode == 2
+    assert out.stdout == b""
+    err = out.stderr.decode()
+    assert field in err and needle in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2():
+    out = run("assess", "/nonexistent/intake.json")
+    assert out.returncode == 2 and out.stdout == b"" and "Traceback" not in out.stderr.decode()
+
+
+def test_batch_reports_bad_lines_and_goes_on():
+    lines = [json.dumps(ARTICLE), "{not json", json.dumps(make_intake(("calf", "left", 11))), json.dumps(ARTICLE)]
+    out = run("assess", "--batch", "-", "--workers", "1", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 1
+    rows = [json.loads(x) for x in out.stdout.decode().splitlines()]
+    assert len(rows) == 4
+    assert rows[1]["line"] == 2 and "error" in rows[1]
+    assert rows[2]["line"] == 3 and "pain[0].intensity" in rows[2]["error"]
+    assert rows[0] == rows[3] and rows[0]["version"] == 1
+
+
+def test_batch_parallel_matches_serial():
+    lines = "\n".join(json.dumps(make_intake((r, "left", 5))) for r in ("calf", "heel", "thigh-lateral")) + "\n"
+    a = run("assess", "--batch", "-", "--workers", "1", stdin=lines)
+    b = run("assess", "--batch", "-", "--workers", "2", stdin=lines)
+    assert a.returncode == b.returncode == 0
+    assert a.stdout == b.stdout
+
+
+def test_vocab_json_shapes():
+    out = run("vocab", "regions", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    regions = json.loads(out.stdout)
+    by_id = {r["id"]: r for r in regions}
+    assert by_id["buttock-lower-inner"]["choir"] == {"left": 223, "right": 224}
+    assert by_id["sacrum"]["midline"] is True and isinstance(by_id["sacrum"]["choir"], list)
+    for r in regions:
+        assert set(r["label"]) == {"en", "es"} and set(r["definition"]) == {"en", "es"}
+    everything = json.loads(run("vocab", "--format", "json").stdout)
+    assert set(everything) == {
+        "regions", "qualities", "aggravating", "findings", "red-flags", "history", "muscles", "conditions"
+    }
+    assert len(everything["muscles"]) >= 25 and len(everything["red-flags"]) >= 19
+
+
+def test_vocab_unknown_category_exits_2():
+    out = run("vocab", "regoins", "--format", "json")
+    assert out.returncode == 2 and out.stdout == b"" and "regions" in out.stderr.decode()
+
+
+def test_muscle_card():
+    out = run("muscle", "gluteus-minimus", "--format", "json", "--lang", "es")
+    assert out.returncode == 0, out.stderr
+    card = json.loads(out.stdout)
+    assert card["id"] == "gluteus-minimus" and card["names"]["la"]
+    assert card["trigger_points"] and card["references"] and card["self_care"]
+    text = run("muscle", "gluteus-minimus")
+    assert text.returncode == 0 and b"Trigger points" in text.stdout
+
+
+def test_muscle_unknown_id_exits_2():
+    out = run("muscle", "gluteus-minimis")
+    assert out.returncode == 2 and "gluteus-minimus" in out.stderr.decode() and out.stdout == b""
