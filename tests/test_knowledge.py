@@ -26,6 +26,7 @@ def contract_ids() -> dict[str, list[str]]:
         ("Conditions:", "conditions"),
     ):
         chunk = section.split(label, 1)[1]
+        chunk = chunk.split(":", 1)[1] if not label.endswith(":") else chunk  # skip "(take `side`):"
         chunk = re.split(r"\n\n", chunk, maxsplit=1)[0]
         out[key] = re.findall(r"`([a-z0-9-]+)`", chunk)
     return out

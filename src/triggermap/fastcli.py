@@ -102,7 +102,7 @@ def parse_document(raw: bytes, yaml_first: bool = False) -> Any:
 def _parse_yaml(text: str, json_error: str) -> Any:
     import yaml
 
-    class NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    class NoAliasLoader(yaml.SafeLoader):
         """Safe loader that refuses anchors/aliases (no entity-expansion bombs)."""
 
         def compose_node(self, parent: Any, index: Any) -> Any:

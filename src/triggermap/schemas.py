@@ -99,6 +99,7 @@ class ConditionOut(_M):
     name: str
     score: float = Field(ge=0, le=1)
     likely: bool
+    flagged_by: list[str] = Field(description="Red flags or combination rules that point to this condition.")
     why: list[str]
     confirm: str
 

@@ -71,22 +71,24 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     # differential first: a likely condition raises the triage level
     diff = differential(prep.conditions, intake)
     rules = fired_rules(kb, intake)
-    flagged: set[str] = set()
-    for fid in intake.red_flags:
-        flagged.update(kb.red_flags[fid]["conditions"])
+    flagged: dict[str, list[str]] = {}  # condition -> red flags / rules that point to it
+    for fid in sorted(intake.red_flags):
+        for cid in kb.red_flags[fid]["conditions"]:
+            flagged.setdefault(cid, []).append(fid)
     for rule in rules:
-        flagged.update(rule["conditions"])
+        for cid in rule["conditions"]:
+            flagged.setdefault(cid, []).append(rule["id"])
     likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= P.CONDITION_LIKELY]
     level, reasons = triage(kb, intake, rules, likely, lang)
 
     conditions = []
     for c, p, fired in diff:
         if p >= P.CONDITION_LIST_MIN or c.id in flagged:
-            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], lang))
+            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], flagged.get(c.id, []), lang))
     listed = {c["id"] for c in conditions}
-    for cid in sorted(flagged - listed):  # reached by a red flag although no feature fired
-        why = [r["text"] for r in reasons if cid in _conditions_of(kb, r["id"])]
-        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, lang))
+    for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
+        why = [r["text"] for r in reasons if r["id"] in flagged[cid]]
+        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang))
     conditions.sort(key=lambda c: (-c["score"], c["id"]))
 
     ranked = rank_muscles(prep.index, intake)[: P.MAX_MUSCLES]
@@ -137,7 +139,6 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     cit = prep.citations
     references = [{"id": r, "citation": cit[r]} for r in ref_ids]
 
-    choir = sorted({code for mk in painful for code in kb.region_choir(mk.region, mk.side)})
     return {
         "version": 1,
         "kb_version": kb.version,
@@ -149,26 +150,18 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         "plan": plan,
         "plan_withheld": withheld,
         "references": references,
-        "choir": choir,
+        "choir": list(intake.choir),
         "disclaimer": msg("disclaimer", lang),
     }
 
 
-def _condition(data: dict, p: float, why: list[str], lang: str) -> dict[str, Any]:
+def _condition(data: dict, p: float, why: list[str], flagged_by: list[str], lang: str) -> dict[str, Any]:
     return {
         "id": data["id"],
         "name": data["name"][lang],
         "score": round(p, 4),
         "likely": p >= P.CONDITION_LIKELY,
+        "flagged_by": flagged_by,
         "why": why,
         "confirm": data["confirm"][lang],
     }
-
-
-def _conditions_of(kb: Knowledge, reason_id: str) -> list[str]:
-    if reason_id in kb.red_flags:
-        return list(kb.red_flags[reason_id]["conditions"])
-    for rule in kb.rules:
-        if rule["id"] == reason_id:
-            return list(rule["conditions"])
-    return []

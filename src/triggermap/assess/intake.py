@@ -76,7 +76,7 @@ class Intake:
         "findings",
         "red_flags",
         "history",
-        "choir",
+        "choir",  # CHOIR codes of the drawing (input codes and painful regions), for export
     )
 
     def __init__(
@@ -244,6 +244,11 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
                 code = FEMALE_PRE_2021.get(code, code)
             codes.append(code)
     explicit = set(marks)
+    # the drawing's CHOIR codes: the codes given, plus those of the regions marked painful
+    drawing_codes = set(codes)
+    for (region, side), intensity in marks.items():
+        if intensity > 0:
+            drawing_codes.update(kb.region_choir(region, side))
     for code in codes:
         for region, side in kb.choir_to_regions[code]:
             if (region, side) not in explicit:
@@ -269,5 +274,5 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         findings=lists["findings"],
         red_flags=red_flags,
         history=lists["history"],
-        choir=tuple(sorted(set(codes))),
+        choir=tuple(sorted(drawing_codes)),
     )

@@ -1,0 +1,154 @@
+"""Golden clinical cases: behaviour a clinician would expect, including the articles' own stories."""
+
+from __future__ import annotations
+
+from tmhelpers import make_intake
+
+from triggermap.assess import assess
+
+
+def top(a, n=3):
+    return [m["id"] for m in a["muscles"][:n]]
+
+
+def test_article_cramping_buttock_worse_sitting_with_low_back_pain(kb):
+    a = assess(
+        make_intake(
+            ("buttock-lower-inner", "right", 6),
+            ("buttock-upper-inner", "right", 5),
+            ("low-back", "right", 4),
+            qualities=["cramping", "aching"],
+            aggravating=["sitting"],
+        ),
+        kb,
+    )
+    assert a["triage"]["level"] == "self-care"
+    assert "gluteus-maximus" in top(a)
+    gmax = next(m for m in a["muscles"] if m["id"] == "gluteus-maximus")
+    assert gmax["side"] == "right"
+    assert "sitting" in gmax["supporting"]["aggravating"]
+    assert any(p["muscle"] == "gluteus-maximus" for p in a["plan"])
+
+
+def test_article_pseudo_sciatica_down_the_side_ranks_gluteus_minimus_first(kb):
+    a = assess(
+        make_intake(
+            ("buttock-lower-outer", "left", 6),
+            ("thigh-lateral", "left", 5),
+            ("knee-lateral", "left", 4),
+            ("leg-lateral", "left", 4),
+            ("ankle-lateral", "left", 3),
+        ),
+        kb,
+    )
+    assert top(a, 1) == ["gluteus-minimus"]
+    gmin = a["muscles"][0]
+    explained = {x["region"] for x in gmin["explains"]}
+    assert {"thigh-lateral", "leg-lateral"} <= explained
+
+
+def test_heel_pain_walking_uphill_points_to_soleus(kb):
+    a = assess(make_intake(("heel", "right", 5), aggravating=["walking-uphill"]), kb)
+    assert top(a, 1) == ["soleus"]
+
+
+def test_front_of_knee_points_to_rectus_femoris(kb):
+    a = assess(make_intake(("knee-anterior", "left", 5)), kb)
+    assert "rectus-femoris" in top(a)
+
+
+def test_coccyx_pain_names_pelvic_floor_or_gluteus_maximus(kb):
+    a = assess(make_intake(("coccyx", 6), aggravating=["sitting"]), kb)
+    assert set(top(a)) & {"coccygeus", "levator-ani", "gluteus-maximus", "obturator-internus"}
+    assert all(m["side"] is None for m in a["muscles"] if all("side" not in x for x in m["explains"]))
+
+
+def test_radicular_picture_raises_triage_and_lists_radiculopathy(kb):
+    a = assess(
+        make_intake(
+            ("buttock-lower-inner", "left", 5),
+            ("thigh-posterior", "left", 5),
+            ("calf", "left", 6),
+            ("sole", "left", 4),
+            qualities=["electric", "tingling", "numbness"],
+            aggravating=["coughing-sneezing"],
+            findings=["straight-leg-raise-positive", "dermatomal-sensory-loss", "reduced-ankle-reflex"],
+        ),
+        kb,
+    )
+    assert a["conditions"][0]["id"] == "lumbar-radiculopathy"
+    assert a["triage"]["level"] in ("see-clinician", "urgent")
+    assert any(r["id"] == "lumbar-radiculopathy" for r in a["triage"]["reasons"])
+
+
+def test_calf_swelling_redness_is_never_self_care_and_withholds_calf_massage(kb):
+    a = assess(make_intake(("calf", "left", 5), red_flags=["calf-swelling-redness"]), kb)
+    assert a["triage"]["level"] in ("urgent", "emergency")
+    assert a["plan"] == []
+    assert "deep-vein-thrombosis" in [c["id"] for c in a["conditions"]]
+
+
+def test_dvt_with_breathlessness_is_an_emergency(kb):
+    a = assess(
+        make_intake(("calf", "right", 5), red_flags=["calf-swelling-redness", "chest-pain-or-breathlessness"]), kb
+    )
+    assert a["triage"]["level"] == "emergency"
+
+
+def test_cancer_history_with_weakness_is_an_emergency(kb):
+    a = assess(make_intake(("low-back", "left", 5), red_flags=["cancer-history", "progressive-weakness"]), kb)
+    assert a["triage"]["level"] == "emergency"
+
+
+def test_bilateral_sciatica_with_weakness_is_an_emergency(kb):
+    a = assess(make_intake(("calf", "both", 6), red_flags=["bilateral-leg-symptoms", "progressive-weakness"]), kb)
+    assert a["triage"]["level"] == "emergency"
+
+
+def test_severe_pain_and_long_duration_mean_see_clinician(kb):
+    a = assess(make_intake(("buttock-upper-outer", "left", 9)), kb)
+    assert a["triage"]["level"] == "see-clinician"
+    assert any(r["id"] == "severe-pain" for r in a["triage"]["reasons"])
+    assert a["plan"], "see-clinician still offers the self-care plan"
+    b = assess(make_intake(("buttock-upper-outer", "left", 4), duration_weeks=10), kb)
+    assert b["triage"]["level"] == "see-clinician"
+    assert any(r["id"] == "long-duration" for r in b["triage"]["reasons"])
+
+
+def test_emergency_offers_no_plan(kb):
+    a = assess(make_intake(("sacrum", 5), red_flags=["bowel-incontinence"]), kb)
+    assert a["triage"]["level"] == "emergency" and a["plan"] == []
+
+
+def test_every_reason_names_its_answers(kb):
+    a = assess(make_intake(("calf", "left", 5), red_flags=["fever", "iv-drug-use"]), kb)
+    for r in a["triage"]["reasons"]:
+        assert r["answers"], r
+    assert a["triage"]["level"] in ("urgent", "emergency")
+
+
+def test_upper_body_pain_is_uncovered(kb):
+    a = assess(make_intake(("face", "left", 5), ("calf", "left", 5)), kb)
+    assert {"region": "face", "side": "left", "intensity": 5} in a["uncovered"]
+    for m in a["muscles"]:
+        assert m["explains"]
+
+
+def test_pregnancy_withholds_contraindicated_items(kb):
+    base = make_intake(("buttock-lower-inner", "left", 5), ("coccyx", 4), aggravating=["sitting"])
+    preg = assess({**base, "history": ["pregnancy"]}, kb)
+    for item in preg["plan_withheld"]:
+        assert "pregnancy" in item["because"]
+    plan_ids = {p["id"] for p in preg["plan"]}
+    for eid in plan_ids:
+        assert "pregnancy" not in kb.exercises[eid]["contraindications"]
+
+
+def test_references_resolve_and_muscles_are_at_most_ten(kb):
+    a = assess(make_intake(*[(r, "left", 5) for r in ("buttock-lower-inner", "thigh-posterior", "calf", "heel",
+                                                     "thigh-lateral", "groin", "low-back", "knee-anterior")]), kb)
+    assert len(a["muscles"]) <= 10
+    scores = [m["score"] for m in a["muscles"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r["id"] in kb.references for r in a["references"])
+    assert a["choir"] == sorted(a["choir"])
