@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tmhelpers import ROOT
 
+from tmhelpers import ROOT
 from triggermap.assess import parse_intake
 from triggermap.evaluate import evaluate_dir, load_cases
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tmhelpers import make_intake
-
 from triggermap.assess import assess
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Feat:
     kind: str
-    ids: frozenset[str]
+    keys: frozenset[str]  # "kind:id" so that one set of the intake's answers serves every kind
     value: int | None
     weight: float
     why: dict[str, str]
@@ -32,33 +32,43 @@ def prepare(kb: Knowledge) -> list[Cond]:
     out = []
     for cid, c in kb.conditions.items():
         feats = tuple(
-            Feat(f["kind"], frozenset(f["ids"]), f["value"], log(f["lr"]), f["why"]) for f in c["features"]
+            Feat(f["kind"], frozenset(f"{f['kind']}:{i}" for i in f["ids"]), f["value"], log(f["lr"]), f["why"])
+            for f in c["features"]
         )
         out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
     return out
 
 
-def _fires(f: Feat, lists: dict[str, frozenset[str]], age: int | None) -> bool:
-    if f.kind == "age-over":
-        return age is not None and f.value is not None and age > f.value
-    if f.kind == "age-under":
-        return age is not None and f.value is not None and age < f.value
-    return not f.ids.isdisjoint(lists[f.kind])
+def _present(intake: Intake) -> frozenset[str]:
+    keys = {f"region:{m.region}" for m in intake.pain if m.intensity > 0}
+    for kind, ids in (
+        ("quality", intake.qualities),
+        ("aggravating", intake.aggravating),
+        ("finding", intake.findings),
+        ("red-flag", intake.red_flags),
+        ("history", intake.history),
+    ):
+        keys.update(f"{kind}:{i}" for i in ids)
+    return frozenset(keys)
 
 
 def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, list[Feat]]]:
-    """Every condition with at least one feature present: (condition, probability, fired features)."""
-    lists = {
-        "region": frozenset(m.region for m in intake.pain if m.intensity > 0),
-        "quality": intake.qualities,
-        "aggravating": intake.aggravating,
-        "finding": intake.findings,
-        "red-flag": intake.red_flags,
-        "history": intake.history,
-    }
+    """Every condition with at least one feature present: (condition, probability, fired features).
+
+    Absent features are not held against a condition: the intake cannot tell "absent" from
+    "not asked".
+    """
+    present = _present(intake)
+    age = intake.age
     out = []
     for c in conds:
-        fired = [f for f in c.features if _fires(f, lists, intake.age)]
+        fired = []
+        for f in c.features:
+            if f.value is None:
+                if not f.keys.isdisjoint(present):
+                    fired.append(f)
+            elif age is not None and (age > f.value if f.kind == "age-over" else age < f.value):
+                fired.append(f)
         if not fired:
             continue
         logit = c.prior_logit + sum(f.weight for f in fired)

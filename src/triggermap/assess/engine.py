@@ -14,14 +14,13 @@ from .differential import Cond, differential, prepare
 from .intake import Intake, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
-from .rank import Index, build_index, explained, rank_muscles
+from .rank import Index, build_index, explained, rank_muscles, supporting
 from .triage import fired_rules, triage
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
 LANGS = ("en", "es")
-_EMPTY_SUPPORT: dict[str, list[str]] = {"aggravating": [], "qualities": [], "findings": []}
 
 
 class _Prepared:
@@ -108,7 +107,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
                 "trigger_points": list(s.pattern.trigger_points),
                 "explains": explains,
                 "unexplained": rest,
-                "supporting": s.support or _EMPTY_SUPPORT,
+                "supporting": supporting(prep.index, s.muscle, intake),
                 "confirm": confirm,
             }
         )

@@ -43,7 +43,9 @@ class Index:
     by_region: dict[str, list[tuple[int, float, bool, bool]]]
     midline: frozenset[str]
     muscles: list[str]
-    support: dict[str, dict[str, frozenset[str]]]  # muscle -> {"aggravating"|..: ids}
+    # answer id -> muscles known for it, per list ("aggravating", "qualities", "findings")
+    support: dict[str, dict[str, tuple[str, ...]]]
+    muscle_support: dict[str, dict[str, frozenset[str]]]  # muscle -> list -> answer ids
 
 
 def build_index(kb: Knowledge) -> Index:
@@ -73,15 +75,18 @@ def build_index(kb: Knowledge) -> Index:
         for region, (ess, both) in p.zones.items():
             w = P.W_ESSENTIAL if ess else P.W_SPILLOVER
             by_region.setdefault(region, []).append((i, w, ess, both))
-    support = {
-        mid: {
-            "aggravating": frozenset(m["aggravating"]),
-            "qualities": frozenset(m["qualities"]),
-            "findings": frozenset(m["findings"]),
-        }
+    support: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key in ("aggravating", "qualities", "findings"):
+        inv: dict[str, list[str]] = {}
+        for mid, m in kb.muscles.items():
+            for a in m[key]:
+                inv.setdefault(a, []).append(mid)
+        support[key] = {a: tuple(ms) for a, ms in inv.items()}
+    muscle_support = {
+        mid: {key: frozenset(m[key]) for key in ("aggravating", "qualities", "findings")}
         for mid, m in kb.muscles.items()
     }
-    return Index(patterns, by_region, midline, list(kb.muscles), support)
+    return Index(patterns, by_region, midline, list(kb.muscles), support, muscle_support)
 
 
 @dataclass(slots=True)
@@ -91,66 +96,87 @@ class MuscleScore:
     logit: float
     pattern: Pattern
     side: str | None  # "left" | "right" | "both" | None (only midline regions explained)
-    support: dict[str, list[str]]
 
 
-def _support(index: Index, intake: Intake) -> dict[str, tuple[float, dict[str, list[str]]]]:
-    out: dict[str, tuple[float, dict[str, list[str]]]] = {}
-    for mid, sup in index.support.items():
-        agg = sorted(intake.aggravating & sup["aggravating"])
-        qual = sorted(intake.qualities & sup["qualities"])
-        fnd = sorted(intake.findings & sup["findings"])
-        if not (agg or qual or fnd):
+#: answer lists in order of evidence weight (findings > aggravating > qualities) and their weights
+_BY_WEIGHT = ("findings", "aggravating", "qualities")
+_BY_WEIGHT_W = (P.W_FINDING, P.W_AGGRAVATING, P.W_QUALITY)
+
+
+def _support(index: Index, intake: Intake) -> dict[str, float]:
+    """Per muscle: the evidence weight of its matching answers (the strongest few)."""
+    counts: dict[str, list[int]] = {}
+    for k, answers in enumerate((intake.findings, intake.aggravating, intake.qualities)):
+        if not answers:
             continue
-        weights = sorted(
-            [P.W_AGGRAVATING] * len(agg) + [P.W_QUALITY] * len(qual) + [P.W_FINDING] * len(fnd), reverse=True
-        )
-        out[mid] = (sum(weights[: P.MAX_SUPPORT_MATCHES]), {"aggravating": agg, "qualities": qual, "findings": fnd})
+        inv = index.support[_BY_WEIGHT[k]]
+        for a in answers:
+            for mid in inv.get(a, ()):
+                c = counts.get(mid)
+                if c is None:
+                    c = counts[mid] = [0, 0, 0]
+                c[k] += 1
+    out: dict[str, float] = {}
+    for mid, c in counts.items():
+        room, bonus = P.MAX_SUPPORT_MATCHES, 0.0
+        for k in range(3):  # the strongest kinds first, at most MAX_SUPPORT_MATCHES in all
+            take = c[k] if c[k] < room else room
+            bonus += take * _BY_WEIGHT_W[k]
+            room -= take
+        out[mid] = bonus
     return out
+
+
+def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
+    """The answers that support ``muscle``, by list (for the explanation)."""
+    own = index.muscle_support[muscle]
+    return {
+        "aggravating": sorted(intake.aggravating & own["aggravating"]),
+        "qualities": sorted(intake.qualities & own["qualities"]),
+        "findings": sorted(intake.findings & own["findings"]),
+    }
 
 
 def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
     """Every muscle that explains at least one painful region, best first."""
-    n = len(index.patterns)
-    pos = {"left": [0.0] * n, "right": [0.0] * n, "mid": [0.0] * n}
-    cnt = {"left": [0] * n, "right": [0] * n, "mid": [0] * n}
+    # per touched pattern: [lateral-left, lateral-right, midline] evidence and essential counts
+    acc: dict[int, list] = {}
     by_region = index.by_region
-    for mark in intake.pain:
-        if mark.intensity <= 0:
+    for region, mark_side, intensity in intake.pain:
+        if intensity <= 0:
             continue
-        entries = by_region.get(mark.region)
+        entries = by_region.get(region)
         if not entries:
             continue
-        f = P.intensity_factor(mark.intensity)
-        if mark.side is None:
-            pm, cm = pos["mid"], cnt["mid"]
-            for i, w, ess, _ in entries:
-                pm[i] += w * f
-                if ess:
-                    cm[i] += 1
-            continue
-        other = "right" if mark.side == "left" else "left"
-        ps, cs, po, co = pos[mark.side], cnt[mark.side], pos[other], cnt[other]
+        f = P.intensity_factor(intensity)
+        if mark_side is None:
+            own, other = 2, -1
+        elif mark_side == "left":
+            own, other = 0, 1
+        else:
+            own, other = 1, 0
         for i, w, ess, both in entries:
-            ps[i] += w * f
+            a = acc.get(i)
+            if a is None:
+                a = acc[i] = [0.0, 0.0, 0.0, 0, 0, 0]
+            a[own] += w * f
             if ess:
-                cs[i] += 1
-            if both:  # a pattern that crosses the midline also explains the other side's instance
-                po[i] += w * f
+                a[own + 3] += 1
+            if both and other >= 0:  # a pattern that crosses the midline also explains the other side
+                a[other] += w * f
                 if ess:
-                    co[i] += 1
+                    a[other + 3] += 1
     support = _support(index, intake)
     best: dict[str, tuple[float, int, str | None]] = {}
-    pl, pr, pmid = pos["left"], pos["right"], pos["mid"]
-    cl, cr, cmid = cnt["left"], cnt["right"], cnt["mid"]
-    for i, p in enumerate(index.patterns):
-        lat_l, lat_r, mid = pl[i], pr[i], pmid[i]
-        if lat_l == 0.0 and lat_r == 0.0 and mid == 0.0:
-            continue
-        absent_mid = (p.essential_midline - cmid[i]) * P.W_ABSENT
-        absent_l = max(0, p.essential_lateral - cl[i]) * P.W_ABSENT
-        absent_r = max(0, p.essential_lateral - cr[i]) * P.W_ABSENT
-        base = p.base + absent_mid + mid
+    patterns = index.patterns
+    wa = P.W_ABSENT
+    for i in sorted(acc):
+        lat_l, lat_r, mid, cl, cr, cm = acc[i]
+        p = patterns[i]
+        el = p.essential_lateral
+        base = p.base + mid + (p.essential_midline - cm) * wa
+        absent_l = (el - cl if cl < el else 0) * wa
+        absent_r = (el - cr if cr < el else 0) * wa
         # side hypotheses: left muscle, right muscle, both (penalised); ties go to "both"
         logit = -1e300
         side: str | None = None
@@ -171,9 +197,8 @@ def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
             best[p.muscle] = (logit, i, side)
     out = []
     for mid_id, (logit, i, side) in best.items():
-        bonus, matched = support.get(mid_id, (0.0, {"aggravating": [], "qualities": [], "findings": []}))
-        total = logit + bonus
-        out.append(MuscleScore(mid_id, 1.0 / (1.0 + exp(-total)), total, index.patterns[i], side, matched))
+        total = logit + support.get(mid_id, 0.0)
+        out.append(MuscleScore(mid_id, 1.0 / (1.0 + exp(-total)), total, patterns[i], side))
     out.sort(key=lambda s: (-round(s.logit, 9), s.muscle))
     return out
 
