@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import exp, log
 from typing import TYPE_CHECKING
 
@@ -11,21 +10,25 @@ if TYPE_CHECKING:
     from .intake import Intake
 
 
-@dataclass(frozen=True, slots=True)
 class Feat:
-    kind: str
-    keys: frozenset[str]  # "kind:id" so that one set of the intake's answers serves every kind
-    value: int | None
-    weight: float
-    why: dict[str, str]
+    __slots__ = ("kind", "keys", "value", "weight", "why")
+
+    def __init__(self, kind: str, keys: frozenset[str], value: int | None, weight: float, why: dict[str, str]):
+        self.kind = kind
+        self.keys = keys  # "kind:id" so that one set of the intake's answers serves every kind
+        self.value = value
+        self.weight = weight
+        self.why = why
 
 
-@dataclass(frozen=True, slots=True)
 class Cond:
-    id: str
-    prior_logit: float
-    features: tuple[Feat, ...]
-    data: dict
+    __slots__ = ("id", "prior_logit", "features", "data")
+
+    def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict):
+        self.id = id
+        self.prior_logit = prior_logit
+        self.features = features
+        self.data = data
 
 
 def prepare(kb: Knowledge) -> list[Cond]:

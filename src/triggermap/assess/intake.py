@@ -7,7 +7,6 @@ The JSON Schema that documents the same rules lives in :mod:`triggermap.schemas`
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -123,6 +122,8 @@ def _unknown(field: str, what: str, value: Any, allowed: Iterable[str]) -> Intak
     allowed = list(allowed)
     msg = f"unknown {what} {value!r}"
     if isinstance(value, str):
+        import difflib
+
         close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
         if close:
             msg += f"; did you mean {close[0]!r}?"

@@ -15,7 +15,6 @@ of patterns that reach each one (an inverted index), not to the size of the know
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import exp
 from typing import TYPE_CHECKING
 
@@ -26,26 +25,50 @@ if TYPE_CHECKING:
     from .intake import Intake, PainMark
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes rather than dataclasses: importing dataclasses (and with it
+# inspect) costs more start-up time than the whole `triggermap assess` run.
 class Pattern:
-    muscle: str
-    trigger_points: tuple[str, ...]
-    base: float  # prior logit plus the pattern penalty
-    zones: dict[str, tuple[bool, bool]]  # region -> (essential, crosses midline)
-    essential_lateral: int
-    essential_midline: int
+    """One trigger point of a muscle, or all of them together, with its referral zones."""
+
+    __slots__ = ("muscle", "trigger_points", "base", "zones", "essential_lateral", "essential_midline")
+
+    def __init__(
+        self,
+        muscle: str,
+        trigger_points: tuple[str, ...],
+        base: float,  # prior logit plus the pattern penalty
+        zones: dict[str, tuple[bool, bool]],  # region -> (essential, crosses midline)
+        essential_lateral: int,
+        essential_midline: int,
+    ):
+        self.muscle = muscle
+        self.trigger_points = trigger_points
+        self.base = base
+        self.zones = zones
+        self.essential_lateral = essential_lateral
+        self.essential_midline = essential_midline
 
 
-@dataclass(slots=True)
 class Index:
-    patterns: list[Pattern]
-    # region -> [(pattern index, weight, essential, crosses midline)]
-    by_region: dict[str, list[tuple[int, float, bool, bool]]]
-    midline: frozenset[str]
-    muscles: list[str]
-    # answer id -> muscles known for it, per list ("aggravating", "qualities", "findings")
-    support: dict[str, dict[str, tuple[str, ...]]]
-    muscle_support: dict[str, dict[str, frozenset[str]]]  # muscle -> list -> answer ids
+    """Inverted index: region -> patterns reaching it, and answer id -> muscles known for it."""
+
+    __slots__ = ("patterns", "by_region", "midline", "muscles", "support", "muscle_support")
+
+    def __init__(
+        self,
+        patterns: list[Pattern],
+        by_region: dict[str, list[tuple[int, float, bool, bool]]],  # (pattern, weight, essential, crosses)
+        midline: frozenset[str],
+        muscles: list[str],
+        support: dict[str, dict[str, tuple[str, ...]]],  # list -> answer id -> muscles
+        muscle_support: dict[str, dict[str, frozenset[str]]],  # muscle -> list -> answer ids
+    ):
+        self.patterns = patterns
+        self.by_region = by_region
+        self.midline = midline
+        self.muscles = muscles
+        self.support = support
+        self.muscle_support = muscle_support
 
 
 def build_index(kb: Knowledge) -> Index:
@@ -89,13 +112,15 @@ def build_index(kb: Knowledge) -> Index:
     return Index(patterns, by_region, midline, list(kb.muscles), support, muscle_support)
 
 
-@dataclass(slots=True)
 class MuscleScore:
-    muscle: str
-    score: float
-    logit: float
-    pattern: Pattern
-    side: str | None  # "left" | "right" | "both" | None (only midline regions explained)
+    __slots__ = ("muscle", "score", "logit", "pattern", "side")
+
+    def __init__(self, muscle: str, score: float, logit: float, pattern: Pattern, side: str | None):
+        self.muscle = muscle
+        self.score = score
+        self.logit = logit
+        self.pattern = pattern
+        self.side = side  # "left" | "right" | "both" | None (only midline regions explained)
 
 
 #: answer lists in order of evidence weight (findings > aggravating > qualities) and their weights

@@ -8,14 +8,16 @@ imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up sm
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
-from pathlib import Path
-from typing import Any
+import zlib
+from typing import TYPE_CHECKING, Any
 
-DATA_DIR = Path(__file__).with_name("data")
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 CACHE_FORMAT = 3  # bump when the compiled layout changes
 
 _CACHED: dict[str, Knowledge] = {}
@@ -86,31 +88,39 @@ class Knowledge:
         return list(c)
 
 
-def _data_files(data_dir: Path) -> list[Path]:
-    return sorted(p for p in data_dir.rglob("*.yaml") if p.is_file())
+def _data_files(data_dir: str) -> list[str]:
+    out: list[str] = []
+    for root, _dirs, files in os.walk(data_dir):
+        out.extend(os.path.join(root, f) for f in files if f.endswith(".yaml"))
+    return sorted(out)
 
 
-def _signature(files: list[Path]) -> str:
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
-    for p in files:
-        st = p.stat()
-        h.update(f"{p.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:20]
+def _signature(files: list[str]) -> str:
+    """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents)."""
+    text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
+        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p in files for st in (os.stat(p),)
+    )
+    data = text.encode()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
-def _cache_dir() -> Path | None:
+def _cache_dir() -> str | None:
     env = os.environ.get("TRIGGERMAP_CACHE_DIR")
     if env == "":
         return None
     if env:
-        return Path(env)
+        return env
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "triggermap"
+    return os.path.join(base, "triggermap")
 
 
-def read_raw(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Parse and validate every data file; returns plain dicts (``model_dump``)."""
+    from pathlib import Path
+
     import yaml
+
+    data_dir = Path(data_dir)
 
     from . import schema as s
 
@@ -149,15 +159,18 @@ def read_raw(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     return raw
 
 
-def compile_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
+def compile_knowledge(data_dir: str | Path = DATA_DIR) -> Knowledge:
     """Validate, check referential integrity and build the in-memory knowledge base."""
+    import hashlib
+
     from .integrity import check
 
     raw = read_raw(data_dir)
     h = hashlib.sha256()
-    for p in _data_files(data_dir):
-        h.update(p.relative_to(data_dir).as_posix().encode())
-        h.update(p.read_bytes())
+    for p in _data_files(str(data_dir)):
+        h.update(os.path.relpath(p, data_dir).replace(os.sep, "/").encode())
+        with open(p, "rb") as fh:
+            h.update(fh.read())
     kb = Knowledge(h.hexdigest()[:12], raw)
     problems = check(kb)
     if problems:
@@ -165,16 +178,15 @@ def compile_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
     return kb
 
 
-def load(data_dir: Path | None = None, *, use_cache: bool = True) -> Knowledge:
+def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowledge:
     """The knowledge base, compiled once per process and cached on disk between processes."""
-    data_dir = data_dir or DATA_DIR
-    key = str(data_dir)
-    kb = _CACHED.get(key)
+    data_dir = str(data_dir or DATA_DIR)
+    kb = _CACHED.get(data_dir)
     if kb is not None:
         return kb
     files = _data_files(data_dir)
     cache_dir = _cache_dir() if use_cache else None
-    cache_file = cache_dir / f"kb-{_signature(files)}.pickle" if cache_dir else None
+    cache_file = os.path.join(cache_dir, f"kb-{_signature(files)}.pickle") if cache_dir else None
     if cache_file is not None:
         try:
             with open(cache_file, "rb") as fh:
@@ -185,14 +197,14 @@ def load(data_dir: Path | None = None, *, use_cache: bool = True) -> Knowledge:
         kb = compile_knowledge(data_dir)
         if cache_file is not None:
             _write_cache(cache_file, kb)
-    _CACHED[key] = kb
+    _CACHED[data_dir] = kb
     return kb
 
 
-def _write_cache(cache_file: Path, kb: Knowledge) -> None:
+def _write_cache(cache_file: str, kb: Knowledge) -> None:
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        tmp = f"{cache_file}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
