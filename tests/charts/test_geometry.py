@@ -1,0 +1,177 @@
+"""The body views: every region drawn, regions tiling the body, every trigger point placed."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from triggermap.charts import geometry as g
+
+LATERAL_VIEW_REGIONS = ("hip-lateral", "thigh-lateral", "knee-lateral", "leg-lateral", "ankle-lateral")
+
+
+def _regions_yaml():
+    with open(g.REGIONS_FILE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["regions"]
+
+
+def test_every_contract_region_has_geometry_on_some_view():
+    missing = []
+    for r in _regions_yaml():
+        sides = [None] if r["midline"] else ["left", "right"]
+        for side in sides:
+            if not any(g.get_view(v).has(r["id"], side) for v in g.VIEWS):
+                missing.append((r["id"], side))
+    assert not missing, f"regions with no geometry: {missing}"
+
+
+def test_views_only_use_known_regions_and_sides():
+    meta = {r["id"]: r for r in _regions_yaml()}
+    for v in g.VIEWS:
+        for s in g.get_view(v).regions:
+            assert s.region in meta
+            assert (s.side is None) == bool(meta[s.region]["midline"]), (v, s.region, s.side)
+
+
+def test_lateral_views_show_the_side_regions_of_their_own_side_only():
+    for view in ("right", "left"):
+        v = g.get_view(view)
+        for region in LATERAL_VIEW_REGIONS:
+            assert v.has(region, view), (view, region)
+        assert all(s.side in (None, view) for s in v.regions)
+
+
+def test_front_and_back_are_symmetric():
+    for view in ("front", "back"):
+        v = g.get_view(view)
+        right = {s.region for s in v.regions if s.side == "right"}
+        left = {s.region for s in v.regions if s.side == "left"}
+        assert right == left and right
+        for s in v.regions:
+            if s.side == "right":
+                (twin,) = v.shapes(s.region, "left")
+                assert math.isclose(s.area, twin.area, rel_tol=1e-6)
+                # the person's right is on the viewer's left in the front view, right in the back view
+                assert (s.center[0] < v.cx) == (view == "front"), (view, s.region)
+
+
+@pytest.mark.parametrize("view", g.VIEWS)
+def test_regions_tile_the_body_without_gaps_or_overlaps(view):
+    v = g.get_view(view)
+    use: dict[frozenset, list[tuple[str, str]]] = {}
+    for s in v.regions:
+        for i, a in enumerate(s.nodes):
+            b = s.nodes[(i + 1) % len(s.nodes)]
+            use.setdefault(frozenset((a, b)), []).append((a, b))
+    # an edge is shared by at most two regions, traversed in opposite directions (faces on either side)
+    for edge, dirs in use.items():
+        assert len(dirs) <= 2, (view, sorted(edge))
+        if len(dirs) == 2:
+            assert dirs[0] == dirs[1][::-1], (view, sorted(edge))
+    # the regions' areas add up to the area inside the body outline: nothing overlaps, nothing is missing
+    loops = g._boundary_loops(list(v.regions))
+    outline_area = sum(abs(g.signed_area(g.polygon(v.edges, tuple(loop), v.points))) for loop in loops)
+    total = sum(s.area for s in v.regions)
+    assert len(loops) == 1, f"{view}: the body outline should be one closed curve, got {len(loops)}"
+    assert math.isclose(total, outline_area, rel_tol=1e-3), (view, total, outline_area)
+    for s in v.regions:
+        assert s.area > 20, (view, s.region, s.side, s.area)
+
+
+@pytest.mark.parametrize("view", g.VIEWS)
+def test_no_region_boundary_crosses_another(view):
+    """Smoothed boundaries must not cut through a neighbour (which the area check could miss)."""
+    v = g.get_view(view)
+    segs = []
+    seen = set()
+    for s in v.regions:
+        for i, a in enumerate(s.nodes):
+            b = s.nodes[(i + 1) % len(s.nodes)]
+            k = frozenset((a, b))
+            if k in seen:
+                continue
+            seen.add(k)
+            pts = g._bezier_samples(g._edge(v.edges, a, b, v.points), 12) + [v.points[b]]
+            segs.append((k, pts))
+
+    def cross(p, q, r, t):
+        def orient(a, b, c):
+            return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+        d1, d2, d3, d4 = orient(r, t, p), orient(r, t, q), orient(p, q, r), orient(p, q, t)
+        return d1 * d2 < -1e-9 and d3 * d4 < -1e-9
+
+    bad = []
+    for i, (k1, p1) in enumerate(segs):
+        box1 = (min(x for x, _ in p1), min(y for _, y in p1), max(x for x, _ in p1), max(y for _, y in p1))
+        for k2, p2 in segs[i + 1:]:
+            if k1 & k2:
+                continue  # edges meeting at a node
+            if (max(x for x, _ in p2) < box1[0] or min(x for x, _ in p2) > box1[2]
+                    or max(y for _, y in p2) < box1[1] or min(y for _, y in p2) > box1[3]):
+                continue
+            if any(cross(a, b, c, d) for a, b in zip(p1, p1[1:], strict=False) for c, d in zip(p2, p2[1:], strict=False)):
+                bad.append((sorted(k1), sorted(k2)))
+    assert not bad, f"{view}: crossing boundaries {bad[:5]}"
+
+
+def _inside(point, poly):
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=False):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def test_every_trigger_point_has_a_position(kb):
+    missing = [tp for tp in kb.trigger_points if not g.tp_positions().get(tp)]
+    assert not missing, f"trigger points with no chart position: {missing}"
+
+
+def test_positions_are_for_known_trigger_points_and_views(kb):
+    for tp, views in g.tp_positions().items():
+        assert tp in kb.trigger_points, f"position for unknown trigger point {tp!r}"
+        assert set(views) <= {"front", "back", "side"}, (tp, views)
+    for muscle, views in g.muscle_views().items():
+        assert muscle in kb.muscles and set(views) <= {"front", "back", "side"}, (muscle, views)
+
+
+def test_trigger_points_lie_on_the_body(kb):
+    for tp in kb.trigger_points:
+        for view in g.VIEWS:
+            for side in ("right", "left"):
+                p = g.tp_point(tp, view, side)
+                if p is None:
+                    continue
+                v = g.get_view(view)
+                assert any(_inside(p, g.polygon(v.edges, s.nodes, v.points)) for s in v.regions), (tp, view, side)
+
+
+def test_left_positions_mirror_right():
+    v = g.get_view("back")
+    tp, pos = next((t, p) for t, p in g.tp_positions().items() if "back" in p)
+    r, l_ = g.tp_point(tp, "back", "right"), g.tp_point(tp, "back", "left")
+    assert r[1] == l_[1] and math.isclose(r[0] - v.cx, v.cx - l_[0])
+    assert r[0] > v.cx  # back view: the person's right is on the viewer's right
+    # a lateral view shows only its own side
+    t2 = next(t for t, p in g.tp_positions().items() if "side" in p)
+    assert g.tp_point(t2, "right", "left") is None and g.tp_point(t2, "right", "right") is not None
+
+
+def test_inconsistent_geometry_is_reported():
+    data = {
+        "view": "front", "symmetric": True, "width": 100, "height": 100,
+        "nodes": {"a": [0, 0], "b": [10, 0], "c": [10, 10]},
+        "chains": {"x": ["a", "nowhere"]},
+        "regions": [{"region": "no-such-region", "nodes": ["a", "b", "c"]},
+                    {"region": "chest", "nodes": ["a", "b", "ghost"]}],
+    }
+    problems: list[str] = []
+    b = g._Builder(data, "test", problems)
+    b.add_chains()
+    b.build_regions()
+    text = "\n".join(problems)
+    assert "nowhere" in text and "no-such-region" in text and "ghost" in text
