@@ -143,33 +143,22 @@ def build_app() -> Any:
         else:
             typer.echo(format_report(result))
 
-    _mount_optional(app)
+    _mount_parts(app)
     return app
 
 
-def _mount_optional(app: Any) -> None:
-    """Charts, diary, web: each part registers its own commands."""
-    import importlib
+def _mount_parts(app: Any) -> None:
+    """Charts, diary, web: each part keeps its own commands (their modules import lightly)."""
+    from .charts import cli as charts
+    from .store import cli as store
+    from .web import cli as web
 
-    def part(name: str) -> Any:
-        try:
-            return importlib.import_module(f"triggermap.{name}")
-        except ModuleNotFoundError as exc:  # a part not built yet (development only)
-            if exc.name and exc.name.startswith("triggermap."):
-                return None
-            raise
-
-    charts = part("charts.cli")
-    if charts is not None:
-        app.add_typer(charts.app, name="chart", help="Body charts: muscle, intake drawing, assessment (SVG/PNG/PDF).")
-    store = part("store.cli")
-    if store is not None:
-        app.add_typer(store.app, name="diary", help="Pain diary: add, list, plot, export.")
-        app.command("backup")(store.backup_command)
-        app.command("restore")(store.restore_command)
-    web = part("web.cli")
-    if web is not None:
-        app.command("serve")(web.serve)
+    app.add_typer(charts.app, name="chart", help="Body charts: muscle, intake drawing, assessment (SVG/PNG/PDF).")
+    app.add_typer(store.app, name="diary", help="Pain diary: add, list, plot, export.")
+    app.add_typer(store.account_app, name="account", help="Clinic accounts: add, assign, list.")
+    app.command("backup")(store.backup_command)
+    app.command("restore")(store.restore_command)
+    app.command("serve")(web.serve)
 
 
 if __name__ == "__main__":  # pragma: no cover
