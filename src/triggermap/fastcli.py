@@ -13,6 +13,8 @@ import os
 import sys
 from typing import IO, Any
 
+from .assess.messages import SIDES
+
 #: A single intake is a few hundred bytes; anything this big is not an intake.
 MAX_INTAKE_BYTES = 1_000_000
 
@@ -58,6 +60,9 @@ _HEAD: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+_ZONE = {"en": {"essential": "essential", "spillover": "spillover"}, "es": {"essential": "esencial", "spillover": "extensión"}}
 
 
 class InputError(Exception):
@@ -131,9 +136,15 @@ def dumps(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
-def report(a: dict[str, Any], lang: str) -> str:
-    """The readable (non-JSON) report."""
+def report(a: dict[str, Any], lang: str, regions: dict[str, dict] | None = None) -> str:
+    """The readable (non-JSON) report; ``regions`` (the vocabulary) gives region names."""
     h = _HEAD[lang]
+
+    def _mark(x: dict[str, Any]) -> str:
+        name = regions[x["region"]]["label"][lang] if regions else x["region"]
+        side = x.get("side")
+        return name + (f" ({SIDES[lang][side]})" if side else "")
+
     out: list[str] = []
     tr = a["triage"]
     out.append(f"{h['triage']}: {h['levels'][tr['level']]}")
@@ -144,9 +155,9 @@ def report(a: dict[str, Any], lang: str) -> str:
     if not a["muscles"]:
         out.append(f"  ({h['none']})")
     for i, m in enumerate(a["muscles"], 1):
-        side = f", {m['side']}" if m["side"] else ""
+        side = f", {SIDES[lang].get(m['side'], m['side'])}" if m["side"] else ""
         out.append(f"  {i}. {m['name']} ({m['latin']}{side}) {m['score']:.2f}")
-        ex = ", ".join(_mark(x) + f" [{x['zone']}]" for x in m["explains"])
+        ex = ", ".join(_mark(x) + f" [{_ZONE[lang][x['zone']]}]" for x in m["explains"])
         out.append(f"     {h['explains']}: {ex}")
         if m["unexplained"]:
             out.append(f"     {h['unexplained']}: " + ", ".join(_mark(x) for x in m["unexplained"]))
@@ -178,19 +189,17 @@ def report(a: dict[str, Any], lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _mark(x: dict[str, Any]) -> str:
-    return x["region"] + (f" ({x['side']})" if x.get("side") else "")
-
-
 def assess_one(path: str, fmt: str, lang: str) -> int:
     from .assess import IntakeError, assess
+    from .knowledge import load
 
     try:
         doc = read_document(path)
-        result = assess(doc, lang=lang)
+        kb = load()
+        result = assess(doc, kb, lang=lang)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
-    sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang))
+    sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
 
 

@@ -121,7 +121,8 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     plan: list[dict] = []
     withheld: list[dict] = []
     if level in ("self-care", "see-clinician"):
-        top = [s.muscle for s in ranked[: P.PLAN_MUSCLES]]
+        best = ranked[0].score if ranked else 0.0
+        top = [s.muscle for s in ranked[: P.PLAN_MUSCLES] if s.score >= P.PLAN_RELATIVE_MIN * best]
         plan, withheld = build_plan(kb, prep.plan_items[lang], intake, top, lang)
 
     ref_ids: dict[str, None] = {}

@@ -35,6 +35,12 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+SIDES: dict[str, dict[str, str]] = {
+    "en": {"left": "left", "right": "right", "both": "both sides"},
+    "es": {"left": "izquierda", "right": "derecha", "both": "ambos lados"},
+}
+
+
 def msg(key: str, lang: str, **kw: object) -> str:
     text = MESSAGES[key][lang]
     return text.format(**kw) if kw else text

@@ -44,8 +44,10 @@ def intensity_factor(intensity: int) -> float:
 
 #: Most muscles listed in an assessment (contract: at most 10).
 MAX_MUSCLES = 10
-#: Muscles whose self-care items go into the plan.
+#: Muscles whose self-care items go into the plan: at most this many, and only those scoring
+#: at least PLAN_RELATIVE_MIN times the best muscle's score (a plan for the likely ones).
 PLAN_MUSCLES = 3
+PLAN_RELATIVE_MIN = 0.5
 #: A condition is listed when its probability reaches this (or a red flag points to it).
 CONDITION_LIST_MIN = 0.08
 #: A condition this probable raises triage to its ``level_when_likely``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import params as P
-from .messages import msg
+from .messages import SIDES, msg
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -65,7 +65,7 @@ def triage(
     if severe:
         top = max(m.intensity for m in severe)
         names = ", ".join(
-            kb.regions[m.region]["label"][lang] + (f" ({m.side})" if m.side and lang == "en" else "")
+            kb.regions[m.region]["label"][lang] + (f" ({SIDES[lang][m.side]})" if m.side else "")
             for m in severe
             if m.intensity == top
         )
