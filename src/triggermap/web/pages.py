@@ -1,0 +1,331 @@
+"""Server-rendered pages: the intake (safety questions, then the body map), results, handout,
+muscle library. Every page works without JavaScript; the script only enhances it."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from . import maps
+from .api import BodyError, assess_document
+from .app import render, request_lang, ui_gettext
+from .forms import FormData, FormError, FormState, intake_from_form, intake_json, state_from_intake
+from .present import (
+    drawing_summary,
+    flag_summaries,
+    red_flag_groups,
+    region_groups,
+    results_view,
+    vocab_choices,
+)
+
+router = APIRouter(include_in_schema=False)
+
+async def _form(request: Request) -> FormData:
+    form = await request.form(max_files=0, max_fields=2000)
+    return FormData(form.multi_items())
+
+
+def _triage_rules(kb: Any) -> list[dict[str, Any]]:
+    """Combination rules that only need red-flag answers (the script can apply them at once)."""
+    out = []
+    for rule in kb.rules:
+        ids = rule["all_of"] + rule["any_of"]
+        if rule["min_age"] is None and ids and all(i in kb.red_flags for i in ids):
+            out.append({"id": rule["id"], "all_of": rule["all_of"], "any_of": rule["any_of"],
+                        "level": rule["level"]})
+    return out
+
+
+def _safety_page(request: Request, selected: list[str], status: int = 200,
+                 errors: list[FormError] | None = None) -> Response:
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    rules = _triage_rules(kb)
+    reasons = {r["id"]: r["reason"][lang] for r in kb.rules if r["id"] in {x["id"] for x in rules}}
+    return render(
+        request, "safety.html", status=status, lang=lang,
+        groups=red_flag_groups(kb, lang, _),
+        selected=set(selected),
+        rules_json=json.dumps({"rules": rules, "reasons": reasons}, ensure_ascii=False).replace("<", "\\u003c"),
+        errors=errors or [],
+    )
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    return _safety_page(request, [])
+
+
+@router.post("/")
+async def home_again(request: Request) -> Response:
+    """The safety questions again, ticks kept (the language toggle posts here)."""
+    kb = request.app.state.kb
+    form = await _form(request)
+    return _safety_page(request, [f for f in dict.fromkeys(form.getlist("rf")) if f in kb.red_flags])
+
+
+@router.get("/api")
+async def api_page(request: Request) -> Response:
+    return render(request, "api.html")
+
+
+def _pain_page(request: Request, state: FormState, status: int = 200,
+               errors: list[FormError] | None = None, detail: str = "") -> Response:
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    flags = flag_summaries(kb, state.red_flags, lang)
+    return render(
+        request, "pain.html", status=status, lang=lang,
+        state=state,
+        groups=region_groups(kb, lang, _, state.marks),
+        views=maps.body_maps(lang),
+        qualities=vocab_choices(kb, "qualities", lang),
+        aggravating=vocab_choices(kb, "aggravating", lang),
+        history=vocab_choices(kb, "history", lang),
+        findings=vocab_choices(kb, "findings", lang),
+        flags=flags,
+        worst_flag=_worst(flags),
+        errors=errors or [],
+        error_fields={e.field for e in errors or []},
+        detail=detail,
+    )
+
+
+def _worst(flags: list[dict[str, str]]) -> str | None:
+    order = ("emergency", "urgent", "see-clinician", "self-care")
+    levels = [f["level"] for f in flags]
+    for lv in order:
+        if lv in levels:
+            return lv
+    return None
+
+
+def _emergency_page(request: Request, assessment: dict[str, Any], red_flags: list[str]) -> Response:
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    return render(
+        request, "emergency.html", lang=lang,
+        view=results_view(kb, assessment, lang, _),
+        red_flags=red_flags,
+    )
+
+
+@router.post("/check")
+async def check_safety(request: Request) -> Response:
+    """Step 1 answered: an emergency answer shows the emergency advice before anything else."""
+    from ..assess import IntakeError, assess
+
+    kb = request.app.state.kb
+    form = await _form(request)
+    rf = list(dict.fromkeys(form.getlist("rf")))
+    unknown = [f for f in rf if f not in kb.red_flags]
+    if unknown:
+        _ = ui_gettext(request)
+        return _safety_page(request, [f for f in rf if f in kb.red_flags], status=422,
+                            errors=[FormError("rf", _("One of the answers was not recognised; please answer again."))])
+    if rf and form.get("ack") != "1":
+        try:
+            a = assess({"version": 1, "red_flags": rf}, kb, request_lang(request))
+        except IntakeError:  # pragma: no cover - ids checked above
+            a = None
+        if a is not None and a["triage"]["level"] == "emergency":
+            return _emergency_page(request, a, rf)
+    return _pain_page(request, FormState(red_flags=rf))
+
+
+@router.get("/check")
+async def check_get(request: Request) -> Response:
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/results")
+async def results_get(request: Request) -> Response:
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/results")
+async def results(request: Request) -> Response:
+    from ..assess import IntakeError, assess
+
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    form = await _form(request)
+    doc, state, errors = intake_from_form(form, kb, _)
+    if errors:
+        return _pain_page(request, state, status=422, errors=errors)
+    try:
+        a = assess(doc, kb, lang)
+    except IntakeError as exc:
+        return _pain_page(
+            request, state, status=422,
+            errors=[FormError(exc.field, _("Some answers could not be used. Please check the form and try again."))],
+            detail=f"{exc.field}: {exc.message}",
+        )
+    return _results_page(request, doc, a, lang)
+
+
+@router.post("/draft")
+async def draft(request: Request) -> Response:
+    """The body-map form again with what was entered so far (the language toggle posts here)."""
+    kb = request.app.state.kb
+    form = await _form(request)
+    _doc, state, _errors = intake_from_form(form, kb, ui_gettext(request))
+    return _pain_page(request, state)
+
+
+@router.post("/view")
+async def view(request: Request) -> Response:
+    """A results page from an intake carried in the page (the language toggle posts here)."""
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    form = await _form(request)
+    doc = _intake_from_hidden(form)
+    if doc is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        a = assess_document(doc, kb, lang)
+    except BodyError:
+        return _bad_handout(request)
+    return _results_page(request, doc, a, lang)
+
+
+def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str) -> Response:
+    kb = request.app.state.kb
+    _ = ui_gettext(request, lang)
+    view = results_view(kb, a, lang, _)
+    return render(
+        request, "results.html", lang=lang,
+        view=view,
+        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        charts=_muscle_charts(kb, a, lang),
+        mine=drawing_summary(kb, doc, lang, _),
+        intake=intake_json(doc),
+    )
+
+
+def _muscle_charts(kb: Any, a: dict[str, Any], lang: str, top: int = 3) -> dict[str, Any]:
+    return {m["id"]: maps.muscle_chart(kb, m["id"], lang, m["side"], prefix=f"tm{i}")
+            for i, m in enumerate(a["muscles"][:top])}
+
+
+def _intake_from_hidden(form: FormData) -> Any:
+    raw = form.get("intake")
+    try:
+        doc = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+@router.post("/edit")
+async def edit(request: Request) -> Response:
+    """Back from the results to the form, with every answer filled in."""
+    form = await _form(request)
+    doc = _intake_from_hidden(form)
+    if doc is None:
+        return RedirectResponse("/", status_code=303)
+    return _pain_page(request, state_from_intake(doc))
+
+
+@router.post("/handout.pdf")
+async def handout_pdf(request: Request) -> Response:
+    """The printable handout as a PDF (the same content as the results page's print view)."""
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    form = await _form(request)
+    doc = _intake_from_hidden(form)
+    _ = ui_gettext(request, lang)
+    if doc is None:
+        return _bad_handout(request)
+    try:
+        a = assess_document(doc, kb, lang)
+    except BodyError:
+        return _bad_handout(request)
+    from .handout import render_pdf
+
+    view = results_view(kb, a, lang, _)
+    env = request.app.state.envs[lang]
+    html = env.get_template("handout.html").render(
+        view=view,
+        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        charts=_muscle_charts(kb, a, lang),
+        mine=drawing_summary(kb, doc, lang, _),
+        clinic=request.app.state.clinic,
+        today=_today(lang),
+    )
+    pdf = await run_in_threadpool(render_pdf, html)
+    name = "triggermap-handout.pdf" if lang == "en" else "triggermap-hoja.pdf"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _today(lang: str) -> str:
+    import datetime
+
+    from babel.dates import format_date
+
+    return str(format_date(datetime.date.today(), format="long", locale=lang))
+
+
+def _bad_handout(request: Request) -> Response:
+    from .app import _error_page
+
+    _ = ui_gettext(request)
+    return _error_page(request, 422, _("Something in the request was not valid"),
+                       _("The handout needs the answers from a results page. Please start again."))
+
+
+# --- muscle library --------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+@router.get("/muscles")
+async def muscles(request: Request, q: str = "") -> Response:
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    q = q.strip()[:100]
+    needle = _fold(q)
+    items = []
+    for mid, m in kb.muscles.items():
+        regions = {z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"]}
+        region_words = " ".join(kb.regions[r]["label"][lg] for r in regions for lg in ("en", "es"))
+        hay = _fold(" ".join([mid, m["names"]["en"], m["names"]["es"], m["names"]["la"],
+                              m["summary"][lang], region_words]))
+        if needle and needle not in hay:
+            continue
+        items.append({"id": mid, "name": m["names"][lang], "latin": m["names"]["la"], "summary": m["summary"][lang],
+                      "search": hay})
+    items.sort(key=lambda x: _fold(x["name"]))
+    return render(request, "muscles.html", lang=lang, items=items, q=q, total=len(kb.muscles))
+
+
+@router.get("/muscles/{muscle_id}")
+async def muscle(request: Request, muscle_id: str) -> Response:
+    from ..knowledge.views import muscle_card
+
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    if muscle_id not in kb.muscles:
+        close = difflib.get_close_matches(muscle_id, list(kb.muscles), n=1, cutoff=0.5)
+        return render(request, "error.html", status=404, lang=lang, status_code=404,
+                      title=_("Muscle not found"), message=_("There is no muscle with this name in the library."),
+                      suggestion=({"href": f"/muscles/{close[0]}", "text": kb.muscles[close[0]]["names"][lang]}
+                                  if close else None))
+    card = muscle_card(kb, muscle_id, lang)
+    return render(request, "muscle.html", lang=lang, card=card, chart=maps.muscle_chart(kb, muscle_id, lang))

@@ -1,0 +1,277 @@
+/* triggermap: progressive enhancement only. Every page works without this script.
+   - safety questions: an emergency answer shows the emergency advice at once
+   - body map: click / Enter / Space on a region marks it and cycles the intensity
+     (mild 3, moderate 5, severe 8, clear); the list of areas stays the form's source of truth
+   - print button, live filter of the muscle library */
+(function () {
+  "use strict";
+  var doc = document;
+  doc.documentElement.classList.add("js");
+
+  function all(sel, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(sel)); }
+  function one(sel, root) { return (root || doc).querySelector(sel); }
+
+  /* ---------------------------------------------------------------- safety questions */
+  function initSafety() {
+    var form = one("[data-triage-rules]");
+    if (!form) { return; }
+    var data = { rules: [], reasons: {} };
+    var raw = one("#triage-rules");
+    if (raw) { try { data = JSON.parse(raw.textContent); } catch (e) { /* keep defaults */ } }
+    var emergency = one("#alert-emergency");
+    var urgent = one("#alert-urgent");
+    var ruleItem = emergency ? one("[data-rule-reason]", emergency) : null;
+    var rank = { "self-care": 0, "see-clinician": 1, "urgent": 2, "emergency": 3 };
+    var wasEmergency = false;
+
+    function update() {
+      var checked = {};
+      var level = "self-care";
+      all("input[name=rf]", form).forEach(function (box) {
+        if (box.checked) {
+          checked[box.value] = true;
+          if (rank[box.dataset.level] > rank[level]) { level = box.dataset.level; }
+        }
+      });
+      var ruleTexts = [];
+      data.rules.forEach(function (rule) {
+        var allOk = rule.all_of.every(function (id) { return checked[id]; });
+        var anyOk = !rule.any_of.length || rule.any_of.some(function (id) { return checked[id]; });
+        if (allOk && anyOk) {
+          if (rank[rule.level] > rank[level]) { level = rule.level; }
+          if (rule.level === "emergency" && data.reasons[rule.id]) { ruleTexts.push(data.reasons[rule.id]); }
+        }
+      });
+      if (emergency) {
+        all("[data-reason-for]", emergency).forEach(function (li) {
+          var box = one("#rf-" + li.getAttribute("data-reason-for"));
+          li.hidden = !(box && box.checked && box.dataset.level === "emergency");
+        });
+        if (ruleItem) {
+          ruleItem.textContent = ruleTexts.join(" ");
+          ruleItem.hidden = !ruleTexts.length;
+        }
+        var isEmergency = level === "emergency";
+        emergency.hidden = !isEmergency;
+        if (isEmergency && !wasEmergency) {
+          emergency.scrollIntoView({ block: "start" });
+        }
+        wasEmergency = isEmergency;
+      }
+      if (urgent) { urgent.hidden = level !== "urgent"; }
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  /* ---------------------------------------------------------------------- body map */
+  var STEPS = [3, 5, 8];
+  function levelOf(intensity) { return intensity >= 7 ? 3 : (intensity >= 4 ? 2 : 1); }
+
+  function initBodyMap() {
+    var map = one("[data-bodymap]");
+    var form = one("#intake-form");
+    if (!map || !form) { return; }
+    map.hidden = false;
+    all("[data-js-only]").forEach(function (el) { el.hidden = false; });
+    all("[data-nojs-only]").forEach(function (el) { el.hidden = true; });
+    var words = {
+      0: map.dataset.tNone || "not marked",
+      1: map.dataset.tMild || "mild",
+      2: map.dataset.tModerate || "moderate",
+      3: map.dataset.tSevere || "severe"
+    };
+    var boxes = {};
+    all("input[name=pain]", form).forEach(function (box) { boxes[box.value] = box; });
+    function select(key) { return form.querySelector("select[name='int:" + key + "']"); }
+    function keyOf(path) {
+      var region = path.getAttribute("data-region");
+      var side = path.getAttribute("data-side");
+      return side && side !== "none" && side !== "midline" ? region + ":" + side : region;
+    }
+    var paths = all("[data-region]", map).filter(function (p) { return boxes[keyOf(p)]; });
+    all("[data-region]", map).forEach(function (p) {
+      if (!boxes[keyOf(p)]) { p.removeAttribute("tabindex"); p.setAttribute("aria-hidden", "true"); }
+    });
+
+    function state(key) {
+      var box = boxes[key];
+      var sel = select(key);
+      var intensity = sel ? parseInt(sel.value, 10) || 5 : 5;
+      return { on: !!(box && box.checked), intensity: intensity };
+    }
+    function labelOf(key) {
+      var box = boxes[key];
+      return (box && box.dataset.label) || key;
+    }
+    function describe(key) {
+      var s = state(key);
+      return s.on ? words[levelOf(s.intensity)] + ", " + s.intensity + "/10" : words[0];
+    }
+    function paint() {
+      paths.forEach(function (p) {
+        var key = keyOf(p);
+        var s = state(key);
+        if (s.on) { p.setAttribute("data-intensity", String(s.intensity)); }
+        else { p.removeAttribute("data-intensity"); }
+        p.setAttribute("aria-checked", s.on ? "true" : "false");
+        p.setAttribute("aria-label", labelOf(key) + ": " + describe(key));
+      });
+      var list = one("[data-marked-list]", map);
+      var none = one("[data-marked-none]", map);
+      var clear = one("[data-clear-map]", map);
+      var marked = Object.keys(boxes).filter(function (k) { return boxes[k].checked; });
+      if (list) {
+        list.textContent = "";
+        marked.forEach(function (k) {
+          var li = doc.createElement("li");
+          li.textContent = labelOf(k) + ": " + describe(k);
+          list.appendChild(li);
+        });
+      }
+      if (none) { none.hidden = marked.length > 0; }
+      if (clear) { clear.hidden = marked.length === 0; }
+      all(".side-control").forEach(function (c) {
+        var b = one("input[type=checkbox]", c);
+        c.classList.toggle("is-marked", !!(b && b.checked));
+      });
+      all("[data-group]").forEach(function (g) {
+        var n = all("input[name=pain]:checked", g).length;
+        var count = one("[data-group-count]", g);
+        if (count) {
+          count.textContent = !n ? "" : (n === 1 ? (map.dataset.tMarkedOne || "1 marked")
+            : (map.dataset.tMarkedMany || "{n} marked").replace("{n}", n));
+        }
+      });
+    }
+    function cycle(key) {
+      var box = boxes[key];
+      var sel = select(key);
+      if (!box) { return; }
+      var s = state(key);
+      if (!s.on) {
+        box.checked = true;
+        if (sel) { sel.value = String(STEPS[0]); }
+      } else {
+        var lv = levelOf(s.intensity);
+        if (lv < 3) {
+          if (sel) { sel.value = String(STEPS[lv]); }
+        } else {
+          box.checked = false;
+          if (sel) { sel.value = "5"; }
+        }
+      }
+      var group = box.closest("details");
+      if (group && box.checked) { group.open = true; }
+      paint();
+    }
+    var SVGNS = "http://www.w3.org/2000/svg";
+    function showRing(p) {
+      hideRing(p);
+      var svg = p.ownerSVGElement;
+      if (!svg) { return; }
+      ["focus-ring", "focus-ring-inner"].forEach(function (cls) {
+        var ring = doc.createElementNS(SVGNS, "path");
+        ring.setAttribute("d", p.getAttribute("d"));
+        ring.setAttribute("class", cls);
+        ring.setAttribute("aria-hidden", "true");
+        svg.appendChild(ring);
+      });
+    }
+    function hideRing(p) {
+      var svg = p.ownerSVGElement;
+      if (svg) { all(".focus-ring, .focus-ring-inner", svg).forEach(function (r) { r.remove(); }); }
+    }
+    paths.forEach(function (p) {
+      p.setAttribute("role", "checkbox");
+      p.setAttribute("tabindex", "0");
+      p.addEventListener("click", function (ev) { ev.preventDefault(); cycle(keyOf(p)); });
+      p.addEventListener("focus", function () {
+        var visible = true;
+        try { visible = p.matches(":focus-visible"); } catch (e) { visible = true; }
+        if (visible) { showRing(p); }
+      });
+      p.addEventListener("blur", function () { hideRing(p); });
+      p.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " " || ev.key === "Spacebar") {
+          ev.preventDefault();
+          cycle(keyOf(p));
+        }
+      });
+    });
+    form.addEventListener("change", paint);
+    var clearBtn = one("[data-clear-map]", map);
+    if (clearBtn) {
+      clearBtn.addEventListener("click", function () {
+        Object.keys(boxes).forEach(function (k) { boxes[k].checked = false; });
+        paint();
+      });
+    }
+    /* view tabs */
+    var tabs = all(".view-tab", map);
+    tabs.forEach(function (tab) {
+      tab.addEventListener("click", function () {
+        var v = tab.getAttribute("data-view");
+        tabs.forEach(function (t) { t.setAttribute("aria-pressed", t === tab ? "true" : "false"); });
+        all("[data-view-panel]", map).forEach(function (panel) {
+          panel.hidden = panel.getAttribute("data-view-panel") !== v;
+        });
+      });
+    });
+    paint();
+  }
+
+  /* ------------------------------------------------------------------------ others */
+  function initPrint() {
+    all("[data-print]").forEach(function (btn) {
+      btn.hidden = false;
+      btn.addEventListener("click", function () { window.print(); });
+    });
+    window.addEventListener("beforeprint", function () {
+      all("details").forEach(function (d) {
+        if (!d.open) { d.open = true; d.setAttribute("data-print-opened", ""); }
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      all("details[data-print-opened]").forEach(function (d) { d.open = false; d.removeAttribute("data-print-opened"); });
+    });
+  }
+
+  function fold(s) {
+    return (s || "").toLocaleLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function initFilter() {
+    all("[data-filter-list]").forEach(function (input) {
+      var list = doc.getElementById(input.getAttribute("data-filter-list"));
+      var count = one("[data-count]");
+      if (!list) { return; }
+      input.addEventListener("input", function () {
+        var q = fold(input.value.trim());
+        var n = 0;
+        all("li", list).forEach(function (li) {
+          var show = !q || (li.getAttribute("data-search") || "").indexOf(q) !== -1;
+          li.hidden = !show;
+          if (show) { n += 1; }
+        });
+        if (count) {
+          count.textContent = n === 1 ? count.dataset.countOne : count.dataset.countMany.replace("{n}", n);
+        }
+      });
+    });
+  }
+
+  function initErrors() {
+    var box = one("#form-errors");
+    if (box) { box.focus(); }
+  }
+
+  function init() {
+    initSafety();
+    initBodyMap();
+    initPrint();
+    initFilter();
+    initErrors();
+  }
+  if (doc.readyState === "loading") { doc.addEventListener("DOMContentLoaded", init); } else { init(); }
+}());

@@ -1,0 +1,114 @@
+"""Fixtures of the web tests: the app, a TestClient, and the real app served by uvicorn on a free
+loopback port (for the browser tests), plus Playwright driving Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from webhelpers import free_port
+
+CHROMIUM = os.environ.get("TRIGGERMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def app(kb: Any) -> Any:
+    from triggermap.web.app import create_app
+
+    return create_app(kb=kb)
+
+
+@pytest.fixture(scope="session")
+def session_client(app: Any) -> Iterator[Any]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture()
+def client(session_client: Any) -> Iterator[Any]:
+    """The TestClient, with no cookie left over from another test (the language cookie)."""
+    session_client.cookies.clear()
+    yield session_client
+    session_client.cookies.clear()
+
+
+@pytest.fixture(scope="session")
+def live_server(kb: Any) -> Iterator[str]:
+    """The real app under uvicorn in a background thread; yields its base URL."""
+    import uvicorn
+
+    from triggermap.web.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(kb=kb), host="127.0.0.1", port=port, log_level="warning",
+                            server_header=False, lifespan="off")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page_factory(browser: Any) -> Iterator[Any]:
+    """New pages with their own context; every console error and CSP violation is collected."""
+    contexts: list[Any] = []
+
+    def make(width: int = 1280, height: int = 900, locale: str = "en-US", js: bool = True, **kw: Any) -> Any:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                  java_script_enabled=js, **kw)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    # starlette's TestClient warns that it prefers httpx2; nothing to act on here
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"))

@@ -1,0 +1,299 @@
+"""Browser tests: Playwright driving Debian's chromium against the real app under uvicorn.
+
+Screenshots go to docs/screenshots/ (committed, so the README can show them). Every page is also
+checked for console errors, which is where chromium reports Content-Security-Policy violations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from webhelpers import shot
+
+pytestmark = pytest.mark.browser
+
+BACK = "[data-view-panel=back]"
+
+
+def region(page: Any, view: str, rid: str, side: str | None = None) -> Any:
+    sel = f"[data-view-panel={view}] [data-region='{rid}']" + (f"[data-side='{side}']" if side else ":not([data-side])")
+    return page.locator(sel).first
+
+
+def start_intake(page: Any, base: str, path: str = "/") -> None:
+    page.goto(base + path)
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector("[data-bodymap]:not([hidden])")
+
+
+def api_top_muscle(base: str, intake: dict, lang: str = "en") -> str:
+    import httpx
+
+    r = httpx.post(f"{base}/api/v1/assess?lang={lang}", json=intake, timeout=30)
+    r.raise_for_status()
+    return str(r.json()["muscles"][0]["id"])
+
+
+GLUT_MIN = {
+    "version": 1,
+    "pain": [
+        {"region": "buttock-lower-outer", "side": "right", "intensity": 5},
+        {"region": "thigh-lateral", "side": "right", "intensity": 5},
+        {"region": "leg-lateral", "side": "right", "intensity": 3},
+    ],
+    "aggravating": ["rising-from-chair", "lying-on-affected-side"],
+}
+
+
+def mark_glut_min(page: Any) -> None:
+    page.click("button[data-view=back]")
+    for _ in range(2):  # first tap: mild (3), second: moderate (5)
+        region(page, "back", "buttock-lower-outer", "right").click()
+        region(page, "back", "thigh-lateral", "right").click()
+    page.click("button[data-view=right]")
+    region(page, "right", "leg-lateral", "right").click()
+    page.click("label[for=agg-rising-from-chair]")
+    page.click("label[for=agg-lying-on-affected-side]")
+
+
+def test_map_click_to_results(live_server, page_factory):
+    page = page_factory(1280, 900)
+    page.goto(live_server + "/")
+    shot(page, "01-safety-questions-desktop")
+    start_intake(page, live_server)
+    shot(page, "02-body-map-desktop", full_page=False)
+    mark_glut_min(page)
+    # the map drives the list-based form: same marks, same intensities
+    assert page.is_checked("#p-buttock-lower-outer-right")
+    assert page.input_value("select[name='int:buttock-lower-outer:right']") == "5"
+    assert page.input_value("select[name='int:thigh-lateral:right']") == "5"
+    assert page.input_value("select[name='int:leg-lateral:right']") == "3"
+    assert region(page, "back", "buttock-lower-outer", "right").get_attribute("aria-checked") == "true"
+    assert region(page, "back", "buttock-lower-outer", "right").get_attribute("data-intensity") == "5"
+    marked = page.locator("[data-marked-list] li").all_inner_texts()
+    assert any("Buttock, lower outer (right): moderate, 5/10" in m for m in marked), marked
+    page.click("button[data-view=back]")
+    page.locator("[data-bodymap]").scroll_into_view_if_needed()
+    shot(page, "03-body-map-marked-desktop", full_page=False)
+    page.locator("#intake-form button[type=submit]").click()
+    page.wait_for_selector(".triage")
+    first = page.locator("article.muscle-result").first
+    assert first.get_attribute("id") == "m-gluteus-minimus"
+    assert first.get_attribute("id") == "m-" + api_top_muscle(live_server, GLUT_MIN)
+    assert "Gluteus minimus" in first.inner_text()
+    assert page.locator(".triage-self-care").count() == 1
+    shot(page, "04-results-desktop", full_page=False)
+    page.locator("article.muscle-result").first.scroll_into_view_if_needed()
+    shot(page, "05-results-top-muscle-desktop", full_page=False)
+    # the print view of the same page (the handout)
+    page.emulate_media(media="print")
+    shot(page, "06-results-print")
+    page.emulate_media(media="screen")
+    assert page.errors == []
+
+
+def test_emergency_answer_shows_advice_at_once(live_server, page_factory):
+    page = page_factory(1280, 900)
+    page.goto(live_server + "/")
+    alert = page.locator("#alert-emergency")
+    assert alert.is_hidden()
+    page.check("#rf-bladder-dysfunction")
+    # at once, before submitting anything
+    assert alert.is_visible()
+    assert "emergency department" in alert.inner_text()
+    assert "urine" in alert.inner_text()
+    box = alert.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # scrolled into view
+    shot(page, "07-emergency-answer-js", full_page=False)
+    page.uncheck("#rf-bladder-dysfunction")
+    assert alert.is_hidden()
+    page.check("#rf-chest-pain-or-breathlessness")
+    assert alert.is_visible()
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector(".triage-emergency")
+    assert page.locator("[data-bodymap]").count() == 0
+    shot(page, "08-emergency-page", full_page=False)
+    assert page.errors == []
+
+
+def test_emergency_without_javascript(live_server, page_factory):
+    page = page_factory(1280, 900, js=False)
+    page.goto(live_server + "/")
+    page.check("#rf-saddle-anesthesia")
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector(".triage-emergency")
+    text = page.inner_text("main")
+    assert text.index("emergency department") < text.index("continue to the body map anyway")
+    assert page.locator("[data-bodymap]").count() == 0
+
+
+def test_list_based_form_without_javascript(live_server, page_factory):
+    page = page_factory(1280, 900, js=False)
+    start = live_server + "/"
+    page.goto(start)
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector("#intake-form")
+    assert page.locator("[data-bodymap]").is_hidden()  # the map needs the script; the list does not
+    page.click("details[data-group=pelvis] > summary")
+    page.click("details[data-group=hip-thigh] > summary")
+    page.check("#p-buttock-lower-outer-right")
+    page.select_option("select[name='int:buttock-lower-outer:right']", "5")
+    page.check("#p-thigh-lateral-right")
+    page.select_option("select[name='int:thigh-lateral:right']", "5")
+    page.click("details[data-group=leg] > summary")
+    page.check("#p-leg-lateral-right")
+    page.select_option("select[name='int:leg-lateral:right']", "3")
+    page.check("#agg-rising-from-chair")
+    page.check("#agg-lying-on-affected-side")
+    page.locator("#p-buttock-lower-outer-right").scroll_into_view_if_needed()
+    shot(page, "09-list-alternative-no-js", full_page=False)
+    page.locator("#intake-form button[type=submit]").click()
+    page.wait_for_selector(".triage")
+    assert page.locator("article.muscle-result").first.get_attribute("id") == "m-gluteus-minimus"
+
+
+def test_spanish_path(live_server, page_factory):
+    page = page_factory(390, 844, locale="es-ES", is_mobile=True, has_touch=True)
+    page.goto(live_server + "/")
+    assert page.get_attribute("html", "lang") == "es"
+    assert "Primero, unas preguntas de seguridad" in page.inner_text("h1")
+    shot(page, "10-es-safety-questions-phone", full_page=False)
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector("[data-bodymap]:not([hidden])")
+    assert page.inner_text("h1") == "¿Dónde le duele?"
+    assert page.inner_text("button[data-view=back]") == "Espalda"
+    mark_glut_min(page)
+    marked = page.locator("[data-marked-list] li").all_inner_texts()
+    assert any("(derecha)" in m and "moderado" in m for m in marked), marked
+    page.click("button[data-view=back]")
+    page.locator("[data-bodymap]").scroll_into_view_if_needed()
+    shot(page, "11-es-body-map-phone", full_page=False)
+    page.locator("#intake-form button[type=submit]").click()
+    page.wait_for_selector(".triage")
+    assert page.get_attribute("html", "lang") == "es"
+    first = page.locator("article.muscle-result").first
+    assert first.get_attribute("id") == "m-" + api_top_muscle(live_server, GLUT_MIN, "es")
+    assert "Glúteo menor" in first.inner_text()
+    text = page.inner_text("main")
+    for words in ("Triaje", "Explica", "Plan de autocuidado", "no es un diagnóstico"):
+        assert words.lower() in text.lower(), words
+    shot(page, "12-es-results-phone", full_page=False)
+    # the toggle switches the same results to English, answers kept
+    page.locator("header .lang-toggle").click()
+    page.wait_for_selector(".triage")
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Gluteus minimus" in page.locator("article.muscle-result").first.inner_text()
+    assert page.errors == []
+
+
+def _tab_to(page: Any, predicate: str, limit: int = 800) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!el && ({predicate}); }})()"):
+            return
+    raise AssertionError(f"keyboard focus never reached: {predicate}")
+
+
+def test_keyboard_only(live_server, page_factory):
+    page = page_factory(1280, 900)
+    page.goto(live_server + "/")
+    # the first Tab reaches the skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    _tab_to(page, "el.id === 'rf-fever'")
+    page.keyboard.press("Space")
+    assert page.is_checked("#rf-fever")
+    _tab_to(page, "el.matches('#safety-form button[type=submit]')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-bodymap]:not([hidden])")
+    _tab_to(page, "el.matches('button[data-view=back]')")
+    page.keyboard.press("Enter")
+    _tab_to(page, "el.getAttribute('data-region') === 'buttock-lower-outer' && el.getAttribute('data-side') === 'right'")
+    name = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert name.startswith("Buttock, lower outer (right)"), name
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "checkbox"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Space")
+    assert page.input_value("select[name='int:buttock-lower-outer:right']") == "5"
+    assert "moderate, 5/10" in page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert page.locator(".focus-ring").count() == 1  # visible focus on the map
+    page.locator("[data-view-panel=back] svg").scroll_into_view_if_needed()
+    shot(page, "13-keyboard-focus-on-map", full_page=False)
+    _tab_to(page, "el.getAttribute('data-region') === 'thigh-lateral' && el.getAttribute('data-side') === 'right'")
+    page.keyboard.press("Enter")
+    _tab_to(page, "el.id === 'agg-lying-on-affected-side'")
+    page.keyboard.press("Space")
+    _tab_to(page, "el.matches('#intake-form button[type=submit]')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".triage")
+    assert page.is_visible(".triage-see-clinician") or page.is_visible(".triage-urgent")  # fever
+    assert page.locator("article.muscle-result").count() > 0
+    assert page.errors == []
+
+
+PAGES_360 = ["/", "/muscles", "/muscles/gluteus-medius", "/api"]
+
+
+def test_360px_layout(live_server, page_factory):
+    page = page_factory(360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
+
+    def no_sideways_scroll() -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{page.url} is {width} px wide"
+
+    for path in PAGES_360:
+        page.goto(live_server + path)
+        no_sideways_scroll()
+    page.goto(live_server + "/")
+    shot(page, "14-phone-360-safety-questions", full_page=False)
+    page.locator("#safety-form button[type=submit]").click()
+    page.wait_for_selector("[data-bodymap]:not([hidden])")
+    no_sideways_scroll()
+    page.tap("button[data-view=back]")
+    for _ in range(2):
+        region(page, "back", "buttock-lower-outer", "right").tap()
+    region(page, "back", "thigh-lateral", "right").tap()
+    assert page.input_value("select[name='int:buttock-lower-outer:right']") == "5"
+    # tap targets of the view switch are at least 44 px high
+    h = page.locator("button[data-view=back]").bounding_box()["height"]
+    assert h >= 44
+    shot(page, "15-phone-360-body-map", full_page=False)
+    page.locator("#intake-form button[type=submit]").click()
+    page.wait_for_selector(".triage")
+    no_sideways_scroll()
+    shot(page, "16-phone-360-results", full_page=False)
+    page.goto(live_server + "/muscles")
+    shot(page, "17-phone-360-muscle-library", full_page=False)
+    assert page.errors == []
+
+
+def test_muscle_library_filter(live_server, page_factory):
+    page = page_factory(1280, 900)
+    page.goto(live_server + "/muscles")
+    total = page.locator("#muscle-list li").count()
+    page.fill("#muscle-q", "piriform")
+    assert page.locator("#muscle-list li:visible").count() == 1
+    assert "1 muscle" in page.inner_text("[data-count]")
+    page.fill("#muscle-q", "")
+    assert page.locator("#muscle-list li:visible").count() == total
+    shot(page, "18-muscle-library", full_page=False)
+    page.click("a[href='/muscles/piriformis']")
+    page.wait_for_selector("h1")
+    assert page.inner_text("h1") == "Piriformis"
+    shot(page, "19-muscle-page", full_page=False)
+    assert page.errors == []
+
+
+def test_pdf_handout_download(live_server, page_factory):
+    page = page_factory(1280, 900)
+    start_intake(page, live_server)
+    mark_glut_min(page)
+    page.locator("#intake-form button[type=submit]").click()
+    page.wait_for_selector(".triage")
+    with page.expect_download() as dl:
+        page.click("form[action='/handout.pdf'] button")
+    path = dl.value.path()
+    with open(path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+    assert dl.value.suggested_filename == "triggermap-handout.pdf"
