@@ -139,3 +139,29 @@ def test_left_and_right_are_mirror_images(doc):
     a = assess(doc, KB)
     b = assess(_mirror(doc), KB)
     assert _canon(_mirror(a)) == _canon(b)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+FIELD_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        k: JSONISH
+        for k in ("version", "age", "sex", "duration_weeks", "pain", "choir", "choir_numbering", "qualities",
+                  "aggravating", "findings", "red_flags", "history")
+    },
+)
+
+
+@SETTINGS
+@given(st.one_of(JSONISH, FIELD_VALUES, intakes().map(lambda d: {**d, "pain": d["pain"] + [{"region": ["x"]}]})))
+def test_any_document_is_either_valid_or_a_named_intake_error(doc):
+    from triggermap.assess import IntakeError
+
+    try:
+        parse_intake(doc, KB)
+    except IntakeError as exc:
+        assert exc.field and exc.message

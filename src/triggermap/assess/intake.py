@@ -148,9 +148,9 @@ def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> fro
         raise IntakeError(field, f"must be a list of {what} ids, got {type(value).__name__}")
     out = set()
     for i, v in enumerate(value):
+        if not isinstance(v, str):
+            raise IntakeError(f"{field}[{i}]", f"must be a {what} id (a string), got {v!r}")
         if v not in known:
-            if not isinstance(v, str):
-                raise IntakeError(f"{field}[{i}]", f"must be a {what} id (a string), got {v!r}")
             raise _unknown(f"{field}[{i}]", f"{what} id", v, known)
         out.add(v)
     return frozenset(out)
@@ -161,7 +161,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     if not isinstance(data, dict):
         raise IntakeError("(document)", f"must be a JSON/YAML object, got {type(data).__name__}")
     for key in data:
-        if key not in FIELDS:
+        if not isinstance(key, str) or key not in FIELDS:
             raise _unknown(str(key), "field", key, FIELDS)
     version = data.get("version", 1)
     if version != 1 or isinstance(version, bool):
@@ -171,7 +171,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     if age is not None:
         age = _int("age", age, 0, 120)
     sex = data.get("sex")
-    if sex is not None and sex not in SEXES:
+    if sex is not None and (not isinstance(sex, str) or sex not in SEXES):
         raise _unknown("sex", "value", sex, SEXES)
     duration = data.get("duration_weeks")
     if duration is not None:
@@ -198,11 +198,13 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if not isinstance(item, dict):
             raise IntakeError(f, f"must be an object with region, side, intensity; got {item!r}")
         for key in item:
-            if key not in PAIN_FIELDS:
+            if not isinstance(key, str) or key not in PAIN_FIELDS:
                 raise _unknown(f"{f}.{key}", "field", key, PAIN_FIELDS)
         region = item.get("region")
         if region is None:
             raise IntakeError(f"{f}.region", "is required")
+        if not isinstance(region, str):
+            raise IntakeError(f"{f}.region", f"must be a region id (a string), got {region!r}")
         if region not in regions:
             raise _unknown(f"{f}.region", "region", region, regions)
         intensity = item.get("intensity", DEFAULT_INTENSITY)
@@ -218,7 +220,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         else:
             if side is None:
                 raise IntakeError(f"{f}.side", f"{region!r} is a lateral region: side is required. Allowed: left, right, both")
-            if side not in SIDES:
+            if not isinstance(side, str) or side not in SIDES:
                 raise _unknown(f"{f}.side", "side", side, SIDES)
             if side == "both":
                 put(region, "left", intensity)
@@ -228,7 +230,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
 
     choir_in = data.get("choir")
     numbering = data.get("choir_numbering", "standard")
-    if numbering not in NUMBERINGS:
+    if not isinstance(numbering, str) or numbering not in NUMBERINGS:
         raise _unknown("choir_numbering", "numbering", numbering, NUMBERINGS)
     codes: list[int] = []
     if choir_in is not None:
