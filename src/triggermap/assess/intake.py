@@ -162,7 +162,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         raise IntakeError("(document)", f"must be a JSON/YAML object, got {type(data).__name__}")
     for key in data:
         if not isinstance(key, str) or key not in FIELDS:
-            raise _unknown(str(key), "field", key, FIELDS)
+            raise _unknown(key if isinstance(key, str) and key else "(document)", "field", key, FIELDS)
     version = data.get("version", 1)
     if version != 1 or isinstance(version, bool):
         raise IntakeError("version", f"must be 1, got {version!r}")
