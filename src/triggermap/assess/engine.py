@@ -15,7 +15,7 @@ from .intake import Intake, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
 from .rank import Index, build_index, explained, rank_muscles, supporting
-from .triage import fired_rules, triage
+from .triage import compile_rules, fired_rules, triage
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -26,11 +26,12 @@ LANGS = ("en", "es")
 class _Prepared:
     """Per knowledge-base structures built once."""
 
-    __slots__ = ("index", "conditions", "plan_items", "citations", "muscle_text")
+    __slots__ = ("index", "conditions", "rules", "plan_items", "citations", "muscle_text")
 
     def __init__(self, kb: Knowledge):
         self.index: Index = build_index(kb)
         self.conditions: list[Cond] = prepare(kb)
+        self.rules = compile_rules(kb)
         self.plan_items = {
             lang: {eid: plan_item(ex, "", lang) for eid, ex in kb.exercises.items()} for lang in LANGS
         }
@@ -69,7 +70,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
 
     # differential first: a likely condition raises the triage level
     diff = differential(prep.conditions, intake)
-    rules = fired_rules(kb, intake)
+    rules = fired_rules(prep.rules, intake)
     flagged: dict[str, list[str]] = {}  # condition -> red flags / rules that point to it
     for fid in sorted(intake.red_flags):
         for cid in kb.red_flags[fid]["conditions"]:
@@ -90,7 +91,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang))
     conditions.sort(key=lambda c: (-c["score"], c["id"]))
 
-    ranked = rank_muscles(prep.index, intake)[: P.MAX_MUSCLES]
+    ranked = rank_muscles(prep.index, intake, P.MAX_MUSCLES)
     painful = intake.painful
     texts = prep.muscle_text[lang]
     muscles = []

@@ -50,9 +50,9 @@ class Pattern:
 
 
 class Index:
-    """Inverted index: region -> patterns reaching it, and answer id -> muscles known for it."""
+    """Inverted index (region -> patterns reaching it) and each muscle's supporting answer ids."""
 
-    __slots__ = ("patterns", "by_region", "midline", "muscles", "support", "muscle_support")
+    __slots__ = ("patterns", "by_region", "midline", "muscles", "muscle_support")
 
     def __init__(
         self,
@@ -60,15 +60,30 @@ class Index:
         by_region: dict[str, list[tuple[int, float, bool, bool]]],  # (pattern, weight, essential, crosses)
         midline: frozenset[str],
         muscles: list[str],
-        support: dict[str, dict[str, tuple[str, ...]]],  # list -> answer id -> muscles
         muscle_support: dict[str, dict[str, frozenset[str]]],  # muscle -> list -> answer ids
     ):
         self.patterns = patterns
         self.by_region = by_region
         self.midline = midline
         self.muscles = muscles
-        self.support = support
         self.muscle_support = muscle_support
+
+
+def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
+    """Referral zones of trigger points together: region -> (essential, crosses midline)."""
+    zones: dict[str, tuple[bool, bool]] = {}
+    for tp in members:
+        for z in tp["spillover"]:
+            prev = zones.get(z["region"], (False, False))
+            zones[z["region"]] = (prev[0], prev[1] or z["side"] == "both")
+        for z in tp["essential"]:
+            prev = zones.get(z["region"], (False, False))
+            zones[z["region"]] = (True, prev[1] or z["side"] == "both")
+    return zones
+
+
+def _zone_key(members: list[dict]) -> tuple:
+    return tuple(sorted(_zones(members).items()))
 
 
 def build_index(kb: Knowledge) -> Index:
@@ -76,20 +91,17 @@ def build_index(kb: Knowledge) -> Index:
     midline = frozenset(r for r, d in kb.regions.items() if d["midline"])
     for mid, m in kb.muscles.items():
         tps = m["trigger_points"]
+        # trigger points with the same referral zones are one pattern (indistinguishable from a drawing)
+        by_zones: dict[tuple, list[dict]] = {}
+        for tp in tps:
+            by_zones.setdefault(_zone_key([tp]), []).append(tp)
         groups: list[tuple[tuple[str, ...], list[dict], float]] = [
-            ((tp["id"],), [tp], P.PRIOR_LOGIT) for tp in tps
+            (tuple(tp["id"] for tp in same), same, P.PRIOR_LOGIT) for same in by_zones.values()
         ]
-        if len(tps) > 1:
+        if len(by_zones) > 1:  # all of them together, penalised
             groups.append((tuple(tp["id"] for tp in tps), tps, P.PRIOR_LOGIT + P.W_ALL_TPS))
         for tp_ids, members, base in groups:
-            zones: dict[str, tuple[bool, bool]] = {}
-            for tp in members:
-                for z in tp["spillover"]:
-                    prev = zones.get(z["region"], (False, False))
-                    zones[z["region"]] = (prev[0], prev[1] or z["side"] == "both")
-                for z in tp["essential"]:
-                    prev = zones.get(z["region"], (False, False))
-                    zones[z["region"]] = (True, prev[1] or z["side"] == "both")
+            zones = _zones(members)
             ess_mid = sum(1 for r, (e, _) in zones.items() if e and r in midline)
             ess_lat = sum(1 for r, (e, _) in zones.items() if e and r not in midline)
             patterns.append(Pattern(mid, tp_ids, base, zones, ess_lat, ess_mid))
@@ -98,18 +110,11 @@ def build_index(kb: Knowledge) -> Index:
         for region, (ess, both) in p.zones.items():
             w = P.W_ESSENTIAL if ess else P.W_SPILLOVER
             by_region.setdefault(region, []).append((i, w, ess, both))
-    support: dict[str, dict[str, tuple[str, ...]]] = {}
-    for key in ("aggravating", "qualities", "findings"):
-        inv: dict[str, list[str]] = {}
-        for mid, m in kb.muscles.items():
-            for a in m[key]:
-                inv.setdefault(a, []).append(mid)
-        support[key] = {a: tuple(ms) for a, ms in inv.items()}
     muscle_support = {
         mid: {key: frozenset(m[key]) for key in ("aggravating", "qualities", "findings")}
         for mid, m in kb.muscles.items()
     }
-    return Index(patterns, by_region, midline, list(kb.muscles), support, muscle_support)
+    return Index(patterns, by_region, midline, list(kb.muscles), muscle_support)
 
 
 class MuscleScore:
@@ -123,33 +128,25 @@ class MuscleScore:
         self.side = side  # "left" | "right" | "both" | None (only midline regions explained)
 
 
-#: answer lists in order of evidence weight (findings > aggravating > qualities) and their weights
-_BY_WEIGHT = ("findings", "aggravating", "qualities")
-_BY_WEIGHT_W = (P.W_FINDING, P.W_AGGRAVATING, P.W_QUALITY)
+#: answer lists in order of evidence weight (findings > aggravating > qualities) with their weights
+_BY_WEIGHT = (("findings", P.W_FINDING), ("aggravating", P.W_AGGRAVATING), ("qualities", P.W_QUALITY))
 
 
-def _support(index: Index, intake: Intake) -> dict[str, float]:
-    """Per muscle: the evidence weight of its matching answers (the strongest few)."""
-    counts: dict[str, list[int]] = {}
-    for k, answers in enumerate((intake.findings, intake.aggravating, intake.qualities)):
-        if not answers:
-            continue
-        inv = index.support[_BY_WEIGHT[k]]
-        for a in answers:
-            for mid in inv.get(a, ()):
-                c = counts.get(mid)
-                if c is None:
-                    c = counts[mid] = [0, 0, 0]
-                c[k] += 1
-    out: dict[str, float] = {}
-    for mid, c in counts.items():
-        room, bonus = P.MAX_SUPPORT_MATCHES, 0.0
-        for k in range(3):  # the strongest kinds first, at most MAX_SUPPORT_MATCHES in all
-            take = c[k] if c[k] < room else room
-            bonus += take * _BY_WEIGHT_W[k]
+def _bonus(own: dict[str, frozenset[str]], lists: tuple[tuple[frozenset[str], str, float], ...]) -> float:
+    """Evidence weight of the answers that support a muscle (the strongest few count).
+
+    ``lists`` holds the intake's non-empty answer sets with their kind and weight, strongest first.
+    """
+    room, bonus = P.MAX_SUPPORT_MATCHES, 0.0
+    for answers, key, weight in lists:
+        n = len(answers & own[key])
+        if n:
+            take = n if n < room else room
+            bonus += take * weight
             room -= take
-        out[mid] = bonus
-    return out
+            if not room:
+                break
+    return bonus
 
 
 def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
@@ -162,8 +159,8 @@ def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]
     }
 
 
-def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
-    """Every muscle that explains at least one painful region, best first."""
+def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list[MuscleScore]:
+    """The muscles that explain at least one painful region, best first (the first ``limit``)."""
     # per touched pattern: [lateral-left, lateral-right, midline] evidence and essential counts
     acc: dict[int, list] = {}
     by_region = index.by_region
@@ -191,7 +188,6 @@ def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
                 a[other] += w * f
                 if ess:
                     a[other + 3] += 1
-    support = _support(index, intake)
     best: dict[str, tuple[float, int, str | None]] = {}
     patterns = index.patterns
     wa = P.W_ABSENT
@@ -220,32 +216,43 @@ def rank_muscles(index: Index, intake: Intake) -> list[MuscleScore]:
         prev = best.get(p.muscle)
         if prev is None or logit > prev[0]:
             best[p.muscle] = (logit, i, side)
+    lists = tuple((getattr(intake, key), key, w) for key, w in _BY_WEIGHT if getattr(intake, key))
+    support = index.muscle_support
+    totals = sorted(
+        (-round(logit + (_bonus(support[m], lists) if lists else 0.0), 9), m, i, side)
+        for m, (logit, i, side) in best.items()
+    )
     out = []
-    for mid_id, (logit, i, side) in best.items():
-        total = logit + support.get(mid_id, 0.0)
-        out.append(MuscleScore(mid_id, 1.0 / (1.0 + exp(-total)), total, patterns[i], side))
-    out.sort(key=lambda s: (-round(s.logit, 9), s.muscle))
+    for neg, m, i, side in totals[:limit] if limit else totals:
+        total = -neg
+        out.append(MuscleScore(m, 1.0 / (1.0 + exp(-total)), total, patterns[i], side))
     return out
+
+
+_HYPOTHESIS_SIDES: dict[str | None, tuple[str, ...]] = {
+    "left": ("left",),
+    "right": ("right",),
+    "both": ("left", "right"),
+    None: (),
+}
 
 
 def explained(pattern: Pattern, side: str | None, marks: tuple[PainMark, ...]) -> tuple[list[dict], list[dict]]:
     """Split the painful marks into those the pattern (on ``side``) explains and the rest."""
     explains: list[dict] = []
     rest: list[dict] = []
-    sides = {"left": ("left",), "right": ("right",), "both": ("left", "right"), None: ()}[side]
-    for m in marks:
-        if m.intensity <= 0:
-            continue
-        z = pattern.zones.get(m.region)
-        hit = z is not None and (m.side is None or m.side in sides or z[1])
-        if hit and z is not None:
-            item = {"region": m.region, "zone": "essential" if z[0] else "spillover", "intensity": m.intensity}
-            if m.side is not None:
-                item["side"] = m.side
+    sides = _HYPOTHESIS_SIDES[side]
+    zones = pattern.zones
+    for region, mark_side, intensity in marks:
+        z = zones.get(region)
+        if z is not None and (mark_side is None or mark_side in sides or z[1]):
+            item = {"region": region, "zone": "essential" if z[0] else "spillover", "intensity": intensity}
+            if mark_side is not None:
+                item["side"] = mark_side
             explains.append(item)
         else:
-            item = {"region": m.region, "intensity": m.intensity}
-            if m.side is not None:
-                item["side"] = m.side
+            item = {"region": region, "intensity": intensity}
+            if mark_side is not None:
+                item["side"] = mark_side
             rest.append(item)
     return explains, rest

@@ -15,20 +15,27 @@ LEVELS = ("self-care", "see-clinician", "urgent", "emergency")
 RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
-def rule_fires(rule: dict, answers: frozenset[str], age: int | None) -> bool:
-    if rule["min_age"] is not None and (age is None or age < rule["min_age"]):
-        return False
-    if not all(a in answers for a in rule["all_of"]):
-        return False
-    return not rule["any_of"] or any(a in answers for a in rule["any_of"])
+def compile_rules(kb: Knowledge) -> list[tuple[dict, frozenset[str], frozenset[str], int | None]]:
+    """The combination rules with their id lists as sets, for :func:`fired_rules`."""
+    return [(r, frozenset(r["all_of"]), frozenset(r["any_of"]), r["min_age"]) for r in kb.rules]
 
 
-def fired_rules(kb: Knowledge, intake: Intake) -> list[dict]:
-    """The combination rules the intake's answers satisfy, in file order."""
+def fired_rules(
+    rules: list[tuple[dict, frozenset[str], frozenset[str], int | None]], intake: Intake
+) -> list[dict]:
+    """The combination rules the intake's answers satisfy, in file order: every ``all_of``
+    id present, at least one ``any_of`` id when the rule has any, and ``min_age`` reached."""
     answers = intake.answers()
     if not answers:  # every rule needs at least one answer
         return []
-    return [rule for rule in kb.rules if rule_fires(rule, answers, intake.age)]
+    age = intake.age
+    return [
+        rule
+        for rule, all_of, any_of, min_age in rules
+        if all_of <= answers
+        and (not any_of or not any_of.isdisjoint(answers))
+        and (min_age is None or (age is not None and age >= min_age))
+    ]
 
 
 def triage(
