@@ -109,11 +109,24 @@ def test_batch_reports_bad_lines_and_goes_on():
 
 
 def test_batch_parallel_matches_serial():
-    lines = "\n".join(json.dumps(make_intake((r, "left", 5))) for r in ("calf", "heel", "thigh-lateral")) + "\n"
-    a = run("assess", "--batch", "-", "--workers", "1", stdin=lines)
-    b = run("assess", "--batch", "-", "--workers", "2", stdin=lines)
-    assert a.returncode == b.returncode == 0
+    import csv
+
+    from tmhelpers import CHOIR_DIR
+    from triggermap.fastcli import PARALLEL_MIN_LINES
+
+    with open(CHOIR_DIR / "choir_validation_7068.csv", newline="") as fh:
+        rows = [r["bodymap_regions_csv"] for r, _ in zip(csv.DictReader(fh), range(PARALLEL_MIN_LINES + 100))]
+    lines = [json.dumps({"choir": [int(c) for c in r.split(",")]}) for r in rows]
+    lines.insert(1234, '{"choir": [999]}')  # a bad line in the middle keeps its place
+    stdin = "\n".join(lines) + "\n"
+    a = run("assess", "--batch", "-", "--workers", "1", stdin=stdin)
+    b = run("assess", "--batch", "-", "--workers", "2", stdin=stdin)
+    assert a.returncode == b.returncode == 1
     assert a.stdout == b.stdout
+    out = b.stdout.decode().splitlines()
+    assert len(out) == len(lines)
+    assert json.loads(out[1234]) == {"line": 1235, "error": json.loads(out[1234])["error"]}
+    assert "choir[0]" in json.loads(out[1234])["error"]
 
 
 def test_vocab_json_shapes():

@@ -133,7 +133,14 @@ def _err(field: str, message: str) -> int:
 
 
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, UTF-8 as is. orjson (a declared dependency) writes the same bytes as the
+    standard library here, about 4x faster, which matters for --batch; the fallback keeps a
+    broken orjson install from breaking the command."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(doc).decode()
 
 
 def report(a: dict[str, Any], lang: str, regions: dict[str, dict] | None = None) -> str:
@@ -203,52 +210,106 @@ def assess_one(path: str, fmt: str, lang: str) -> int:
     return EXIT_OK
 
 
-def _batch_line(args: tuple[int, bytes, str]) -> tuple[str, bool]:
-    from .assess import IntakeError, assess
-
-    n, line, lang = args
+def _dumps_bytes() -> Any:
     try:
-        if len(line) > MAX_INTAKE_BYTES:
-            raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+        import orjson
+
+        return orjson.dumps
+    except ImportError:  # pragma: no cover
+        return lambda doc: dumps(doc).encode()
+
+
+def _batch_chunk(args: tuple[list[tuple[int, bytes]], str]) -> tuple[bytes, bool]:
+    """Assess a chunk of (line number, line); returns the output lines as one block."""
+    from .assess import IntakeError, assess
+    from .knowledge import load
+
+    chunk, lang = args
+    kb = load()
+    encode = _dumps_bytes()
+    out: list[bytes] = []
+    failed = False
+    for n, line in chunk:
         try:
-            doc = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError("(document)", f"is not valid JSON: {exc}") from None
-        return dumps(assess(doc, lang=lang)), True
-    except (InputError, IntakeError) as exc:
-        return dumps({"line": n, "error": f"{exc.field}: {exc.message}"}), False
+            if len(line) > MAX_INTAKE_BYTES:
+                raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+            try:
+                doc = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError("(document)", f"is not valid JSON: {exc}") from None
+            out.append(encode(assess(doc, kb, lang=lang)))
+        except (InputError, IntakeError) as exc:
+            out.append(encode({"line": n, "error": f"{exc.field}: {exc.message}"}))
+            failed = True
+    out.append(b"")
+    return b"\n".join(out), failed
+
+
+def _lines(fh: Any) -> list[tuple[int, bytes]]:
+    return [(n, line) for n, line in enumerate(fh, 1) if line.strip()]
+
+
+#: Below this many lines, one process is faster than starting workers.
+PARALLEL_MIN_LINES = 2000
+
+
+def _part_to_file(args: tuple[list[tuple[int, bytes]], str, str]) -> bool:
+    """A worker: assess one contiguous part of the input into its own file."""
+    part, lang, path = args
+    block, failed = _batch_chunk((part, lang))
+    with open(path, "wb") as fh:
+        fh.write(block)
+    return failed
 
 
 def assess_batch(path: str, lang: str, workers: int) -> int:
-    """JSON Lines in, JSON Lines out, in order; a bad line reports and the run goes on."""
+    """JSON Lines in, JSON Lines out, in order; a bad line reports and the run goes on.
+
+    With several workers the input is cut into one contiguous part per worker; each
+    worker writes its part's output to a temporary file and the parent copies the files
+    out in order. Nothing large crosses a pipe, which on a small machine costs more than
+    the assessments themselves.
+    """
     try:
         fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         return _err("--batch", f"cannot read {path!r}: {exc.strerror or exc}")
-    jobs = ((n, line, lang) for n, line in enumerate(fh, 1) if line.strip())
-    write = sys.stdout.write
-    failed = False
-    if workers > 1:
-        import multiprocessing as mp
+    from .knowledge import load
 
-        from .knowledge import load
+    load()  # compile/warm the cache once, before any worker starts
+    with fh if fh is not sys.stdin.buffer else _nullcontext():
+        lines = _lines(fh)
+    out = sys.stdout.buffer
+    if workers <= 1 or len(lines) < PARALLEL_MIN_LINES:
+        block, failed = _batch_chunk((lines, lang))
+        out.write(block)
+        out.flush()
+        return EXIT_FAILED_LINES if failed else EXIT_OK
 
-        load()  # compile/warm the cache once, before the workers start
-        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-        with ctx.Pool(workers) as pool:
-            results = pool.imap(_batch_line, jobs, chunksize=256)
-            for text, ok in results:
-                write(text + "\n")
-                failed |= not ok
-    else:
-        for job in jobs:
-            text, ok = _batch_line(job)
-            write(text + "\n")
-            failed |= not ok
-    sys.stdout.flush()
-    if fh is not sys.stdin.buffer:
-        fh.close()
-    return EXIT_FAILED_LINES if failed else EXIT_OK
+    import multiprocessing as mp
+    import shutil
+    import tempfile
+
+    size = -(-len(lines) // workers)
+    parts = [lines[k : k + size] for k in range(0, len(lines), size)]
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    with tempfile.TemporaryDirectory(prefix="triggermap-batch-") as tmp:
+        paths = [os.path.join(tmp, f"part-{k:04d}.jsonl") for k in range(len(parts))]
+        with ctx.Pool(len(parts)) as pool:
+            bad = pool.map(_part_to_file, [(part, lang, p) for part, p in zip(parts, paths, strict=True)])
+        for p in paths:
+            with open(p, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+    out.flush()
+    return EXIT_FAILED_LINES if any(bad) else EXIT_OK
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 class _Parser(argparse.ArgumentParser):
