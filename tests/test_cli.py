@@ -110,12 +110,13 @@ def test_batch_reports_bad_lines_and_goes_on():
 
 def test_batch_parallel_matches_serial():
     import csv
+    import itertools
 
     from tmhelpers import CHOIR_DIR
     from triggermap.fastcli import PARALLEL_MIN_LINES
 
     with open(CHOIR_DIR / "choir_validation_7068.csv", newline="") as fh:
-        rows = [r["bodymap_regions_csv"] for r, _ in zip(csv.DictReader(fh), range(PARALLEL_MIN_LINES + 100))]
+        rows = [r["bodymap_regions_csv"] for r in itertools.islice(csv.DictReader(fh), PARALLEL_MIN_LINES + 100)]
     lines = [json.dumps({"choir": [int(c) for c in r.split(",")]}) for r in rows]
     lines.insert(1234, '{"choir": [999]}')  # a bad line in the middle keeps its place
     stdin = "\n".join(lines) + "\n"
