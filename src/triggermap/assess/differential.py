@@ -42,6 +42,11 @@ def prepare(kb: Knowledge) -> list[Cond]:
     return out
 
 
+#: A condition is considered only when the pain is where it hurts (a region feature) or a sign
+#: points to it (a clinician finding or a red flag).
+_ANCHORS = frozenset({"region", "finding", "red-flag"})
+
+
 def _present(intake: Intake) -> frozenset[str]:
     keys = {f"region:{m.region}" for m in intake.pain if m.intensity > 0}
     for kind, ids in (
@@ -56,7 +61,8 @@ def _present(intake: Intake) -> frozenset[str]:
 
 
 def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, list[Feat]]]:
-    """Every condition with at least one feature present: (condition, probability, fired features).
+    """Every condition anchored by a painful region, a finding or a red flag among its
+    features: (condition, probability, fired features).
 
     Absent features are not held against a condition: the intake cannot tell "absent" from
     "not asked".
@@ -72,8 +78,8 @@ def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, l
                     fired.append(f)
             elif age is not None and (age > f.value if f.kind == "age-over" else age < f.value):
                 fired.append(f)
-        if not fired:
-            continue
+        if not any(f.kind in _ANCHORS for f in fired):
+            continue  # activities, qualities, history or age alone do not point to a condition
         logit = c.prior_logit + sum(f.weight for f in fired)
         out.append((c, 1.0 / (1.0 + exp(-logit)), fired))
     out.sort(key=lambda t: (-t[1], t[0].id))
