@@ -53,7 +53,7 @@ def muscle_card_text(card: dict[str, Any], lang: str) -> str:
         f"{h['anatomy']}:",
         f"  {h['origin']}: {an['origin']}",
         f"  {h['insertion']}: {an['insertion']}",
-        f"  {h['actions']}: " + "; ".join(an["actions"]),
+        f"  {h['actions']}: " + " ".join(a if a.endswith(".") else a + "." for a in an["actions"]),
         f"  {h['nerve']}: {an['innervation']['nerve']} ({', '.join(an['innervation']['roots'])})",
         "",
         f"{h['tps']}:",
