@@ -9,6 +9,11 @@ import pytest
 
 # Keep the user's cache untouched and exercise the cold + warm cache paths.
 os.environ.setdefault("TRIGGERMAP_CACHE_DIR", tempfile.mkdtemp(prefix="triggermap-cache-"))
+# Never the user's diary: anything that opens the default database (a web app or `triggermap
+# serve` started by a test) gets a throwaway SQLite file; tests that need another set their own.
+os.environ["TRIGGERMAP_DATABASE_URL"] = os.path.join(
+    tempfile.mkdtemp(prefix="triggermap-db-"), "triggermap.sqlite3"
+)
 
 @pytest.fixture(scope="session")
 def kb():

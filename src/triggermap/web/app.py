@@ -212,9 +212,15 @@ def _openapi(app: FastAPI, kb: Any) -> Any:
     return openapi
 
 
-def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[str] | None = None,
+               database_url: str | None = None) -> FastAPI:
     """The triggermap web app. ``clinic`` (default: env ``TRIGGERMAP_CLINIC=1``) opens the
-    clinician section by default and shows scores and trigger-point details.
+    clinician section by default, shows scores and trigger-point details, and puts the diary
+    and every record behind a log-in (accounts, roles, audit log: see :mod:`.accounts`).
+
+    ``database_url`` (default: env ``TRIGGERMAP_DATABASE_URL``, else the SQLite file in the
+    user's data directory) is where the diary and clinic records live; nothing is opened
+    until a diary page is used.
 
     ``allowed_hosts`` (default: env ``TRIGGERMAP_ALLOWED_HOSTS``, comma-separated) refuses requests
     whose ``Host`` header names another host: ``triggermap serve`` on loopback sets it to
@@ -222,7 +228,8 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..knowledge import load
     from ..knowledge.views import vocab_all, vocab_items
     from ..schemas import schemas
-    from . import api, pages
+    from ..store.db import resolve_url
+    from . import accounts, api, diary, pages
 
     if clinic is None:
         clinic = os.environ.get("TRIGGERMAP_CLINIC", "") in ("1", "true", "yes")
@@ -248,6 +255,9 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     app.include_router(api.meta)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.state.db_url = resolve_url(database_url)
+    accounts.install(app)
+    app.include_router(diary.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
     if allowed_hosts:

@@ -8,20 +8,56 @@ import typer
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this computer only)."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    clinic: bool = typer.Option(False, "--clinic", help="Clinic mode: clinician findings open, more detail."),
+    clinic: bool = typer.Option(
+        False, "--clinic",
+        help="Clinic mode: log-in accounts (clinicians, patients; `triggermap account add`), each clinician "
+        "sees only their own patients, every record access audited; clinician findings open.",
+    ),
 ) -> None:
-    """Start the web app: body-map intake, triage and results, muscle library, handout (English/Spanish)."""
+    """Start the web app: body-map intake, triage and results, muscle library, handout, pain diary (English/Spanish).
+
+    The diary lives in $TRIGGERMAP_DATABASE_URL, else a SQLite file in your data directory. Without
+    --clinic it belongs to one local person and is shown only on this computer."""
     import uvicorn
 
     from ..knowledge import KnowledgeError
+    from ..store.db import display_url
+    from ..store.errors import StoreError
     from .app import create_app
 
-    loopback = host in ("127.0.0.1", "localhost")
+    loopback = host in ("127.0.0.1", "localhost", "::1")
     try:
         app = create_app(clinic=clinic, allowed_hosts=["127.0.0.1", "localhost"] if loopback else None)
+        accounts = _prepare_database(app.state.db_url) if clinic else None
     except KnowledgeError as exc:
         typer.echo(f"triggermap: error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except StoreError as exc:
+        typer.echo(f"triggermap: database error: {exc}", err=True)
+        raise typer.Exit(2) from None
     shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"triggermap: diary and records in {display_url(app.state.db_url)}", err=True)
+    if clinic:
+        typer.echo("triggermap: clinic mode: the diary and records need a log-in", err=True)
+        if not accounts:
+            typer.echo("triggermap: no accounts yet: create one with `triggermap account add --username NAME "
+                       "--role clinician`", err=True)
+        if not loopback:
+            typer.echo("triggermap: warning: serve clinic mode over HTTPS only (a reverse proxy on this computer "
+                       "that sets X-Forwarded-Proto: https); session cookies are marked Secure on HTTPS requests "
+                       "or with TRIGGERMAP_SECURE_COOKIES=1", err=True)
+    elif not loopback:
+        typer.echo("triggermap: the diary is only shown on this computer (use --clinic to share records)", err=True)
     typer.echo(f"triggermap: serving on http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=host, port=port, server_header=False, log_level="warning", access_log=False)
+
+
+def _prepare_database(url: str) -> int:
+    """Bring the schema up to date before the first request; the number of accounts."""
+    from sqlalchemy import func, select
+
+    from ..store import db
+    from ..store.models import Account
+
+    with db.session_scope(url, readonly=True) as session:
+        return int(session.scalar(select(func.count(Account.id))) or 0)

@@ -261,6 +261,17 @@
     });
   }
 
+  /* ---------------------------------------------------------------- diary */
+  function initToday() {
+    /* the server's "today" may be another day than the person's: use the device's date */
+    all("input[data-today]").forEach(function (input) {
+      if (input.value !== input.getAttribute("data-today")) { return; }
+      var d = new Date();
+      var iso = d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
+      input.value = iso;
+    });
+  }
+
   function initErrors() {
     var box = one("#form-errors");
     if (box) { box.focus(); }
@@ -271,6 +282,7 @@
     initBodyMap();
     initPrint();
     initFilter();
+    initToday();
     initErrors();
   }
   if (doc.readyState === "loading") { doc.addEventListener("DOMContentLoaded", init); } else { init(); }
