@@ -14,7 +14,7 @@ from .differential import Cond, differential, prepare
 from .intake import Intake, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
-from .rank import Index, build_index, explained, rank_muscles, supporting
+from .rank import Index, build_index, explained, mark_items, rank_muscles, supporting
 from .triage import compile_rules, fired_rules, triage
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`).
 
     Raises :class:`~triggermap.assess.intake.IntakeError` for invalid input. The result
-    is a fresh document, but nested lists of texts may be shared: treat it as read-only.
+    is a fresh document, but nested items (texts, explained regions) may be shared between its
+    parts: treat it as read-only.
     """
     if kb is None:
         from ..knowledge import load
@@ -93,11 +94,12 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
 
     ranked = rank_muscles(prep.index, intake, P.MAX_MUSCLES)
     painful = intake.painful
+    items = mark_items(painful)
     texts = prep.muscle_text[lang]
     muscles = []
     for s in ranked:
         name, latin, confirm = texts[s.muscle]
-        explains, rest = explained(s.pattern, s.side, painful)
+        explains, rest = explained(s.pattern, s.side, items)
         muscles.append(
             {
                 "id": s.muscle,

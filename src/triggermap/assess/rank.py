@@ -52,7 +52,7 @@ class Pattern:
 class Index:
     """Inverted index (region -> patterns reaching it) and each muscle's supporting answer ids."""
 
-    __slots__ = ("patterns", "by_region", "midline", "muscles", "muscle_support")
+    __slots__ = ("patterns", "by_region", "midline", "muscles", "muscle_support", "meta", "weighted")
 
     def __init__(
         self,
@@ -67,6 +67,16 @@ class Index:
         self.midline = midline
         self.muscles = muscles
         self.muscle_support = muscle_support
+        # hot-loop forms: per pattern (muscle, base, essential lateral, essential midline), and per
+        # region and intensity the entries with their weight already scaled by the intensity
+        self.meta = [(p.muscle, p.base, p.essential_lateral, p.essential_midline) for p in patterns]
+        self.weighted = {
+            region: [
+                [(i, w * P.intensity_factor(intensity), ess, both) for i, w, ess, both in entries]
+                for intensity in range(11)
+            ]
+            for region, entries in by_region.items()
+        }
 
 
 def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
@@ -163,39 +173,37 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     """The muscles that explain at least one painful region, best first (the first ``limit``)."""
     # per touched pattern: [lateral-left, lateral-right, midline] evidence and essential counts
     acc: dict[int, list] = {}
-    by_region = index.by_region
+    weighted = index.weighted
     for region, mark_side, intensity in intake.pain:
         if intensity <= 0:
             continue
-        entries = by_region.get(region)
-        if not entries:
+        by_intensity = weighted.get(region)
+        if by_intensity is None:
             continue
-        f = P.intensity_factor(intensity)
         if mark_side is None:
             own, other = 2, -1
         elif mark_side == "left":
             own, other = 0, 1
         else:
             own, other = 1, 0
-        for i, w, ess, both in entries:
+        for i, wf, ess, both in by_intensity[intensity]:
             a = acc.get(i)
             if a is None:
                 a = acc[i] = [0.0, 0.0, 0.0, 0, 0, 0]
-            a[own] += w * f
+            a[own] += wf
             if ess:
                 a[own + 3] += 1
             if both and other >= 0:  # a pattern that crosses the midline also explains the other side
-                a[other] += w * f
+                a[other] += wf
                 if ess:
                     a[other + 3] += 1
     best: dict[str, tuple[float, int, str | None]] = {}
-    patterns = index.patterns
+    meta = index.meta
     wa = P.W_ABSENT
     for i in sorted(acc):
         lat_l, lat_r, mid, cl, cr, cm = acc[i]
-        p = patterns[i]
-        el = p.essential_lateral
-        base = p.base + mid + (p.essential_midline - cm) * wa
+        muscle, base, el, em = meta[i]
+        base += mid + (em - cm) * wa
         absent_l = (el - cl if cl < el else 0) * wa
         absent_r = (el - cr if cr < el else 0) * wa
         # side hypotheses: left muscle, right muscle, both (penalised); ties go to "both"
@@ -213,9 +221,10 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
             bilateral = base + P.W_BILATERAL + lat_l + lat_r + absent_l + absent_r
             if bilateral > logit:
                 logit, side = bilateral, "both"
-        prev = best.get(p.muscle)
+        prev = best.get(muscle)
         if prev is None or logit > prev[0]:
-            best[p.muscle] = (logit, i, side)
+            best[muscle] = (logit, i, side)
+    patterns = index.patterns
     lists = tuple((getattr(intake, key), key, w) for key, w in _BY_WEIGHT if getattr(intake, key))
     support = index.muscle_support
     totals = sorted(
@@ -237,22 +246,31 @@ _HYPOTHESIS_SIDES: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def explained(pattern: Pattern, side: str | None, marks: tuple[PainMark, ...]) -> tuple[list[dict], list[dict]]:
-    """Split the painful marks into those the pattern (on ``side``) explains and the rest."""
+def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict, dict, dict]]:
+    """Per painful mark, its output items built once and shared by every muscle's explanation:
+    (region, side, as essential, as spillover, as unexplained)."""
+    out = []
+    for region, side, intensity in marks:
+        base = {"region": region, "intensity": intensity} if side is None else {
+            "region": region, "intensity": intensity, "side": side
+        }
+        out.append((region, side, {**base, "zone": "essential"}, {**base, "zone": "spillover"}, base))
+    return out
+
+
+def explained(
+    pattern: Pattern, side: str | None, items: list[tuple[str, str | None, dict, dict, dict]]
+) -> tuple[list[dict], list[dict]]:
+    """Split the painful marks (see :func:`mark_items`) into those the pattern (on ``side``)
+    explains and the rest."""
     explains: list[dict] = []
     rest: list[dict] = []
     sides = _HYPOTHESIS_SIDES[side]
     zones = pattern.zones
-    for region, mark_side, intensity in marks:
+    for region, mark_side, as_essential, as_spillover, as_rest in items:
         z = zones.get(region)
         if z is not None and (mark_side is None or mark_side in sides or z[1]):
-            item = {"region": region, "zone": "essential" if z[0] else "spillover", "intensity": intensity}
-            if mark_side is not None:
-                item["side"] = mark_side
-            explains.append(item)
+            explains.append(as_essential if z[0] else as_spillover)
         else:
-            item = {"region": region, "intensity": intensity}
-            if mark_side is not None:
-                item["side"] = mark_side
-            rest.append(item)
+            rest.append(as_rest)
     return explains, rest
