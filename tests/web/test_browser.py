@@ -1,6 +1,6 @@
 """Browser tests: Playwright driving Debian's chromium against the real app under uvicorn.
 
-Screenshots go to docs/screenshots/ (committed, so the README can show them). Every page is also
+Screenshots go to docs/screenshots/ with TRIGGERMAP_SAVE_SCREENSHOTS=1 (committed, so the README can show them). Every page is also
 checked for console errors, which is where chromium reports Content-Security-Policy violations.
 """
 

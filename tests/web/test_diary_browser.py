@@ -1,6 +1,6 @@
 """Browser test of the diary: a patient logs in (clinic mode), adds three entries over three dates
 and sees the plot. Playwright drives Debian's chromium against the real app under uvicorn;
-screenshots go to docs/screenshots/."""
+screenshots go to docs/screenshots/ with TRIGGERMAP_SAVE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
