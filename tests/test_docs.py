@@ -18,3 +18,33 @@ def test_vendored_contract_matches_shared():
 def test_vendored_choir_data_matches_shared():
     for name in ("choir_codes.csv", "choir_validation_7068.csv"):
         assert (CHOIR_DIR / name).read_bytes() == (SHARED / "data" / "choir" / name).read_bytes()
+
+
+def test_readme_commands_and_ci_agree():
+    from tmhelpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install . && triggermap serve" in readme
+    assert "bash scripts/test.sh" in readme
+    assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_example_matches_the_engine():
+    """The README's example report is what the engine says today (first lines of each muscle)."""
+    import json
+    import re
+
+    from tmhelpers import ROOT
+    from triggermap.assess import assess
+    from triggermap.fastcli import report
+    from triggermap.knowledge import load
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    intake = json.loads(re.search(r"\$ cat intake.json\n(.*?)\n\$ triggermap assess", readme, re.S).group(1))
+    kb = load()
+    text = report(assess(intake, kb), "en", kb.regions)
+    shown = re.search(r"```\n(Triage:.*?)\n```", readme, re.S).group(1)
+    for line in shown.splitlines():
+        if line.strip() in ("...", "") or line.startswith("  [travell"):
+            continue
+        assert line in text, line
