@@ -4,14 +4,12 @@ loopback port (for the browser tests), plus Playwright driving Debian's chromium
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from webhelpers import free_port
+from webhelpers import serve_in_thread
 
 CHROMIUM = os.environ.get("TRIGGERMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,25 +52,10 @@ def client(session_client: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def live_server(kb: Any) -> Iterator[str]:
     """The real app under uvicorn in a background thread; yields its base URL."""
-    import uvicorn
-
     from triggermap.web.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(create_app(kb=kb), host="127.0.0.1", port=port, log_level="warning",
-                            server_header=False, lifespan="off")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(kb=kb)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

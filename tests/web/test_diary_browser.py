@@ -5,13 +5,11 @@ screenshots go to docs/screenshots/ with TRIGGERMAP_SAVE_SCREENSHOTS=1."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from webhelpers import free_port, shot
+from webhelpers import serve_in_thread, shot
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +18,6 @@ PASSWORD = "ana-contraseña-2024"
 
 @pytest.fixture(scope="module")
 def clinic_server(kb: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
     from triggermap.store import db, repo
     from triggermap.web.app import create_app
 
@@ -29,21 +25,8 @@ def clinic_server(kb: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with db.session_scope(url) as s:
         person = repo.create_person(s, "P-ANA", display_name="Ana")
         repo.create_account(s, "ana", PASSWORD, "patient", person=person)
-    port = free_port()
-    config = uvicorn.Config(create_app(clinic=True, kb=kb, database_url=url), host="127.0.0.1", port=port,
-                            log_level="warning", server_header=False, lifespan="off")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(clinic=True, kb=kb, database_url=url)) as base:
+        yield base
     db.dispose_engines()
 
 
