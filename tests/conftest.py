@@ -20,3 +20,17 @@ def kb():
     from triggermap.knowledge import load
 
     return load()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite database migrated once; tests start from a copy (migrating takes ~0.1 s)."""
+    from triggermap.store import db
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = db.create_engine_for(f"sqlite:///{path}")
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    return path

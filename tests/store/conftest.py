@@ -198,18 +198,6 @@ def _clear_all(url: str) -> None:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated once; tests start from a copy (migrating takes ~0.1 s)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    engine = db.create_engine_for(f"sqlite:///{path}")
-    try:
-        db.upgrade(engine)
-    finally:
-        engine.dispose()
-    return path
-
-
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2id parameters in tests (the production ones are checked in test_auth)."""

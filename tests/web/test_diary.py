@@ -32,21 +32,10 @@ SAMPLE = {
 }
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("diary-template") / "t.sqlite3"
-    engine = db.create_engine_for(f"sqlite:///{path}")
-    try:
-        db.upgrade(engine)
-    finally:
-        engine.dispose()
-    return path
-
-
 @pytest.fixture
-def db_url(template_db: Path, tmp_path: Path) -> Iterator[str]:
+def db_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     path = tmp_path / "diary.sqlite3"
-    shutil.copyfile(template_db, path)
+    shutil.copyfile(sqlite_template, path)
     yield f"sqlite:///{path}"
     db.dispose_engines()
 
