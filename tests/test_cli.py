@@ -9,15 +9,7 @@ import sys
 import jsonschema
 import pytest
 
-from tmhelpers import make_intake
-
-ARTICLE = make_intake(
-    ("buttock-lower-inner", "left", 6),
-    ("buttock-upper-inner", "left", 5),
-    ("low-back", "left", 4),
-    qualities=["cramping", "aching"],
-    aggravating=["sitting"],
-)
+from tmhelpers import ARTICLE, make_intake
 
 
 def run(*args, stdin: str | bytes | None = None):

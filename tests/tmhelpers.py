@@ -20,3 +20,13 @@ def make_intake(*pain, **kw):
         else:
             marks.append({"region": p[0], "intensity": p[1]})
     return {"version": 1, "pain": marks, **kw}
+
+
+#: The articles' own story: a cramping ache in the buttock, worse sitting, with low back pain.
+ARTICLE = make_intake(
+    ("buttock-lower-inner", "left", 6),
+    ("buttock-upper-inner", "left", 5),
+    ("low-back", "left", 4),
+    qualities=["cramping", "aching"],
+    aggravating=["sitting"],
+)

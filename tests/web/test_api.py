@@ -9,15 +9,8 @@ import sys
 import jsonschema
 import pytest
 
-from tmhelpers import make_intake
+from tmhelpers import ARTICLE, make_intake
 
-ARTICLE = make_intake(
-    ("buttock-lower-inner", "left", 6),
-    ("buttock-upper-inner", "left", 5),
-    ("low-back", "left", 4),
-    qualities=["cramping", "aching"],
-    aggravating=["sitting"],
-)
 CALF = make_intake(("calf", "right", 7), ("heel", "right", 5), aggravating=["walking-uphill"], age=64,
                    duration_weeks=8, history=["running"])
 EMERGENCY = make_intake(("low-back", "both", 6), red_flags=["saddle-anesthesia", "bladder-dysfunction"])
