@@ -52,20 +52,16 @@ class Pattern:
 class Index:
     """Inverted index (region -> patterns reaching it) and each muscle's supporting answer ids."""
 
-    __slots__ = ("patterns", "by_region", "midline", "muscles", "muscle_support", "meta", "weighted")
+    __slots__ = ("patterns", "by_region", "muscle_support", "meta", "weighted")
 
     def __init__(
         self,
         patterns: list[Pattern],
         by_region: dict[str, list[tuple[int, float, bool, bool]]],  # (pattern, weight, essential, crosses)
-        midline: frozenset[str],
-        muscles: list[str],
         muscle_support: dict[str, dict[str, frozenset[str]]],  # muscle -> list -> answer ids
     ):
         self.patterns = patterns
         self.by_region = by_region
-        self.midline = midline
-        self.muscles = muscles
         self.muscle_support = muscle_support
         # hot-loop forms: per pattern (muscle, base, essential lateral, essential midline), and per
         # region and intensity the entries with their weight already scaled by the intensity
@@ -124,7 +120,7 @@ def build_index(kb: Knowledge) -> Index:
         mid: {key: frozenset(m[key]) for key in ("aggravating", "qualities", "findings")}
         for mid, m in kb.muscles.items()
     }
-    return Index(patterns, by_region, midline, list(kb.muscles), muscle_support)
+    return Index(patterns, by_region, muscle_support)
 
 
 class MuscleScore:
