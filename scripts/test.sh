@@ -16,6 +16,17 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# Chart export (CairoSVG) and the PDF handout (WeasyPrint) load the system's cairo and Pango.
+missing=""
+ldconfig -p 2>/dev/null | grep -q "libcairo.so.2" || missing="$missing libcairo2"
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing="$missing libpango-1.0-0 libpangoft2-1.0-0"
+if [ -n "$missing" ]; then
+  echo "== installing$missing for chart and PDF export"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || true
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing fonts-dejavu-core >/dev/null
+fi
 # PostgreSQL: the tests use the server on 127.0.0.1:5432 when one answers and otherwise
 # start a throwaway cluster themselves; make sure the server binaries exist for that.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
