@@ -44,9 +44,9 @@ def build_plan(
                 continue
             seen.add(eid)
             ex = kb.exercises[eid]
-            blocked = sorted(answers.intersection(ex["contraindications"])) if answers else []
+            blocked = answers.intersection(ex["contraindications"]) if answers else None
             if blocked:
-                withheld.append({"id": eid, "muscle": mid, "title": ex["title"][lang], "because": blocked})
+                withheld.append({"id": eid, "muscle": mid, "title": ex["title"][lang], "because": sorted(blocked)})
                 continue
             chosen.append((rank, KIND_ORDER[ex["kind"]], len(chosen), {**items_by_id[eid], "muscle": mid}))
     chosen.sort(key=lambda t: t[:3])

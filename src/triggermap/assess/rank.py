@@ -158,16 +158,20 @@ def _bonus(own: dict[str, frozenset[str]], lists: tuple[tuple[frozenset[str], st
 def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
     """The answers that support ``muscle``, by list (for the explanation)."""
     own = index.muscle_support[muscle]
+    agg = intake.aggravating & own["aggravating"]
+    qual = intake.qualities & own["qualities"]
+    fnd = intake.findings & own["findings"]
     return {
-        "aggravating": sorted(intake.aggravating & own["aggravating"]),
-        "qualities": sorted(intake.qualities & own["qualities"]),
-        "findings": sorted(intake.findings & own["findings"]),
+        "aggravating": sorted(agg) if agg else [],
+        "qualities": sorted(qual) if qual else [],
+        "findings": sorted(fnd) if fnd else [],
     }
 
 
 def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list[MuscleScore]:
     """The muscles that explain at least one painful region, best first (the first ``limit``)."""
-    # per touched pattern: [lateral-left, lateral-right, midline] evidence and essential counts
+    # per touched pattern: [left, right, midline] evidence, their essential counts, and the
+    # evidence crossing over from the other side (patterns that cross the midline)
     acc: dict[int, list] = {}
     weighted = index.weighted
     for region, mark_side, intensity in intake.pain:
@@ -185,19 +189,25 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
         for i, wf, ess, both in by_intensity[intensity]:
             a = acc.get(i)
             if a is None:
-                a = acc[i] = [0.0, 0.0, 0.0, 0, 0, 0]
+                a = acc[i] = [0.0, 0.0, 0.0, 0, 0, 0, 0.0, 0.0]
             a[own] += wf
             if ess:
                 a[own + 3] += 1
             if both and other >= 0:  # a pattern that crosses the midline also explains the other side
-                a[other] += wf
+                # kept apart from the side's own evidence and added last, so that mirrored
+                # drawings sum in the same order and give bit-identical scores
+                a[other + 6] += wf
                 if ess:
                     a[other + 3] += 1
     best: dict[str, tuple[float, int, str | None]] = {}
     meta = index.meta
     wa = P.W_ABSENT
     for i in sorted(acc):
-        lat_l, lat_r, mid, cl, cr, cm = acc[i]
+        lat_l, lat_r, mid, cl, cr, cm, cross_l, cross_r = acc[i]
+        if cross_l:
+            lat_l += cross_l
+        if cross_r:
+            lat_r += cross_r
         muscle, base, el, em = meta[i]
         base += mid + (em - cm) * wa
         absent_l = (el - cl if cl < el else 0) * wa
@@ -224,8 +234,7 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     lists = tuple((getattr(intake, key), key, w) for key, w in _BY_WEIGHT if getattr(intake, key))
     support = index.muscle_support
     totals = sorted(
-        (-round(logit + (_bonus(support[m], lists) if lists else 0.0), 9), m, i, side)
-        for m, (logit, i, side) in best.items()
+        (-(logit + (_bonus(support[m], lists) if lists else 0.0)), m, i, side) for m, (logit, i, side) in best.items()
     )
     out = []
     for neg, m, i, side in totals[:limit] if limit else totals:
