@@ -208,7 +208,8 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if region not in regions:
             raise _unknown(f"{f}.region", "region", region, regions)
         intensity = item.get("intensity", DEFAULT_INTENSITY)
-        intensity = _int(f"{f}.intensity", intensity, 0, 10)
+        if type(intensity) is not int or not 0 <= intensity <= 10:  # the common case skips the checks
+            intensity = _int(f"{f}.intensity", intensity, 0, 10)
         side = item.get("side")
         if regions[region]["midline"]:
             if side is not None:
@@ -249,9 +250,10 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     explicit = set(marks)
     # the drawing's CHOIR codes: the codes given, plus those of the regions marked painful
     drawing_codes = set(codes)
-    for (region, side), intensity in marks.items():
+    choir_of = kb.choir_of
+    for key, intensity in marks.items():
         if intensity > 0:
-            drawing_codes.update(kb.region_choir(region, side))
+            drawing_codes.update(choir_of[key])
     for code in codes:
         for region, side in kb.choir_to_regions[code]:
             if (region, side) not in explicit:

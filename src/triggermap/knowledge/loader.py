@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-CACHE_FORMAT = 3  # bump when the compiled layout changes
+CACHE_FORMAT = 4  # bump when the compiled layout changes
 
 _CACHED: dict[str, Knowledge] = {}
 
@@ -50,6 +50,7 @@ class Knowledge:
         "references",
         "trigger_points",
         "choir_to_regions",
+        "choir_of",
     )
 
     def __init__(self, version: str, raw: dict[str, Any]):
@@ -77,15 +78,20 @@ class Knowledge:
                 for code in c:
                     choir.setdefault(code, []).append((r["id"], None))
         self.choir_to_regions = choir
+        # (region, side) -> the CHOIR code(s) it rolls up to; side None on a lateral region means both
+        self.choir_of: dict[tuple[str, str | None], tuple[int, ...]] = {}
+        for r in raw["regions"]:
+            c = r["choir"]
+            if isinstance(c, dict):
+                self.choir_of[(r["id"], "left")] = (c["left"],)
+                self.choir_of[(r["id"], "right")] = (c["right"],)
+                self.choir_of[(r["id"], None)] = (c["left"], c["right"])
+            else:
+                self.choir_of[(r["id"], None)] = tuple(c)
 
     def region_choir(self, region: str, side: str | None) -> list[int]:
         """CHOIR code(s) a region (on a side) rolls up to."""
-        c = self.regions[region]["choir"]
-        if isinstance(c, dict):
-            if side in ("left", "right"):
-                return [c[side]]
-            return [c["left"], c["right"]]
-        return list(c)
+        return list(self.choir_of[(region, side)])
 
 
 def _data_files(data_dir: str) -> list[str]:
