@@ -77,6 +77,10 @@ def check(kb: Knowledge) -> list[str]:
             if code not in CHOIR_CODES:
                 problems.append(f"region {rid}: {code} is not a CHOIR code")
         covered.update(codes)
+    for rid, r in kb.regions.items():
+        need(r["within"], kb.regions, f"region {rid} within", "region")
+        if rid in r["within"]:
+            problems.append(f"region {rid}: lies within itself")
     for code in sorted(CHOIR_CODES - covered):
         problems.append(f"CHOIR code {code} has no region")
 

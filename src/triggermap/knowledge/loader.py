@@ -147,12 +147,34 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
                 problems.append(f"{where}: {loc}: {err['msg']}")
             return None
 
+    def parts(name: str, key: str | None) -> list[tuple[str, Any]]:
+        """``name.yaml`` and then every ``name/*.yaml`` (one file per curated area), in order."""
+        out: list[tuple[str, Any]] = []
+        files = [f"{name}.yaml"] if (data_dir / f"{name}.yaml").exists() else []
+        if (data_dir / name).is_dir():
+            files += [f"{name}/{p.name}" for p in sorted((data_dir / name).glob("*.yaml"))]
+        for f in files:
+            doc = y(f) or {}
+            out.append((f, doc if key is None else doc.get(key, [])))
+        return out
+
+    def listed(name: str, key: str, model: Any) -> list[Any]:
+        return [validate(model, item, f) for f, items in parts(name, key) for item in items]
+
+    vocab: dict[str, list[Any]] = {}
+    for _f, doc in parts("vocab", None):
+        for cat, items in doc.items():
+            vocab.setdefault(cat, []).extend(items or [])
+    flags: dict[str, list[Any]] = {"flags": [], "rules": []}
+    for _f, doc in parts("red_flags", None):
+        for key in flags:
+            flags[key].extend(doc.get(key) or [])
     raw: dict[str, Any] = {
-        "references": [validate(s.Reference, r, "references.yaml") for r in y("references.yaml")["references"]],
+        "references": listed("references", "references", s.Reference),
         "regions": [validate(s.Region, r, "regions.yaml") for r in y("regions.yaml")["regions"]],
-        "vocab": validate(s.Vocabulary, y("vocab.yaml"), "vocab.yaml"),
-        "red_flags": validate(s.RedFlags, y("red_flags.yaml"), "red_flags.yaml"),
-        "conditions": [validate(s.Condition, c, "conditions.yaml") for c in y("conditions.yaml")["conditions"]],
+        "vocab": validate(s.Vocabulary, vocab, "vocab"),
+        "red_flags": validate(s.RedFlags, flags, "red_flags"),
+        "conditions": listed("conditions", "conditions", s.Condition),
         "muscles": [],
         "exercises": [],
     }
@@ -160,6 +182,23 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
         raw["muscles"].append(validate(s.Muscle, y(f"muscles/{p.name}"), f"muscles/{p.name}"))
     for p in sorted((data_dir / "exercises").glob("*.yaml")):
         raw["exercises"].append(validate(s.Exercise, y(f"exercises/{p.name}"), f"exercises/{p.name}"))
+    # split files make a duplicate id easy to miss: refuse it instead of letting one win silently
+    tables: list[tuple[str, list[Any]]] = [
+        ("reference", raw["references"]),
+        ("condition", raw["conditions"]),
+        ("muscle", raw["muscles"]),
+        ("exercise", raw["exercises"]),
+        ("red flag", flags["flags"]),
+        ("rule", flags["rules"]),
+    ] + [(f"vocab {cat}", items) for cat, items in vocab.items()]
+    for what, items in tables:
+        seen: set[str] = set()
+        for item in items:
+            iid = item.get("id") if isinstance(item, dict) else None
+            if iid in seen:
+                problems.append(f"duplicate {what} id {iid!r}")
+            if iid is not None:
+                seen.add(iid)
     if problems:
         raise KnowledgeError(problems)
     return raw

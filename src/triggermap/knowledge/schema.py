@@ -71,6 +71,9 @@ class Region(Strict):
     # lateral regions roll up to one CHOIR code per side; midline ones to a list
     choir: ChoirLateral | list[int]
     group: Literal["trunk", "pelvis", "hip-thigh", "knee", "leg", "ankle-foot", "head-neck", "upper-limb"]
+    # coarse regions (version 1) that this finer region lies inside: a coarse region in an
+    # intake stands for every finer region within it, as a CHOIR code does
+    within: list[str] = []
 
     _id = field_validator("id")(_check_id)
 
@@ -259,7 +262,10 @@ class Condition(Strict):
     id: str
     name: Text
     summary: Text
-    category: Literal["serious", "neurological", "joint", "tendon", "vascular", "myofascial-related"]
+    category: Literal[
+        "serious", "neurological", "joint", "tendon", "vascular", "myofascial-related",
+        "visceral", "headache", "systemic", "bone",
+    ]
     prior: float = Field(gt=0, lt=1, description="Pre-test probability in people with this kind of pain.")
     # level the condition raises triage to when it is likely (score >= threshold)
     level_when_likely: TriageLevel
