@@ -94,6 +94,8 @@ def check(kb: Knowledge) -> list[str]:
                 problems.append(f"{w}: duplicate trigger point id {tp['id']!r}")
             seen_tp.add(tp["id"])
             need([z["region"] for z in tp["essential"] + tp["spillover"]], kb.regions, w, "region")
+            if tp.get("site") is not None:
+                need([tp["site"]], kb.regions, f"{w} {tp['id']} site", "region")
             ess = {z["region"] for z in tp["essential"]}
             for z in tp["spillover"]:
                 if z["region"] in ess:

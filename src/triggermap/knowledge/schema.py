@@ -114,6 +114,9 @@ class TriggerPoint(Strict):
     landmark: Text = Field(description="The bony or soft-tissue landmark used to find it.")
     essential: list[ZoneRef] = Field(min_length=1)
     spillover: list[ZoneRef] = []
+    # the body-map region the trigger point itself lies in (where it is palpated); charts place
+    # the mark there when geometry/trigger_points.yaml gives no exact position
+    site: str | None = None
     refs: list[str] = Field(min_length=1)
 
     _id = field_validator("id")(_check_id)
