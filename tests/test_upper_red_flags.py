@@ -81,6 +81,8 @@ def _with_rule(doc: dict, rule: dict, pick: int) -> dict:
     _add(doc, _rule_answers(rule, pick))
     if rule["min_age"] is not None and (doc.get("age") is None or doc["age"] < rule["min_age"]):
         doc["age"] = rule["min_age"]
+    if not doc.get("pain") and not doc.get("red_flags"):  # a rule of history/finding ids only
+        doc["pain"] = [{"region": "neck-posterior", "side": "left", "intensity": 3}]
     return doc
 
 
@@ -109,8 +111,6 @@ def test_flag_alone_reaches_its_level_and_says_so(flag):
 def test_rule_alone_fires_at_its_level_and_names_its_answers(rule):
     for pick in range(max(1, len(rule["any_of"]))):
         doc = _with_rule({"version": 1}, rule, pick)
-        if not doc.get("red_flags") and not doc.get("pain"):
-            doc["pain"] = [{"region": "neck-posterior", "side": "left", "intensity": 3}]
         a = assess(doc, KB)
         assert RANK[a["triage"]["level"]] >= RANK[rule["level"]]
         reason = next(r for r in a["triage"]["reasons"] if r["id"] == rule["id"])
