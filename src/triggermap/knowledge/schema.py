@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ROOT = re.compile(r"^(T1[0-2]|T[1-9]|L[1-5]|S[1-5]|Co1)$")
+ROOT = re.compile(r"^(C[1-8]|T1[0-2]|T[1-9]|L[1-5]|S[1-5]|Co1)$")
 
 
 class Strict(BaseModel):
