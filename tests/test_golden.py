@@ -126,9 +126,11 @@ def test_every_reason_names_its_answers(kb):
     assert a["triage"]["level"] in ("urgent", "emergency")
 
 
-def test_upper_body_pain_is_uncovered(kb):
+def test_face_pain_is_explained_by_head_muscles(kb):
+    # version 1 had no head muscles and reported face pain as uncovered; 1.1 adds them
     a = assess(make_intake(("face", "left", 5), ("calf", "left", 5)), kb)
-    assert {"region": "face", "side": "left", "intensity": 5} in a["uncovered"]
+    assert {"region": "face", "side": "left", "intensity": 5} not in a["uncovered"]
+    assert {"masseter", "temporalis", "sternocleidomastoid"} & {m["id"] for m in a["muscles"]}
     for m in a["muscles"]:
         assert m["explains"]
 
