@@ -218,3 +218,27 @@ def test_openapi_document(client):
 def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_assess_refuses_a_body_not_declared_as_json(client, ctype):
+    headers = {"content-type": ctype} if ctype else {}
+    body = json.dumps({"version": 1, "pain": [{"region": "sacrum"}]}).encode()
+    r = client.post("/api/v1/assess", content=body, headers=headers)
+    assert r.status_code == 415, r.text
+    assert r.json()["field"] == "Content-Type"
+    ok = client.post("/api/v1/assess", content=body, headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("field", ["findings", "red_flags", "qualities", "aggravating", "history"])
+def test_null_for_a_list_is_refused_with_the_field_named(client, field):
+    r = client.post("/api/v1/assess", json={"version": 1, "pain": [{"region": "sacrum"}], field: None})
+    assert r.status_code == 422
+    assert r.json()["field"] == field
+
+
+def test_hostile_json_is_422_not_500(client):
+    for raw in (b"[" * 20_000 + b"]" * 20_000, b"{\"age\": " + b"9" * 5000 + b"}"):
+        r = client.post("/api/v1/assess", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["field"] == "(document)"

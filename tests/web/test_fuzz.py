@@ -98,7 +98,7 @@ def test_valid_intakes_are_assessed(client, doc, lang):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=st.one_of(broken_intake(), json_value))
 def test_broken_intakes_never_500(client, doc):
-    r = client.post("/api/v1/assess", content=json.dumps(doc).encode())
+    r = client.post("/api/v1/assess", content=json.dumps(doc).encode(), headers={"content-type": "application/json"})
     assert r.status_code in (200, 422), (doc, r.status_code, r.text)
     if r.status_code == 422:
         assert set(r.json()) == {"field", "message"}
@@ -107,7 +107,7 @@ def test_broken_intakes_never_500(client, doc):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=300))
 def test_arbitrary_bytes_never_500(client, raw):
-    r = client.post("/api/v1/assess", content=raw)
+    r = client.post("/api/v1/assess", content=raw, headers={"content-type": "application/json"})
     assert r.status_code in (200, 422), (raw, r.text)
 
 

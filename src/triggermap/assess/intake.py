@@ -141,10 +141,13 @@ def _int(field: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
+_MISSING: Any = object()
+
+
 def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> frozenset[str]:
-    if value is None:
+    if value is _MISSING:
         return frozenset()
-    if not isinstance(value, list):
+    if not isinstance(value, list):  # null too: the schema says array (omit the field instead)
         raise IntakeError(field, f"must be a list of {what} ids, got {type(value).__name__}")
     out = set()
     for i, v in enumerate(value):
@@ -259,13 +262,13 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
             if (region, side) not in explicit:
                 put(region, side, DEFAULT_INTENSITY)
 
-    red_flags = _id_list("red_flags", data.get("red_flags"), kb.red_flags, "red-flag")
+    red_flags = _id_list("red_flags", data.get("red_flags", _MISSING), kb.red_flags, "red-flag")
     if not marks and not red_flags:
         raise IntakeError("pain", "at least one of pain, choir or red_flags must be non-empty")
 
     vocab = kb.vocab
     lists = {
-        key: _id_list(key, data.get(key), vocab[cat], cat.rstrip("s") if cat != "history" else "history")
+        key: _id_list(key, data.get(key, _MISSING), vocab[cat], cat.rstrip("s") if cat != "history" else "history")
         for key, cat in LISTS.items()
     }
     pain_marks = tuple(sorted(PainMark(r, s, i) for (r, s), i in marks.items()))
