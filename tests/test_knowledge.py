@@ -53,13 +53,14 @@ def contract_ids_1_1() -> dict[str, list[str]]:
     text = CONTRACT.read_text(encoding="utf-8")
     section = text.split("## Required vocabulary added in 1.1", 1)[1].split("\n## ", 1)[0]
     out: dict[str, list[str]] = {}
-    for para in section.split("\n\n"):
-        para = para.strip()
-        kind = next((k for label, k in _V11_KINDS if para.startswith(label)), None)
-        if kind is None:
+    kind: str | None = None
+    for line in section.splitlines():
+        if not line.strip():
+            kind = None
             continue
-        ids = [i for i in re.findall(r"`([a-z0-9-]+)`", para) if i != "side"]
-        out.setdefault(kind, []).extend(ids)
+        kind = next((k for label, k in _V11_KINDS if line.startswith(label)), kind)
+        if kind is not None:
+            out.setdefault(kind, []).extend(i for i in re.findall(r"`([a-z0-9-]+)`", line) if i != "side")
     return out
 
 
