@@ -41,10 +41,19 @@ def test_lateral_views_show_the_side_regions_of_their_own_side_only():
         for region in LATERAL_VIEW_REGIONS:
             assert v.has(region, view), (view, region)
         assert all(s.side in (None, view) for s in v.regions)
+    for view, side in (("head-right", "right"), ("head-left", "left")):
+        v = g.get_view(view)
+        assert v.has("jaw", side) and v.has("vertex", None)
+        assert all(s.side in (None, side) for s in v.regions)
+        # the left view is the mirror image of the right one
+        twin = g.get_view("head-right").shapes(v.regions[0].region, "right" if v.regions[0].side else None)[0]
+        assert math.isclose(twin.center[0], v.width - v.regions[0].center[0] if side == "left" else twin.center[0])
 
 
-def test_front_and_back_are_symmetric():
-    for view in ("front", "back"):
+def test_symmetric_views_are_symmetric():
+    symmetric = [v for v in g.VIEWS if g.get_view(v).symmetric]
+    assert {"front", "back", "upper-front", "upper-back", "hands-palm", "hands-back"} <= set(symmetric)
+    for view in symmetric:
         v = g.get_view(view)
         right = {s.region for s in v.regions if s.side == "right"}
         left = {s.region for s in v.regions if s.side == "left"}
@@ -53,8 +62,9 @@ def test_front_and_back_are_symmetric():
             if s.side == "right":
                 (twin,) = v.shapes(s.region, "left")
                 assert math.isclose(s.area, twin.area, rel_tol=1e-6)
-                # the person's right is on the viewer's left in the front view, right in the back view
-                assert (s.center[0] < v.cx) == (view == "front"), (view, s.region)
+                # the person's right is on the viewer's left in the front views, right in the back views
+                assert (s.center[0] < v.cx) == (v.right_sign < 0), (view, s.region)
+                assert (v.right_sign < 0) == (view in ("front", "upper-front", "hands-palm")), view
 
 
 @pytest.mark.parametrize("view", g.VIEWS)
@@ -74,7 +84,8 @@ def test_regions_tile_the_body_without_gaps_or_overlaps(view):
     loops = g._boundary_loops(list(v.regions))
     outline_area = sum(abs(g.signed_area(g.polygon(v.edges, tuple(loop), v.points))) for loop in loops)
     total = sum(s.area for s in v.regions)
-    assert len(loops) == 1, f"{view}: the body outline should be one closed curve, got {len(loops)}"
+    # one closed curve per piece of the drawing (a body is one piece; the two hands are two)
+    assert len(loops) == v.pieces, f"{view}: the outline should be {v.pieces} closed curve(s), got {len(loops)}"
     assert math.isclose(total, outline_area, rel_tol=1e-3), (view, total, outline_area)
     for s in v.regions:
         assert s.area > 20, (view, s.region, s.side, s.area)

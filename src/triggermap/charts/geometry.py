@@ -34,9 +34,26 @@ from typing import Any
 GEOMETRY_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "geometry"
 REGIONS_FILE = GEOMETRY_DIR.parent / "regions.yaml"
 
-#: The four views, in display order.
-VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
+#: The views, in display order: the four whole-body views, then the close-up views.
+VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "upper-back", "head-right",
+                          "head-left", "hands-palm", "hands-back")
+#: The whole-body views (version-1 coarse regions) and the close-ups (the finer 1.1 regions).
+BODY_VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
+CLOSE_UPS: tuple[str, ...] = tuple(v for v in VIEWS if v not in BODY_VIEWS)
 SIDES = ("right", "left")
+#: view -> (authored file, drawn mirrored)
+VIEW_FILES: dict[str, tuple[str, bool]] = {
+    "front": ("front.yaml", False), "back": ("back.yaml", False),
+    "right": ("side.yaml", False), "left": ("side.yaml", True),
+    "upper-front": ("upper-front.yaml", False), "upper-back": ("upper-back.yaml", False),
+    "head-right": ("head.yaml", False), "head-left": ("head.yaml", True),
+    "hands-palm": ("hands-palm.yaml", False), "hands-back": ("hands-back.yaml", False),
+}
+#: views that show one side of the body only (a lateral view) -> that side
+VIEW_SIDE: dict[str, str] = {"right": "right", "left": "left", "head-right": "right", "head-left": "left"}
+#: the key of a view in trigger_points.yaml positions (lateral views share their authored frame)
+POSITION_KEY: dict[str, str] = {v: ("side" if v in ("right", "left") else "head" if v.startswith("head-") else v)
+                                for v in VIEWS}
 
 Point = tuple[float, float]
 Segment = tuple[Point, Point, Point, Point]  # cubic Bezier p0, c1, c2, p1
@@ -92,6 +109,9 @@ class View:
     grid: str  # the interior boundaries between regions, as one path
     details: str
     side_marks: dict[str, Point]  # where to print R / L for the person's right / left
+    symmetric: bool = False
+    pieces: int = 1  # separate outlines (two hands are two pieces)
+    mirror_of: str | None = None  # the view this one mirrors (left -> right)
     _by_key: dict[tuple[str, str | None], list[RegionShape]] = field(default_factory=dict, repr=False)
 
     def shapes(self, region: str, side: str | None) -> list[RegionShape]:
@@ -443,16 +463,25 @@ def _chain_spec(spec: Any) -> tuple[list[str], bool, float]:
     return list(spec), False, 0.34
 
 
+def _view_data(file: str) -> dict[str, Any]:
+    """An authored view file; ``base: other.yaml`` takes that file's nodes and chains (the file's own
+    nodes and chains, by name, replace them), so a close-up can reuse and subdivide a body view."""
+    data = dict(_read_yaml(GEOMETRY_DIR / file))
+    base = data.get("base")
+    if base:
+        parent = _view_data(str(base))
+        data["nodes"] = {**parent.get("nodes", {}), **(data.get("nodes") or {})}
+        data["chains"] = {**(parent.get("chains") or {}), **(data.get("chains") or {})}
+    return data
+
+
 def _compile_view(name: str) -> View:
     problems: list[str] = []
-    if name in ("front", "back"):
-        data = _read_yaml(GEOMETRY_DIR / f"{name}.yaml")
-        b = _Builder(data, name, problems)
-    elif name in ("right", "left"):
-        data = _read_yaml(GEOMETRY_DIR / "side.yaml")
-        b = _Builder(data, name, problems, mirror=(name == "left"))
-    else:
+    if name not in VIEW_FILES:
         raise ValueError(f"unknown view {name!r}; allowed: {', '.join(VIEWS)}")
+    file, mirror = VIEW_FILES[name]
+    data = _view_data(file)
+    b = _Builder(data, name, problems, mirror=mirror)
     b.add_chains()
     shapes = b.build_regions()
     details = b.build_details()
@@ -476,6 +505,9 @@ def _compile_view(name: str) -> View:
         grid="",
         details=details,
         side_marks=marks,
+        symmetric=b.symmetric,
+        pieces=int(data.get("pieces", 1)),
+        mirror_of=next((v for v, (f, m) in VIEW_FILES.items() if f == file and not m), None) if mirror else None,
     )
     for s in shapes:
         view._by_key.setdefault(s.key, []).append(s)
@@ -503,7 +535,7 @@ def _grid_d(view: View) -> str:
     return "".join(parts)
 
 
-CACHE_FORMAT = 2  # bump when the compiled layout changes
+CACHE_FORMAT = 3  # bump when the compiled layout changes
 
 
 def _sources() -> list[Path]:
@@ -564,7 +596,7 @@ def _bundle() -> dict[str, Any]:
 
 
 def get_view(name: str) -> View:
-    """The compiled view ``front``, ``back``, ``right`` or ``left`` (cached)."""
+    """A compiled view (one of :data:`VIEWS`, cached)."""
     views = _bundle()["views"]
     if name not in views:
         raise ValueError(f"unknown view {name!r}; allowed: {', '.join(VIEWS)}")
@@ -572,29 +604,30 @@ def get_view(name: str) -> View:
 
 
 def tp_positions() -> dict[str, dict[str, Point]]:
-    """Trigger-point positions as authored: tp id -> {'front'|'back'|'side': (x, y)}."""
+    """Trigger-point positions as authored: tp id -> {position key: (x, y)} (see :data:`POSITION_KEY`)."""
     return _bundle()["tps"]
 
 
+def _authored_to_screen(v: View, p: Point, side: str) -> Point:
+    if v.symmetric:
+        sign = v.right_sign if side == "right" else -v.right_sign
+        return (v.cx + sign * p[0], p[1] + v.body_top)
+    x = v.width - p[0] if v.mirror_of else p[0]
+    return (x, p[1] + v.body_top)
+
+
 def tp_point(tp_id: str, view: str, side: str) -> Point | None:
-    """Screen position of a trigger point on a view for the person's ``side``, or None."""
+    """Screen position of a trigger point's explicit position on a view for the person's ``side``, or None."""
     pos = tp_positions().get(tp_id)
     if not pos:
         return None
     v = get_view(view)
-    if view in ("front", "back"):
-        p = pos.get(view)
-        if p is None:
-            return None
-        sign = v.right_sign if side == "right" else -v.right_sign
-        return (v.cx + sign * p[0], p[1] + v.body_top)
-    if view != side:  # a lateral view only shows its own side
+    if VIEW_SIDE.get(view, side) != side:  # a lateral view only shows its own side
         return None
-    p = pos.get("side")
+    p = pos.get(POSITION_KEY[view])
     if p is None:
         return None
-    x = v.width - p[0] if view == "left" else p[0]
-    return (x, p[1] + v.body_top)
+    return _authored_to_screen(v, p, side)
 
 
 def muscle_views() -> dict[str, list[str]]:
