@@ -120,6 +120,21 @@ class View:
     def has(self, region: str, side: str | None) -> bool:
         return (region, side) in self._by_key
 
+    def cover(self, region: str, side: str | None) -> list[RegionShape]:
+        """The shapes that show ``region`` on this view: its own, plus the finer regions inside it
+        (``within`` in regions.yaml), since a coarse region stands for all the finer ones inside it."""
+        out = list(self.shapes(region, side))
+        for fine in finer_regions().get(region, ()):
+            for s in self.regions:
+                if s.region == fine and (side is None or s.side in (None, side)):
+                    out.append(s)
+        return out
+
+    def covers(self, region: str, side: str | None) -> bool:
+        return self.has(region, side) or any(
+            s.region in finer_regions().get(region, ()) and (side is None or s.side in (None, side))
+            for s in self.regions)
+
     def edge_d(self, a: str, b: str, first: bool) -> str:
         """Path data for the edge a -> b (``M`` first when ``first``)."""
         return _edge_d(self.edges, self.points, a, b, first)
@@ -290,13 +305,23 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_region_meta() -> dict[str, dict[str, Any]]:
-    return {r["id"]: {k: r[k] for k in ("id", "label", "midline", "group")}
+    return {r["id"]: {**{k: r[k] for k in ("id", "label", "midline", "group")}, "within": list(r.get("within") or [])}
             for r in _read_yaml(REGIONS_FILE)["regions"]}
 
 
 def region_meta() -> dict[str, dict[str, Any]]:
     """The region vocabulary (id -> id, label, midline, group), read without compiling the whole KB."""
     return _bundle()["regions"]
+
+
+@lru_cache(maxsize=1)
+def finer_regions() -> dict[str, tuple[str, ...]]:
+    """coarse region -> the finer regions inside it (the reverse of ``within``)."""
+    out: dict[str, list[str]] = {}
+    for rid, r in region_meta().items():
+        for coarse in r.get("within") or ():
+            out.setdefault(coarse, []).append(rid)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 class _Builder:
@@ -633,3 +658,127 @@ def tp_point(tp_id: str, view: str, side: str) -> Point | None:
 def muscle_views() -> dict[str, list[str]]:
     """Optional per-muscle choice of chart views (``views:`` in trigger_points.yaml)."""
     return _bundle()["muscle_views"]
+
+
+# --------------------------------------------------------------------------- trigger points at their site
+
+
+def _dist_to_segments(p: Point, poly: list[Point]) -> float:
+    best = math.inf
+    px, py = p
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=False):
+        dx, dy = x1 - x0, y1 - y0
+        ll = dx * dx + dy * dy
+        t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / ll))
+        best = min(best, math.hypot(px - x0 - t * dx, py - y0 - t * dy))
+    return best
+
+
+def point_in_polygon(p: Point, poly: list[Point]) -> bool:
+    x, y = p
+    inside = False
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=False):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def spread_points(poly: list[Point], count: int) -> list[Point]:
+    """``count`` points inside the polygon, well apart from each other and from its border
+    (greedy farthest-point choice on a grid, then a few passes of re-placing each point),
+    in reading order (top to bottom, then left to right). Deterministic."""
+    xs = [p[0] for p in poly]
+    ys = [p[1] for p in poly]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    step = max(x1 - x0, y1 - y0) / 28 or 1.0
+    cands: list[Point] = []
+    y = y0 + step / 2
+    while y < y1:
+        x = x0 + step / 2
+        while x < x1:
+            if point_in_polygon((x, y), poly):
+                cands.append((x, y))
+            x += step
+        y += step
+    if not cands:
+        area = signed_area(poly)
+        cands = [_centroid(poly, area) if abs(area) > 1e-9 else (sum(xs) / len(xs), sum(ys) / len(ys))]
+    border = [_dist_to_segments(c, poly) for c in cands]
+
+    def best(others: list[Point]) -> Point:
+        def score(i: int) -> tuple[float, float, float]:
+            c = cands[i]
+            d = 2 * border[i]
+            if others:
+                d = min(d, min(math.hypot(c[0] - o[0], c[1] - o[1]) for o in others))
+            return (round(d, 6), -c[1], -c[0])
+        return cands[max(range(len(cands)), key=score)]
+
+    chosen: list[Point] = []
+    for _ in range(count):
+        chosen.append(best(chosen))
+    for _ in range(3):
+        for i in range(count):
+            chosen[i] = best(chosen[:i] + chosen[i + 1:])
+    return sorted(chosen, key=lambda p: (round(p[1] / max(step, 1e-9)), p[0]))
+
+
+@lru_cache(maxsize=4096)
+def site_points(view: str, region: str, side: str, count: int = 1) -> tuple[Point, ...]:
+    """``count`` spread-out points inside ``region`` as drawn on ``view``, for trigger points of the
+    person's ``side`` (mirrored for the left side); empty when the view does not draw the region there."""
+    meta = region_meta().get(region)
+    if meta is None or count < 1 or VIEW_SIDE.get(view, side) != side:
+        return ()
+    v = get_view(view)
+    frame = get_view(v.mirror_of) if v.mirror_of else v
+    key_side = None if meta["midline"] else "right"  # placed on the authored (right) side, then mirrored
+    shapes = frame.shapes(region, key_side)
+    if not shapes:
+        return ()
+    shape = max(shapes, key=lambda s: s.area)
+    pts = spread_points(polygon(frame.edges, shape.nodes, frame.points), count)
+    if v.mirror_of:
+        pts = [(v.width - x, y) for x, y in pts]
+    elif v.symmetric and side == "left":
+        pts = [(2 * v.cx - x, y) for x, y in pts]
+    return tuple(pts)
+
+
+def muscle_tp_points(muscle: Any, view: str, side: str) -> dict[str, Point]:
+    """Where each of a muscle's trigger points is marked on ``view`` for the person's ``side``:
+    its explicit position (trigger_points.yaml) when it has one; otherwise a point inside its
+    ``site`` region, the trigger points of the muscle that share a site spread apart."""
+    tps = list(muscle["trigger_points"])
+    explicit = tp_positions()
+    by_site: dict[str, list[str]] = {}
+    for tp in tps:
+        if not explicit.get(tp["id"]) and tp.get("site"):
+            by_site.setdefault(tp["site"], []).append(tp["id"])
+    out: dict[str, Point] = {}
+    for tp in tps:
+        tid = tp["id"]
+        if explicit.get(tid):
+            p = tp_point(tid, view, side)
+        elif tp.get("site"):
+            group = by_site[tp["site"]]
+            pts = site_points(view, tp["site"], side, len(group))
+            p = pts[group.index(tid)] if pts else None
+        else:
+            p = None
+        if p is not None:
+            out[tid] = p
+    return out
+
+
+def unplaced_trigger_points(muscles: Any) -> list[str]:
+    """The trigger points (of ``muscles``: id -> muscle) that no view can mark: neither an explicit
+    position nor a site drawn on some view."""
+    missing = []
+    for m in muscles.values():
+        placed: set[str] = set()
+        for view in VIEWS:
+            for side in SIDES:
+                placed |= set(muscle_tp_points(m, view, side))
+        missing += [tp["id"] for tp in m["trigger_points"] if tp["id"] not in placed]
+    return missing
