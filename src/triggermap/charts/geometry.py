@@ -112,6 +112,7 @@ class View:
     symmetric: bool = False
     pieces: int = 1  # separate outlines (two hands are two pieces)
     mirror_of: str | None = None  # the view this one mirrors (left -> right)
+    counterpart: str | None = None  # the whole-body view a close-up enlarges (its coarse regions)
     _by_key: dict[tuple[str, str | None], list[RegionShape]] = field(default_factory=dict, repr=False)
 
     def shapes(self, region: str, side: str | None) -> list[RegionShape]:
@@ -120,20 +121,22 @@ class View:
     def has(self, region: str, side: str | None) -> bool:
         return (region, side) in self._by_key
 
+    def _stands_for(self, region: str, side: str | None) -> bool:
+        """Whether this close-up shows the coarse ``region`` by its finer regions: only a region its
+        whole-body counterpart draws (so the palms do not stand for the backs of the hands)."""
+        return self.counterpart is not None and get_view(self.counterpart).has(region, side)
+
     def cover(self, region: str, side: str | None) -> list[RegionShape]:
-        """The shapes that show ``region`` on this view: its own, plus the finer regions inside it
-        (``within`` in regions.yaml), since a coarse region stands for all the finer ones inside it."""
+        """The shapes that show ``region`` on this view: its own, plus on a close-up the finer regions
+        inside it (``within`` in regions.yaml), since a coarse region stands for all the finer ones."""
         out = list(self.shapes(region, side))
-        for fine in finer_regions().get(region, ()):
-            for s in self.regions:
-                if s.region == fine and (side is None or s.side in (None, side)):
-                    out.append(s)
+        fine = finer_regions().get(region, ())
+        if fine and self._stands_for(region, side):
+            out += [s for s in self.regions if s.region in fine and (side is None or s.side in (None, side))]
         return out
 
     def covers(self, region: str, side: str | None) -> bool:
-        return self.has(region, side) or any(
-            s.region in finer_regions().get(region, ()) and (side is None or s.side in (None, side))
-            for s in self.regions)
+        return bool(self.cover(region, side))
 
     def edge_d(self, a: str, b: str, first: bool) -> str:
         """Path data for the edge a -> b (``M`` first when ``first``)."""
@@ -533,12 +536,20 @@ def _compile_view(name: str) -> View:
         symmetric=b.symmetric,
         pieces=int(data.get("pieces", 1)),
         mirror_of=next((v for v, (f, m) in VIEW_FILES.items() if f == file and not m), None) if mirror else None,
+        counterpart=_counterpart(data.get("counterpart"), mirror),
     )
     for s in shapes:
         view._by_key.setdefault(s.key, []).append(s)
     view.outline = view.union_outline(list(shapes))
     view.grid = _grid_d(view)
     return view
+
+
+def _counterpart(name: Any, mirror: bool) -> str | None:
+    if not name:
+        return None
+    name = str(name)
+    return {"right": "left", "left": "right"}.get(name, name) if mirror else name
 
 
 def _grid_d(view: View) -> str:
