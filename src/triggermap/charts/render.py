@@ -675,23 +675,48 @@ def _footer(kb: Any, lang: str) -> str:
 
 
 def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: Iterable[str] = (),
-                   extra_keys: Iterable[tuple[str, str | None]] = ()) -> list[str]:
-    """The whole-body views (the side views for lateral pain), then the close-ups needed to show the
-    marks (and ``extra_keys``) that only a close-up draws: the finer 1.1 regions."""
-    views = ["front", "back"]
+                   extra_keys: Iterable[tuple[str, str | None]] = (),
+                   tps: Iterable[tuple[Mapping[str, Any], str, Sequence[str]]] = ()) -> list[str]:
+    """The views of a drawing: the whole-body views (the side views for lateral pain), and the
+    close-ups needed for what only a close-up draws: marks (and ``extra_keys``, e.g. the top muscles'
+    zones) on the finer 1.1 regions, and trigger points (``tps``: muscle, side, ids) placed at a finer
+    site. The whole-body views are left out when the close-ups already show everything."""
+    body = ["front", "back"]
     sides = {s for r, s, _ in marks if r in LATERAL_FOCUS and s} | set(extra_sides)
-    views += [s for s in ("right", "left") if s in sides]
-    need = {(r, s) for r, s, _ in marks} | set(extra_keys)
-    need = {k for k in need if not any(get_view(v).has(*k) for v in views)}
-    while need:
-        cands = [v for v in CLOSE_UPS if v not in views]
-        best = max(cands, key=lambda v: (len({k for k in need if get_view(v).has(*k)}), -cands.index(v)),
-                   default=None)
-        if best is None or not any(get_view(best).has(*k) for k in need):
+    body += [s for s in ("right", "left") if s in sides]
+    mark_keys = {(r, s) for r, s, _ in marks}
+    keys = mark_keys | set(extra_keys)
+    tp_list = [(m, side, t) for m, side, ids in tps for t in ids]
+
+    def tp_on(v: str, item: tuple[Mapping[str, Any], str, str]) -> bool:
+        return item[2] in muscle_tp_points(item[0], v, item[1])
+
+    need = {k for k in keys if not any(get_view(v).has(*k) for v in body)}
+    need_tp = [i for i in tp_list if not any(tp_on(v, i) for v in body)]
+    close: list[str] = []
+    while need or need_tp:
+        cands = [v for v in CLOSE_UPS if v not in close]
+
+        def gain(v: str, need: set[tuple[str, str | None]] = need,
+                 need_tp: list[tuple[Mapping[str, Any], str, str]] = need_tp) -> int:
+            return len({k for k in need if get_view(v).has(*k)}) + sum(1 for i in need_tp if tp_on(v, i))
+
+        best = max(cands, key=lambda v: (gain(v), len({k for k in keys if get_view(v).covers(*k)}),
+                                         -cands.index(v)), default=None)
+        if best is None or not gain(best):
             break
-        views.append(best)
+        close.append(best)
         need = {k for k in need if not get_view(best).has(*k)}
-    return [v for v in VIEWS if v in views]
+        need_tp = [i for i in need_tp if not tp_on(best, i)]
+    if close:
+        # keep the whole-body views only for what the close-ups do not show
+        hidden = [k for k in mark_keys if not any(get_view(v).covers(*k) for v in close)]
+        hidden += [k for k in keys - mark_keys if not any(get_view(v).covers(*k) for v in close)
+                   and any(get_view(v).has(*k) for v in body)]
+        hidden_tp = [i for i in tp_list if not any(tp_on(v, i) for v in close)]
+        if not hidden and not hidden_tp:
+            body = []
+    return [v for v in VIEWS if v in {*body, *close}]
 
 
 def _colour_scale(x: float, y: float, lang: str) -> list[str]:
@@ -711,7 +736,7 @@ def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[
                   subtitle: str, prefix: str, overlay: Any = None, extra_ys: Iterable[float] = ()
                   ) -> tuple[list[str], float, float, list[_Panel]]:
     body_views = [n for n in views if n in BODY_VIEWS]
-    full_h = max(get_view(n).height for n in body_views)
+    full_h = max((get_view(n).height for n in body_views), default=0.0)
     ys = list(extra_ys)
     for name in body_views:
         for r, s, _ in marks:
@@ -728,7 +753,8 @@ def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[
         panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
         bottom = top + max(p.height for p in panels)
     else:
-        panels, widths, bottom = _arrange(views, crop, top, gap, 620.0 if crop[0] > 0 else 663.0, 360.0, 1120.0)
+        panels, widths, bottom = _arrange(views, crop, top, gap, 620.0 if crop[0] > 0 else 663.0,
+                                          360.0 if body_views else 560.0, 1120.0)
         page_w = max(widths + 2 * margin, 720.0)
         _shift(panels, (page_w - widths) / 2)
     intensities = {(r, s): n for r, s, n in marks}
@@ -853,14 +879,8 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
     extra: set[tuple[str, str | None]] = set()
     for m in muscles:
         extra |= set(m["zones"])
-    views = _drawing_views(marks, lateral_sides & {s for _, s, _ in marks if s} or lateral_sides, extra)
-    for m in muscles:
-        for sd in m["sides"]:
-            if not any(t in muscle_tp_points(m["muscle"], v, sd) for v in views for t in m["tp_ids"]):
-                for v in CLOSE_UPS:
-                    if any(t in muscle_tp_points(m["muscle"], v, sd) for t in m["tp_ids"]):
-                        views = [x for x in VIEWS if x in {*views, v}]
-                        break
+    views = _drawing_views(marks, lateral_sides & {s for _, s, _ in marks if s} or lateral_sides, extra,
+                           [(m["muscle"], sd, m["tp_ids"]) for m in muscles for sd in m["sides"]])
     band = 2.2  # inner band width per rank, view units
 
     def overlay(panel: _Panel) -> list[str]:
