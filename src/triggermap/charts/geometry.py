@@ -696,8 +696,8 @@ def point_in_polygon(p: Point, poly: list[Point]) -> bool:
 
 def spread_points(poly: list[Point], count: int) -> list[Point]:
     """``count`` points inside the polygon, well apart from each other and from its border
-    (greedy farthest-point choice on a grid, then a few passes of re-placing each point),
-    in reading order (top to bottom, then left to right). Deterministic."""
+    (farthest-point choice on a grid over the region's core, then a few passes of re-placing each
+    point), in reading order (top to bottom, then left to right). Deterministic."""
     xs = [p[0] for p in poly]
     ys = [p[1] for p in poly]
     x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
@@ -715,18 +715,21 @@ def spread_points(poly: list[Point], count: int) -> list[Point]:
         area = signed_area(poly)
         cands = [_centroid(poly, area) if abs(area) > 1e-9 else (sum(xs) / len(xs), sum(ys) / len(ys))]
     border = [_dist_to_segments(c, poly) for c in cands]
+    # one point: the one deepest inside; several: spread as far apart as they can be within the
+    # region's core (the points at least half as deep as the deepest one)
+    deepest = max(range(len(cands)), key=lambda i: (round(border[i], 6), -cands[i][1], -cands[i][0]))
+    if count == 1:
+        return [cands[deepest]]
+    core = [c for c, b in zip(cands, border, strict=True) if b >= 0.5 * border[deepest]]
 
     def best(others: list[Point]) -> Point:
-        def score(i: int) -> tuple[float, float, float]:
-            c = cands[i]
-            d = 2 * border[i]
-            if others:
-                d = min(d, min(math.hypot(c[0] - o[0], c[1] - o[1]) for o in others))
+        def score(c: Point) -> tuple[float, float, float]:
+            d = min(math.hypot(c[0] - o[0], c[1] - o[1]) for o in others)
             return (round(d, 6), -c[1], -c[0])
-        return cands[max(range(len(cands)), key=score)]
+        return max(core, key=score)
 
-    chosen: list[Point] = []
-    for _ in range(count):
+    chosen: list[Point] = [cands[deepest]]
+    for _ in range(count - 1):
         chosen.append(best(chosen))
     for _ in range(3):
         for i in range(count):
