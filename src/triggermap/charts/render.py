@@ -701,8 +701,10 @@ def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: It
                  need_tp: list[tuple[Mapping[str, Any], str, str]] = need_tp) -> int:
             return len({k for k in need if get_view(v).has(*k)}) + sum(1 for i in need_tp if tp_on(v, i))
 
+        faces = [_FACE.get(c) for c in close]
         best = max(cands, key=lambda v: (gain(v), len({k for k in keys if get_view(v).covers(*k)}),
-                                         -cands.index(v)), default=None)
+                                         faces.count(_FACE.get(v)) if _FACE.get(v) else 0, -cands.index(v)),
+                   default=None)
         if best is None or not gain(best):
             break
         close.append(best)
