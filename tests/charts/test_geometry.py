@@ -192,7 +192,7 @@ def test_positions_are_for_known_trigger_points_and_views(kb):
         assert tp in kb.trigger_points, f"position for unknown trigger point {tp!r}"
         assert set(views) <= set(g.POSITION_KEY.values()), (tp, views)
     for muscle, views in g.muscle_views().items():
-        assert muscle in kb.muscles and set(views) <= {"side", *g.VIEWS}, (muscle, views)
+        assert muscle in kb.muscles and set(views) <= {"side", "head", *g.VIEWS}, (muscle, views)
 
 
 def test_trigger_points_lie_on_the_body(kb):

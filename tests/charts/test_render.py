@@ -343,3 +343,21 @@ def test_drawing_of_finer_regions_brings_the_close_ups(kb):
     root = parse(charts.drawing_chart(kb, [("face", "right", 5), ("eye", "right", 2)]))
     assert fill_of(root, "eye", "right") == {style.intensity_colour(2)}  # its own mark wins
     assert fill_of(root, "cheek", "right") == {style.intensity_colour(5)}
+
+
+def test_drawing_of_finer_regions_only_leaves_out_the_whole_body_views(kb):
+    assert _views(charts.drawing_chart(kb, [("jaw", "right", 5), ("ear", "right", 3)])) == ["head-right"]
+    views = _views(charts.drawing_chart(kb, [("breast", "left", 5), ("chest", "right", 3)]))
+    assert views == ["upper-front"]  # the coarse chest is shown there by the finer chest regions
+    root = parse(charts.drawing_chart(kb, [("breast", "left", 5), ("chest", "right", 3)]))
+    assert fill_of(root, "chest-upper", "right") == {style.intensity_colour(3)}
+    assert fill_of(root, "chest-upper", "left") == {style.BODY_FILL}
+
+
+def test_body_map_of_a_close_up_shades_coarse_marks_on_the_finer_regions():
+    root = parse(charts.body_svg("hands-back", marks=[("hand-back", "left", 6)]))
+    assert fill_of(root, "thumb", "left") == {style.intensity_colour(6)}
+    assert fill_of(root, "thumb", "right") == {style.BODY_FILL}
+    # the palms do not stand for the backs of the hands
+    root = parse(charts.body_svg("hands-palm", marks=[("hand-back", "left", 6)]))
+    assert fill_of(root, "thumb", "left") == {style.BODY_FILL}
