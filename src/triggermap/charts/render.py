@@ -515,7 +515,7 @@ def body_svg(view: str, lang: str = "en", marks: Iterable[Any] | None = None, *,
             extra[shape.key] = f' role="checkbox" aria-checked="false" tabindex="0" aria-label="{esc(label)}"'
     body = [f'<g transform="scale({scale:.4f})">'] if scale != 1.0 else []
     body += _body_layers(v, fills, lang, extra=extra)
-    if v.name in ("front", "back"):
+    if v.symmetric:
         for side in ("right", "left"):
             x, y = v.side_marks.get(side, (0.0, 0.0))
             body.append(_text(x, y, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
