@@ -52,7 +52,8 @@ def test_lateral_views_show_the_side_regions_of_their_own_side_only():
 
 def test_symmetric_views_are_symmetric():
     symmetric = [v for v in g.VIEWS if g.get_view(v).symmetric]
-    assert {"front", "back", "upper-front", "upper-back", "hands-palm", "hands-back"} <= set(symmetric)
+    assert {"front", "back", "upper-front", "upper-back", "arms-front", "arms-back", "hands-palm",
+            "hands-back"} <= set(symmetric)
     for view in symmetric:
         v = g.get_view(view)
         right = {s.region for s in v.regions if s.side == "right"}
@@ -64,7 +65,7 @@ def test_symmetric_views_are_symmetric():
                 assert math.isclose(s.area, twin.area, rel_tol=1e-6)
                 # the person's right is on the viewer's left in the front views, right in the back views
                 assert (s.center[0] < v.cx) == (v.right_sign < 0), (view, s.region)
-                assert (v.right_sign < 0) == (view in ("front", "upper-front", "hands-palm")), view
+                assert (v.right_sign < 0) == (view in ("front", "upper-front", "arms-front", "hands-palm")), view
 
 
 @pytest.mark.parametrize("view", g.VIEWS)

@@ -29,9 +29,10 @@ _OUTPUT = typer.Option(None, "-o", "--output", help="output file: .svg, .png or 
 _LANG = typer.Option("en", "--lang", help="label language: en or es")
 _SCALE = typer.Option(2.0, "--scale", help="PNG pixels per SVG unit")
 _SIDE = typer.Option("right", "--side", help="side of the body drawn: right or left")
-_VIEW = typer.Option(None, "--view", help="view(s) to draw: front, back, side, upper-front, upper-back, head, "
-                     "hands-palm, hands-back (repeatable; default: chosen)")
-VIEW_CHOICES = ("front", "back", "side", "upper-front", "upper-back", "head", "hands-palm", "hands-back")
+_VIEW = typer.Option(None, "--view", help="view(s) to draw: front, back, side, upper-front, upper-back, arms-front, "
+                     "arms-back, head, hands-palm, hands-back (repeatable; default: chosen)")
+VIEW_CHOICES = ("front", "back", "side", "upper-front", "upper-back", "arms-front", "arms-back", "head", "hands-palm",
+                "hands-back")
 
 
 def _fail(field: str, message: str) -> NoReturn:

@@ -35,8 +35,8 @@ GEOMETRY_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "
 REGIONS_FILE = GEOMETRY_DIR.parent / "regions.yaml"
 
 #: The views, in display order: the four whole-body views, then the close-up views.
-VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "upper-back", "head-right",
-                          "head-left", "hands-palm", "hands-back")
+VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "upper-back", "arms-front",
+                          "arms-back", "head-right", "head-left", "hands-palm", "hands-back")
 #: The whole-body views (version-1 coarse regions) and the close-ups (the finer 1.1 regions).
 BODY_VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
 CLOSE_UPS: tuple[str, ...] = tuple(v for v in VIEWS if v not in BODY_VIEWS)
@@ -46,6 +46,7 @@ VIEW_FILES: dict[str, tuple[str, bool]] = {
     "front": ("front.yaml", False), "back": ("back.yaml", False),
     "right": ("side.yaml", False), "left": ("side.yaml", True),
     "upper-front": ("upper-front.yaml", False), "upper-back": ("upper-back.yaml", False),
+    "arms-front": ("arms-front.yaml", False), "arms-back": ("arms-back.yaml", False),
     "head-right": ("head.yaml", False), "head-left": ("head.yaml", True),
     "hands-palm": ("hands-palm.yaml", False), "hands-back": ("hands-back.yaml", False),
 }
@@ -113,6 +114,7 @@ class View:
     pieces: int = 1  # separate outlines (two hands are two pieces)
     mirror_of: str | None = None  # the view this one mirrors (left -> right)
     counterpart: str | None = None  # the whole-body view a close-up enlarges (its coarse regions)
+    x_shift: float = 0.0  # added to authored X (symmetric views)
     _by_key: dict[tuple[str, str | None], list[RegionShape]] = field(default_factory=dict, repr=False)
 
     def shapes(self, region: str, side: str | None) -> list[RegionShape]:
@@ -340,6 +342,8 @@ class _Builder:
         self.height = float(data["height"])
         self.top = float(data.get("top", 0))
         self.cx = float(data.get("cx", self.width / 2))
+        # a close-up of the arms moves them toward the midline: X + x_shift (symmetric views)
+        self.x_shift = float(data.get("x_shift", 0))
         # sign of screen x for the person's right half in a symmetric view
         self.right_sign = -1.0 if data.get("right_on") == "viewer-left" else 1.0
         self.nodes: dict[str, list[float]] = data["nodes"]
@@ -355,7 +359,7 @@ class _Builder:
     def screen(self, x: float, y: float, side: str) -> Point:
         if self.symmetric:
             sign = self.right_sign if side == "right" else -self.right_sign
-            return (self.cx + sign * x, y + self.top)
+            return (self.cx + sign * (x + self.x_shift), y + self.top)
         if self.mirror:
             return (self.width - x, y + self.top)
         return (x, y + self.top)
@@ -537,6 +541,7 @@ def _compile_view(name: str) -> View:
         pieces=int(data.get("pieces", 1)),
         mirror_of=next((v for v, (f, m) in VIEW_FILES.items() if f == file and not m), None) if mirror else None,
         counterpart=_counterpart(data.get("counterpart"), mirror),
+        x_shift=b.x_shift,
     )
     for s in shapes:
         view._by_key.setdefault(s.key, []).append(s)
@@ -647,7 +652,7 @@ def tp_positions() -> dict[str, dict[str, Point]]:
 def _authored_to_screen(v: View, p: Point, side: str) -> Point:
     if v.symmetric:
         sign = v.right_sign if side == "right" else -v.right_sign
-        return (v.cx + sign * p[0], p[1] + v.body_top)
+        return (v.cx + sign * (p[0] + v.x_shift), p[1] + v.body_top)
     x = v.width - p[0] if v.mirror_of else p[0]
     return (x, p[1] + v.body_top)
 

@@ -435,13 +435,14 @@ def muscle_zones(muscle: Mapping[str, Any], side: str, tp_ids: Iterable[str] | N
 
 #: which way a view faces: between equally good views, a chart keeps to one face (an arm seen from
 #: the back goes with the back of the hand)
-_FACE = {"front": "front", "upper-front": "front", "hands-palm": "front",
-         "back": "back", "upper-back": "back", "hands-back": "back"}
+_FACE = {"front": "front", "upper-front": "front", "arms-front": "front", "hands-palm": "front",
+         "back": "back", "upper-back": "back", "arms-back": "back", "hands-back": "back"}
 
 
 def _candidates(side: str) -> list[str]:
     """The views a chart of the person's ``side`` may use, in order of preference."""
-    return ["front", "back", side, "upper-front", "upper-back", f"head-{side}", "hands-palm", "hands-back"]
+    return ["front", "back", side, "arms-front", "arms-back", "upper-front", "upper-back", f"head-{side}",
+            "hands-palm", "hands-back"]
 
 
 def _pick_views(zones: Mapping[tuple[str, str | None], str], tp_ids: Sequence[str], side: str,

@@ -19,7 +19,8 @@ log = logging.getLogger("triggermap.web")
 #: the whole-body views of the body map (their coarse regions), then the close-ups with the finer
 #: regions of the head, neck, shoulder, arm and hand (see knowledge/data/geometry/*.yaml)
 BODY_VIEWS = ("front", "back", "left", "right")
-CLOSE_UPS = ("upper-front", "upper-back", "head-right", "head-left", "hands-palm", "hands-back")
+CLOSE_UPS = ("upper-front", "upper-back", "arms-front", "arms-back", "head-right", "head-left", "hands-palm",
+             "hands-back")
 VIEWS = BODY_VIEWS + CLOSE_UPS
 
 
