@@ -4,7 +4,8 @@ The form works without JavaScript: the list of regions is the source of truth (o
 per region and side, each with an intensity select); the script only drives those inputs
 from the body map. Field names:
 
-``rf``                  red-flag ids (checkboxes, step 1; hidden inputs afterwards)
+``rf``                  red-flag ids (hidden inputs; the screeners' ticks are ``rf.<group>``, see
+                        :mod:`.screeners`, with ``sg.<group>``, ``asked`` and ``mostly``)
 ``pain``                ``region:side`` for lateral regions, ``region`` for midline ones
 ``int:<pain value>``    intensity 1-10 of that mark (default 5)
 ``q`` / ``agg`` / ``hist`` / ``find``   qualities, aggravating, history, clinician findings
@@ -47,6 +48,13 @@ class FormData:
     def __contains__(self, key: object) -> bool:
         return key in self._d
 
+    def names(self) -> list[str]:
+        return list(self._d)
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every (name, value) pair, in order of names (to carry a form on as hidden fields)."""
+        return [(k, v) for k, vals in self._d.items() for v in vals]
+
 
 @dataclass
 class FormError:
@@ -67,6 +75,8 @@ class FormState:
     age: str = ""
     sex: str = ""
     weeks: str = ""
+    asked: list[str] = field(default_factory=list)  # screener areas already asked (besides the general one)
+    mostly: str = ""  # the answer to "where does it hurt most?"
 
     def checked(self, category: str, item: str) -> bool:
         return item in getattr(self, category)
@@ -121,9 +131,13 @@ def intake_from_form(
         state.marks[key] = int(intensity)
 
     doc: dict[str, Any] = {"version": 1, "pain": pain}
-    rf = list(dict.fromkeys(form.getlist("rf")))
+    from .screeners import MOSTLY, asked_areas, collect_flags
+
+    rf = collect_flags(form)
     doc["red_flags"] = rf
     state.red_flags = rf
+    state.asked = asked_areas(form)
+    state.mostly = form.get("mostly") if form.get("mostly") in MOSTLY else ""
     for fname, key in LIST_FIELDS.items():
         vals = list(dict.fromkeys(form.getlist(fname)))
         doc[key] = vals

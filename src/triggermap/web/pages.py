@@ -11,14 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from . import maps
+from . import maps, screeners
 from .api import BodyError, assess_document
 from .app import render, request_lang, ui_gettext
 from .forms import FormData, FormError, FormState, intake_from_form, intake_json, state_from_intake
 from .present import (
     drawing_summary,
     flag_summaries,
-    red_flag_groups,
     region_groups,
     results_view,
     vocab_choices,
@@ -42,18 +41,38 @@ def _triage_rules(kb: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _all_flags(kb: Any, lang: str) -> list[dict[str, str]]:
+    return [{"id": fid, "label": f["label"][lang], "reason": f["reason"][lang], "level": f["level"]}
+            for fid, f in kb.red_flags.items()]
+
+
+def _rules_json(kb: Any, lang: str) -> str:
+    rules = _triage_rules(kb)
+    reasons = {r["id"]: r["reason"][lang] for r in kb.rules if r["id"] in {x["id"] for x in rules}}
+    return json.dumps({"rules": rules, "reasons": reasons}, ensure_ascii=False).replace("<", "\\u003c")
+
+
 def _safety_page(request: Request, selected: list[str], status: int = 200,
-                 errors: list[FormError] | None = None) -> Response:
+                 errors: list[FormError] | None = None, answers: dict[str, str] | None = None,
+                 mostly: str = "") -> Response:
     kb = request.app.state.kb
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
-    rules = _triage_rules(kb)
-    reasons = {r["id"]: r["reason"][lang] for r in kb.rules if r["id"] in {x["id"] for x in rules}}
+    answers = answers or {}
+    chosen = set(selected)
+    general = screeners.general_screeners(kb, lang, _, chosen, answers)
+    skip = screeners.asked_flags(())
+    by_area = screeners.area_screeners(kb, lang, _, [a for a in screeners.MOSTLY if a != "lower"], chosen,
+                                       answers, skip=skip)
     return render(
         request, "safety.html", status=status, lang=lang,
-        groups=red_flag_groups(kb, lang, _),
-        selected=set(selected),
-        rules_json=json.dumps({"rules": rules, "reasons": reasons}, ensure_ascii=False).replace("<", "\\u003c"),
+        general=general,
+        by_area=by_area,
+        mostly_choices=[{"id": k, "label": _(v[0])} for k, v in screeners.MOSTLY.items()],
+        mostly=mostly if mostly in screeners.MOSTLY else "lower",
+        all_flags=_all_flags(kb, lang),
+        selected=chosen,
+        rules_json=_rules_json(kb, lang),
         errors=errors or [],
     )
 
@@ -63,12 +82,18 @@ async def home(request: Request) -> Response:
     return _safety_page(request, [])
 
 
+def _step1_flags(form: FormData) -> list[str]:
+    mostly = form.get("mostly")
+    return screeners.collect_flags(form, only={"general", mostly})
+
+
 @router.post("/")
 async def home_again(request: Request) -> Response:
     """The safety questions again, ticks kept (the language toggle posts here)."""
     kb = request.app.state.kb
     form = await _form(request)
-    return _safety_page(request, [f for f in dict.fromkeys(form.getlist("rf")) if f in kb.red_flags])
+    return _safety_page(request, [f for f in _step1_flags(form) if f in kb.red_flags],
+                        answers=screeners.screener_answers(form), mostly=form.get("mostly"))
 
 
 @router.get("/api")
@@ -82,11 +107,22 @@ def _pain_page(request: Request, state: FormState, status: int = 200,
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
     flags = flag_summaries(kb, state.red_flags, lang)
+    pending = [a for a in screeners.AREAS if a not in state.asked]
+    area_groups = screeners.area_screeners(
+        kb, lang, _, pending, set(), {}, skip=screeners.asked_flags(state.asked) | set(state.red_flags))
+    views = maps.body_maps(lang)
+    first_view = screeners.MOSTLY.get(state.mostly or "lower", ("", "back"))[1]
     return render(
         request, "pain.html", status=status, lang=lang,
         state=state,
+        area_groups=area_groups,
+        pending_areas=sorted({g["area"] for g in area_groups}),
+        region_areas=screeners.region_area_map(kb),
+        all_flags=_all_flags(kb, lang),
+        rules_json=_rules_json(kb, lang),
+        first_view=first_view if first_view in views else next(iter(views), ""),
         groups=region_groups(kb, lang, _, state.marks),
-        views=maps.body_maps(lang),
+        views=views,
         close_ups={v: maps.view_label(v, lang) for v in maps.CLOSE_UPS},
         qualities=vocab_choices(kb, "qualities", lang),
         aggravating=vocab_choices(kb, "aggravating", lang),
@@ -109,7 +145,8 @@ def _worst(flags: list[dict[str, str]]) -> str | None:
     return None
 
 
-def _emergency_page(request: Request, assessment: dict[str, Any], red_flags: list[str]) -> Response:
+def _emergency_page(request: Request, assessment: dict[str, Any], red_flags: list[str],
+                    mostly: str = "") -> Response:
     kb = request.app.state.kb
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
@@ -117,6 +154,7 @@ def _emergency_page(request: Request, assessment: dict[str, Any], red_flags: lis
         request, "emergency.html", lang=lang,
         view=results_view(kb, assessment, lang, _),
         red_flags=red_flags,
+        mostly=mostly,
     )
 
 
@@ -127,20 +165,23 @@ async def check_safety(request: Request) -> Response:
 
     kb = request.app.state.kb
     form = await _form(request)
-    rf = list(dict.fromkeys(form.getlist("rf")))
+    rf = _step1_flags(form)
+    mostly = form.get("mostly") if form.get("mostly") in screeners.MOSTLY else "lower"
     unknown = [f for f in rf if f not in kb.red_flags]
     if unknown:
         _ = ui_gettext(request)
         return _safety_page(request, [f for f in rf if f in kb.red_flags], status=422,
-                            errors=[FormError("rf", _("One of the answers was not recognised; please answer again."))])
+                            errors=[FormError("rf", _("One of the answers was not recognised; please answer again."))],
+                            answers=screeners.screener_answers(form), mostly=mostly)
     if rf and form.get("ack") != "1":
         try:
             a = assess({"version": 1, "red_flags": rf}, kb, request_lang(request))
         except IntakeError:  # pragma: no cover - ids checked above
             a = None
         if a is not None and a["triage"]["level"] == "emergency":
-            return _emergency_page(request, a, rf)
-    return _pain_page(request, FormState(red_flags=rf))
+            return _emergency_page(request, a, rf, mostly)
+    asked = [mostly] if mostly in screeners.AREAS else []
+    return _pain_page(request, FormState(red_flags=rf, asked=asked, mostly=mostly))
 
 
 @router.get("/check")
@@ -164,6 +205,9 @@ async def results(request: Request) -> Response:
     doc, state, errors = intake_from_form(form, kb, _)
     if errors:
         return _pain_page(request, state, status=422, errors=errors)
+    more = _more_safety(request, form, doc, state)
+    if more is not None:
+        return more
     try:
         a = assess(doc, kb, lang)
     except IntakeError as exc:
@@ -173,6 +217,35 @@ async def results(request: Request) -> Response:
             detail=f"{exc.field}: {exc.message}",
         )
     return _results_page(request, doc, a, lang)
+
+
+def _more_safety(request: Request, form: FormData, doc: dict[str, Any], state: FormState) -> Response | None:
+    """The screeners of the areas the drawing reached that were not asked yet (without the script,
+    the body-map page cannot show them as you tap): a short extra page before the results."""
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    missing = sorted(screeners.drawing_areas(kb, doc.get("pain", [])) & set(screeners.AREAS) - set(state.asked),
+                     key=screeners.AREAS.index)
+    if not missing:
+        return None
+    groups = screeners.area_screeners(kb, lang, _, missing, set(), {},
+                                      skip=screeners.asked_flags(state.asked) | set(state.red_flags))
+    if not groups:
+        return None
+    carried = [(k, v) for k, v in form.items()
+               if k not in ("rf", "asked") and not k.startswith(("rf.", "sg."))]
+    carried += [("rf", f) for f in state.red_flags]
+    carried += [("asked", a) for a in [*state.asked, *missing]]
+    return render(
+        request, "safety-more.html", lang=lang,
+        groups=groups,
+        areas=[_(screeners.AREA_NAMES[a]) for a in missing],
+        carried=carried,
+        all_flags=_all_flags(kb, lang),
+        rules_json=_rules_json(kb, lang),
+        selected=set(),
+    )
 
 
 @router.post("/draft")

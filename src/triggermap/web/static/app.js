@@ -24,28 +24,34 @@
     var rank = { "self-care": 0, "see-clinician": 1, "urgent": 2, "emergency": 3 };
     var wasEmergency = false;
 
+    /* hidden rf inputs are answers given on an earlier page: they count for the combination
+       rules, but only a tick on this page raises the alert (the earlier page already did) */
     function update() {
-      var checked = {};
+      var answered = {};
+      var ticked = {};
       var level = "self-care";
-      all("input[name=rf]", form).forEach(function (box) {
-        if (box.checked) {
-          checked[box.value] = true;
-          if (rank[box.dataset.level] > rank[level]) { level = box.dataset.level; }
-        }
+      all("input[name^='rf']", form).forEach(function (box) {
+        if (box.disabled) { return; }
+        if (box.type === "hidden") { answered[box.value] = true; return; }
+        if (!box.checked) { return; }
+        answered[box.value] = true;
+        ticked[box.value] = true;
+        if (rank[box.dataset.level] > rank[level]) { level = box.dataset.level; }
       });
       var ruleTexts = [];
       data.rules.forEach(function (rule) {
-        var allOk = rule.all_of.every(function (id) { return checked[id]; });
-        var anyOk = !rule.any_of.length || rule.any_of.some(function (id) { return checked[id]; });
-        if (allOk && anyOk) {
+        var ids = rule.all_of.concat(rule.any_of);
+        var allOk = rule.all_of.every(function (id) { return answered[id]; });
+        var anyOk = !rule.any_of.length || rule.any_of.some(function (id) { return answered[id]; });
+        var fresh = ids.some(function (id) { return ticked[id]; });
+        if (allOk && anyOk && fresh) {
           if (rank[rule.level] > rank[level]) { level = rule.level; }
           if (rule.level === "emergency" && data.reasons[rule.id]) { ruleTexts.push(data.reasons[rule.id]); }
         }
       });
       if (emergency) {
         all("[data-reason-for]", emergency).forEach(function (li) {
-          var box = one("#rf-" + li.getAttribute("data-reason-for"));
-          li.hidden = !(box && box.checked && box.dataset.level === "emergency");
+          li.hidden = !ticked[li.getAttribute("data-reason-for")];
         });
         if (ruleItem) {
           ruleItem.textContent = ruleTexts.join(" ");
@@ -60,7 +66,15 @@
       }
       if (urgent) { urgent.hidden = level !== "urgent"; }
     }
-    form.addEventListener("change", update);
+    form.addEventListener("change", function (ev) {
+      var t = ev.target;
+      if (t && t.type === "radio" && t.name.indexOf("sg.") === 0 && t.value === "no") {
+        /* "No" clears the ticks under it (the server ignores them too) */
+        var group = t.closest("[data-screener]");
+        if (group) { all("input[type=checkbox]", group).forEach(function (b) { b.checked = false; }); }
+      }
+      update();
+    });
     update();
   }
 
@@ -135,6 +149,24 @@
         var b = one("input[type=checkbox]", c);
         c.classList.toggle("is-marked", !!(b && b.checked));
       });
+      /* the safety screeners of each area the drawing reaches (kept while answered) */
+      var areas = {};
+      marked.forEach(function (k) {
+        var row = boxes[k].closest("[data-areas]");
+        if (row) { row.getAttribute("data-areas").split(" ").forEach(function (a) { areas[a] = true; }); }
+      });
+      var anyArea = false;
+      all("[data-screener][data-area]", form).forEach(function (fs) {
+        var on = !!areas[fs.getAttribute("data-area")] || !!fs.querySelector("input:checked");
+        fs.hidden = !on;
+        if (on) { anyArea = true; }
+      });
+      all("[data-asked-for]", form).forEach(function (inp) {
+        var a = inp.getAttribute("data-asked-for");
+        inp.disabled = !one("[data-screener][data-area='" + a + "']:not([hidden])", form);
+      });
+      var areaSection = one("[data-area-safety]", form);
+      if (areaSection) { areaSection.hidden = !anyArea; }
       all("[data-group]").forEach(function (g) {
         var n = all("input[name=pain]:checked", g).length;
         var count = one("[data-group-count]", g);
@@ -161,8 +193,6 @@
           if (sel) { sel.value = "5"; }
         }
       }
-      var group = box.closest("details");
-      if (group && box.checked) { group.open = true; }
       paint();
     }
     var SVGNS = "http://www.w3.org/2000/svg";
