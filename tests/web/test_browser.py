@@ -198,6 +198,23 @@ def _tab_to(page: Any, predicate: str, limit: int = 800) -> None:
     raise AssertionError(f"keyboard focus never reached: {predicate}")
 
 
+def _arrow_to(page: Any, target: Any, limit: int = 40) -> None:
+    """Move the map's focus to ``target`` with the arrow keys only (towards its centre)."""
+    for _ in range(limit):
+        if page.evaluate("(t) => document.activeElement === t", target.element_handle()):
+            return
+        goal = target.bounding_box()
+        gx, gy = goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2
+        r = page.evaluate("(() => { const b = document.activeElement.getBoundingClientRect();"
+                          " return [b.x + b.width / 2, b.y + b.height / 2]; })()")
+        dx, dy = gx - r[0], gy - r[1]
+        if abs(dy) >= abs(dx):
+            page.keyboard.press("ArrowDown" if dy > 0 else "ArrowUp")
+        else:
+            page.keyboard.press("ArrowRight" if dx > 0 else "ArrowLeft")
+    raise AssertionError("the arrow keys never reached the area")
+
+
 def test_keyboard_only(live_server, page_factory):
     page = page_factory(1280, 900)
     page.goto(live_server + "/")
@@ -215,7 +232,8 @@ def test_keyboard_only(live_server, page_factory):
     page.wait_for_selector("[data-bodymap]:not([hidden])")
     _tab_to(page, "el.matches('button[data-view=back]')")
     page.keyboard.press("Enter")
-    _tab_to(page, "el.getAttribute('data-region') === 'buttock-lower-outer' && el.getAttribute('data-side') === 'right'")
+    _tab_to(page, "el.matches('[data-view-panel=back] [data-region]')", limit=30)
+    _arrow_to(page, region(page, "back", "buttock-lower-outer", "right"))
     name = page.evaluate("document.activeElement.getAttribute('aria-label')")
     assert name.startswith("Buttock, lower outer (right)"), name
     assert page.evaluate("document.activeElement.getAttribute('role')") == "checkbox"
@@ -226,11 +244,15 @@ def test_keyboard_only(live_server, page_factory):
     assert page.locator(".focus-ring").count() == 1  # visible focus on the map
     page.locator("[data-view-panel=back] svg").scroll_into_view_if_needed()
     shot(page, "13-keyboard-focus-on-map", full_page=False)
-    _tab_to(page, "el.getAttribute('data-region') === 'thigh-lateral' && el.getAttribute('data-side') === 'right'")
+    # the arrow keys move between the areas of the view (one Tab stop per view)
+    page.keyboard.press("ArrowDown")
+    below = page.evaluate("[document.activeElement.getAttribute('data-region'), document.activeElement.getAttribute('data-side')]")
+    assert below[0] and below != ["buttock-lower-outer", "right"], below
     page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.getAttribute('aria-checked')") == "true"
     _tab_to(page, "el.id === 'agg-lying-on-affected-side'")
     page.keyboard.press("Space")
-    _tab_to(page, "el.matches('#intake-form button[type=submit]')")
+    _tab_to(page, "el.matches('#intake-form button[type=submit]')", limit=60)  # was 109 Tabs from the map
     page.keyboard.press("Enter")
     page.wait_for_selector(".triage")
     assert page.is_visible(".triage-see-clinician") or page.is_visible(".triage-urgent")  # fever

@@ -89,6 +89,9 @@
     map.hidden = false;
     all("[data-js-only]").forEach(function (el) { el.hidden = false; });
     all("[data-nojs-only]").forEach(function (el) { el.hidden = true; });
+    /* the map drives the list: fold the list away, so the questions follow the map */
+    var regionList = one("[data-region-list]");
+    if (regionList && !one("#form-errors")) { regionList.open = false; }
     var words = {
       0: map.dataset.tNone || "not marked",
       1: map.dataset.tMild || "mild",
@@ -212,9 +215,43 @@
       var svg = p.ownerSVGElement;
       if (svg) { all(".focus-ring, .focus-ring-inner", svg).forEach(function (r) { r.remove(); }); }
     }
+    /* one Tab stop per view; the arrow keys move to the nearest area in that direction */
+    function panelOf(p) { return p.closest("[data-view-panel]"); }
+    function center(p) {
+      var r = p.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    }
+    function rove(p, key) {
+      var panel = panelOf(p);
+      var c = center(p);
+      var best = null;
+      var bestScore = Infinity;
+      paths.forEach(function (q) {
+        if (q === p || panelOf(q) !== panel) { return; }
+        var d = center(q);
+        var dx = d.x - c.x;
+        var dy = d.y - c.y;
+        var along = key === "ArrowDown" ? dy : key === "ArrowUp" ? -dy : key === "ArrowRight" ? dx : -dx;
+        var across = key === "ArrowDown" || key === "ArrowUp" ? Math.abs(dx) : Math.abs(dy);
+        if (along <= 1) { return; }
+        var score = along + 2 * across;
+        if (score < bestScore) { bestScore = score; best = q; }
+      });
+      if (best) {
+        p.setAttribute("tabindex", "-1");
+        best.setAttribute("tabindex", "0");
+        best.focus();
+      }
+    }
+    var firstInPanel = {};
+    paths.forEach(function (p) {
+      var panel = panelOf(p);
+      var v = panel ? panel.getAttribute("data-view-panel") : "";
+      p.setAttribute("tabindex", firstInPanel[v] ? "-1" : "0");
+      firstInPanel[v] = true;
+    });
     paths.forEach(function (p) {
       p.setAttribute("role", "checkbox");
-      p.setAttribute("tabindex", "0");
       p.addEventListener("click", function (ev) { ev.preventDefault(); cycle(keyOf(p)); });
       p.addEventListener("focus", function () {
         var visible = true;
@@ -226,6 +263,9 @@
         if (ev.key === "Enter" || ev.key === " " || ev.key === "Spacebar") {
           ev.preventDefault();
           cycle(keyOf(p));
+        } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp" || ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
+          ev.preventDefault();
+          rove(p, ev.key);
         }
       });
     });
