@@ -196,3 +196,36 @@ def state_from_intake(doc: dict[str, Any]) -> FormState:
 def intake_json(doc: dict[str, Any]) -> str:
     """Compact JSON of an intake, for a hidden form field."""
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+#: the longest ``?i=`` token accepted (a typical intake is a few hundred characters)
+MAX_TOKEN = 12_000
+
+
+def encode_intake(doc: dict[str, Any]) -> str:
+    """An intake as a URL-safe token (compressed JSON), so a result has its own URL (post/redirect/
+    get) without the server keeping any health data."""
+    import base64
+    import zlib
+
+    return base64.urlsafe_b64encode(zlib.compress(intake_json(doc).encode("utf-8"), 9)).rstrip(b"=").decode("ascii")
+
+
+def decode_intake(token: str) -> dict[str, Any] | None:
+    """The intake of a token from :func:`encode_intake`, or None when it is not one."""
+    import base64
+    import binascii
+    import zlib
+
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        d = zlib.decompressobj()
+        text = d.decompress(raw, 200_000)
+        if d.unconsumed_tail:
+            return None
+        doc = json.loads(text.decode("utf-8"))
+    except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None

@@ -14,7 +14,16 @@ from fastapi.responses import RedirectResponse, Response
 from . import maps, screeners
 from .api import BodyError, assess_document
 from .app import render, request_lang, ui_gettext
-from .forms import FormData, FormError, FormState, intake_from_form, intake_json, state_from_intake
+from .forms import (
+    FormData,
+    FormError,
+    FormState,
+    decode_intake,
+    encode_intake,
+    intake_from_form,
+    intake_json,
+    state_from_intake,
+)
 from .present import (
     drawing_summary,
     flag_summaries,
@@ -180,6 +189,23 @@ async def check_safety(request: Request) -> Response:
             a = None
         if a is not None and a["triage"]["level"] == "emergency":
             return _emergency_page(request, a, rf, mostly)
+    from urllib.parse import urlencode
+
+    params = [("rf", f) for f in rf] + [("mostly", mostly)]
+    q = request.query_params.get("lang")
+    if q in ("en", "es"):
+        params.append(("lang", q))
+    # post/redirect/get: Back from the results comes to a page, not to a form resubmission
+    return RedirectResponse("/where?" + urlencode(params), status_code=303)
+
+
+@router.get("/where")
+async def where(request: Request) -> Response:
+    """The body map (step 2), with the safety answers carried in the query."""
+    kb = request.app.state.kb
+    qp = request.query_params
+    rf = [f for f in dict.fromkeys(qp.getlist("rf")) if f in kb.red_flags]
+    mostly = qp.get("mostly") if qp.get("mostly") in screeners.MOSTLY else "lower"
     asked = [mostly] if mostly in screeners.AREAS else []
     return _pain_page(request, FormState(red_flags=rf, asked=asked, mostly=mostly))
 
@@ -190,8 +216,19 @@ async def check_get(request: Request) -> Response:
 
 
 @router.get("/results")
-async def results_get(request: Request) -> Response:
-    return RedirectResponse("/", status_code=303)
+async def results_get(request: Request, i: str = "") -> Response:
+    """A result's own URL: the intake travels in ``?i=`` and is assessed again on every load, so
+    Back, reload and the language toggle all work and nothing is stored on the server."""
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    doc = decode_intake(i)
+    if doc is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        a = assess_document(doc, kb, lang)
+    except BodyError:
+        return _bad_handout(request)
+    return _results_page(request, doc, a, lang, result_url=f"/results?i={i}")
 
 
 @router.post("/results")
@@ -216,7 +253,10 @@ async def results(request: Request) -> Response:
             errors=[FormError(exc.field, _("Some answers could not be used. Please check the form and try again."))],
             detail=f"{exc.field}: {exc.message}",
         )
-    return _results_page(request, doc, a, lang)
+    del a  # assessed again by the page it redirects to (post/redirect/get)
+    q = request.query_params.get("lang")
+    tail = f"&lang={q}" if q in ("en", "es") else ""
+    return RedirectResponse(f"/results?i={encode_intake(doc)}{tail}", status_code=303)
 
 
 def _more_safety(request: Request, form: FormData, doc: dict[str, Any], state: FormState) -> Response | None:
@@ -273,7 +313,8 @@ async def view(request: Request) -> Response:
     return _results_page(request, doc, a, lang)
 
 
-def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str) -> Response:
+def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str,
+                  result_url: str = "") -> Response:
     kb = request.app.state.kb
     _ = ui_gettext(request, lang)
     view = results_view(kb, a, lang, _)
@@ -284,6 +325,7 @@ def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang
         charts=_muscle_charts(kb, a, lang),
         mine=drawing_summary(kb, doc, lang, _),
         intake=intake_json(doc),
+        result_url=result_url,
     )
 
 
