@@ -60,3 +60,8 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str) -> str | None:
         return uniquify(csp_safe(str(chart(kb, muscle_id, lang))), "tma")
     except Exception:  # a chart must never take the atlas down
         return None
+
+
+def vocabulary(kb: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """The simple vocabularies (qualities, aggravating, findings, history) by category and id."""
+    return {cat: {i: _plain(item) for i, item in items.items()} for cat, items in kb.vocab.items()}

@@ -1,0 +1,27 @@
+"""``triggermap export-kb`` and ``triggermap site`` (mounted by :mod:`triggermap.cli`)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def export_kb(
+    directory: str = typer.Argument(..., metavar="DIR", help="Folder to write the data package into."),
+) -> None:
+    """Write the knowledge base as a Frictionless Data Package (CSV + JSON Lines, CC BY 4.0)."""
+    from . import export, source
+
+    counts = export.write_package(source.knowledge(), directory)
+    total = sum(counts.values())
+    typer.echo(f"triggermap: wrote {len(counts)} tables ({total} rows) and datapackage.json to {directory}", err=True)
+
+
+def site(
+    directory: str = typer.Argument(..., metavar="DIR", help="Folder to write the static atlas into."),
+) -> None:
+    """Build the static, offline atlas: a page per muscle, region and condition, en and es."""
+    from . import site as atlas
+    from . import source
+
+    pages = atlas.build(source.knowledge(), directory)
+    typer.echo(f"triggermap: wrote {pages} pages to {directory}; open {directory}/index.html", err=True)
