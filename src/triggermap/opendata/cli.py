@@ -20,8 +20,8 @@ def site(
     directory: str = typer.Argument(..., metavar="DIR", help="Folder to write the static atlas into."),
 ) -> None:
     """Build the static, offline atlas: a page per muscle, region and condition, en and es."""
-    from . import site as atlas
     from . import source
+    from .site import build
 
-    pages = atlas.build(source.knowledge(), directory)
+    pages = build(source.knowledge(), directory)
     typer.echo(f"triggermap: wrote {pages} pages to {directory}; open {directory}/index.html", err=True)
