@@ -210,3 +210,25 @@ def test_cli_export_kb(tmp_path: Path, capsys: Any) -> None:
     assert (tmp_path / "out" / "datapackage.json").is_file()
     assert (tmp_path / "out" / "data" / "texts.csv").is_file()
     assert "datapackage.json" in capsys.readouterr().err
+
+
+def test_ids_in_list_fields_resolve_within_the_package(package: Path) -> None:
+    """The foreign keys a table schema cannot state (lists of ids)."""
+    back = export.load_package(package)
+    ids = {name: {r["id"] for r in rows} for name, rows in back.items() if rows and "id" in rows[0]}
+    links = {
+        "muscles": {"self_care": "exercises", "mimics": "conditions", "evidence_refs": "references",
+                    "mimics_refs": "references", "anatomy_refs": "references", "innervation_refs": "references"},
+        "regions": {"within": "regions"},
+        "red_flags": {"conditions": "conditions"},
+        "triage_rules": {"conditions": "conditions", "regions": "regions"},
+        "exercises": {"muscles": "muscles"},
+    }
+    bad = [f"{table}.{field}: {v}" for table, fields in links.items() for row in back[table]
+           for field, target in fields.items() for v in row[field] if v not in ids[target]]
+    for f in back["condition_features"]:
+        target = {"region": "regions", "red-flag": "red_flags"}.get(f["kind"])
+        if target:
+            bad += [f"condition_features {f['condition']}#{f['position']}: {v}" for v in f["ids"] if v not in ids[target]]
+    assert not bad, bad[:10]
+    assert {t["muscle"] for t in back["trigger_points"]} == ids["muscles"]
