@@ -232,3 +232,10 @@ def test_ids_in_list_fields_resolve_within_the_package(package: Path) -> None:
             bad += [f"condition_features {f['condition']}#{f['position']}: {v}" for v in f["ids"] if v not in ids[target]]
     assert not bad, bad[:10]
     assert {t["muscle"] for t in back["trigger_points"]} == ids["muscles"]
+
+
+def test_export_is_reproducible(kb: Any, package: Path, tmp_path: Path) -> None:
+    export.write_package(kb, tmp_path)
+    for f in package.rglob("*"):
+        if f.is_file():
+            assert (tmp_path / f.relative_to(package)).read_bytes() == f.read_bytes(), f.name
