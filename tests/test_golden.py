@@ -126,9 +126,11 @@ def test_every_reason_names_its_answers(kb):
     assert a["triage"]["level"] in ("urgent", "emergency")
 
 
-def test_upper_body_pain_is_uncovered(kb):
+def test_face_pain_is_explained_by_head_muscles(kb):
+    # version 1 had no head muscles and reported face pain as uncovered; 1.1 adds them
     a = assess(make_intake(("face", "left", 5), ("calf", "left", 5)), kb)
-    assert {"region": "face", "side": "left", "intensity": 5} in a["uncovered"]
+    assert {"region": "face", "side": "left", "intensity": 5} not in a["uncovered"]
+    assert {"masseter", "temporalis", "sternocleidomastoid"} & {m["id"] for m in a["muscles"]}
     for m in a["muscles"]:
         assert m["explains"]
 
@@ -151,3 +153,53 @@ def test_references_resolve_and_muscles_are_at_most_ten(kb):
     assert scores == sorted(scores, reverse=True)
     assert all(r["id"] in kb.references for r in a["references"])
     assert a["choir"] == sorted(a["choir"])
+
+
+def test_chest_pain_is_never_left_to_self_care(kb):
+    """Chest pain is checked by a clinician even when a chest-wall muscle explains it (chest pain
+    guideline); a coarse chest mark and each finer chest region count alike."""
+    for region, side in (("chest", "left"), ("breast", "right"), ("chest-upper", "left"), ("sternum", None)):
+        a = assess(make_intake((region, side, 3)), kb)
+        assert a["triage"]["level"] != "self-care", region
+        assert any(r["id"] == "chest-pain-check" for r in a["triage"]["reasons"])
+
+
+def test_conditions_a_severe_red_flag_points_to_come_first(kb):
+    """Contract 1.1: the most dangerous possibility is never listed below a common one."""
+    from triggermap.assess.triage import RANK
+
+    a = assess(
+        make_intake(("chest", "left", 5), ("upper-arm-medial", "left", 4), aggravating=["exertion"],
+                    red_flags=["exertional-chest-arm-jaw-pain"]),
+        kb,
+    )
+    assert a["contract"] == "1.1"
+    levels = {r["id"]: RANK[r["level"]] for r in a["triage"]["reasons"]}
+    severe = [
+        c["id"] for c in a["conditions"]
+        if any(levels.get(f, 0) >= RANK["urgent"] for f in c["flagged_by"])
+    ]
+    assert severe, a["conditions"]
+    assert [c["id"] for c in a["conditions"][: len(severe)]] == severe
+    assert a["conditions"][0]["id"] == "acute-coronary-syndrome"
+
+
+def test_a_coarse_mark_is_explained_by_a_finer_zone_but_less_than_an_exact_one(kb):
+    """Contract 1.1: a version-1 coarse region stands for the finer regions inside it. A zone on
+    the finer region the person marked outweighs the same zone reached through the coarse mark."""
+    fine_to_coarse = {f: c for c, fines in kb.finer.items() for f in fines}
+    muscle, region = next(
+        (m["id"], z["region"])
+        for m in kb.muscles.values()
+        for tp in m["trigger_points"]
+        for z in tp["essential"]
+        if z["region"] in fine_to_coarse and not kb.regions[z["region"]]["midline"]
+    )
+    coarse = fine_to_coarse[region]
+
+    def score(r):
+        a = assess(make_intake((r, "left", 5)), kb)
+        return next((m["score"] for m in a["muscles"] if m["id"] == muscle), 0.0)
+
+    assert score(coarse) > 0.0, (muscle, coarse)
+    assert score(region) > score(coarse), (muscle, region, coarse)

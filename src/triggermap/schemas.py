@@ -129,9 +129,10 @@ class ReferenceOut(_M):
 
 
 class AssessmentDoc(_M):
-    """The assessment of one intake (contract v1)."""
+    """The assessment of one intake (contract v1, with the 1.1 additions)."""
 
     version: Literal[1]
+    contract: Literal["1.1"] = Field(description="The contract version the answer follows.")
     kb_version: str
     lang: Literal["en", "es"]
     triage: Triage

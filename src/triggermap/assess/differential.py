@@ -32,12 +32,20 @@ class Cond:
 
 
 def prepare(kb: Knowledge) -> list[Cond]:
+    from .rank import nested_regions
+
+    nested = nested_regions(kb)
+
+    def keys(f: dict) -> frozenset[str]:
+        ids = set(f["ids"])
+        if f["kind"] == "region":  # a coarse mark counts for the finer regions inside it, and back
+            for i in f["ids"]:
+                ids.update(nested.get(i, ()))
+        return frozenset(f"{f['kind']}:{i}" for i in ids)
+
     out = []
     for cid, c in kb.conditions.items():
-        feats = tuple(
-            Feat(f["kind"], frozenset(f"{f['kind']}:{i}" for i in f["ids"]), f["value"], log(f["lr"]), f["why"])
-            for f in c["features"]
-        )
+        feats = tuple(Feat(f["kind"], keys(f), f["value"], log(f["lr"]), f["why"]) for f in c["features"])
         out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
     return out
 

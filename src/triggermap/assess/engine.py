@@ -15,12 +15,15 @@ from .intake import Intake, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
 from .rank import Index, build_index, explained, mark_items, rank_muscles, supporting
-from .triage import compile_rules, fired_rules, triage
+from .triage import RANK, compile_rules, fired_rules, triage
+
+URGENT = RANK["urgent"]
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
 LANGS = ("en", "es")
+CONTRACT = "1.1"  # the contract version this engine answers (assessments keep "version": 1)
 
 
 class _Prepared:
@@ -73,10 +76,13 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     diff = differential(prep.conditions, intake)
     rules = fired_rules(prep.rules, intake)
     flagged: dict[str, list[str]] = {}  # condition -> red flags / rules that point to it
+    pointed: dict[str, list[str]] = {}  # red flag / rule -> the conditions it points to
     for fid in sorted(intake.red_flags):
+        pointed[fid] = kb.red_flags[fid]["conditions"]
         for cid in kb.red_flags[fid]["conditions"]:
             flagged.setdefault(cid, []).append(fid)
     for rule in rules:
+        pointed[rule["id"]] = rule["conditions"]
         for cid in rule["conditions"]:
             flagged.setdefault(cid, []).append(rule["id"])
     likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= P.CONDITION_LIKELY]
@@ -90,7 +96,15 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
         why = [r["text"] for r in reasons if r["id"] in flagged[cid]]
         conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang))
-    conditions.sort(key=lambda c: (-c["score"], c["id"]))
+    # contract 1.1: what an emergency or urgent red flag or rule points to comes first, the
+    # most severe first, so that the most dangerous possibility is never listed below a common one
+    severity: dict[str, int] = {}
+    for r in reasons:
+        rank = RANK[r["level"]]
+        for cid in pointed.get(r["id"], ()):
+            severity[cid] = max(severity.get(cid, 0), rank)
+    conditions.sort(key=lambda c: (-(severity.get(c["id"], 0) if severity.get(c["id"], 0) >= URGENT else 0),
+                                   -c["score"], c["id"]))
 
     ranked = rank_muscles(prep.index, intake, P.MAX_MUSCLES)
     painful = intake.painful
@@ -144,6 +158,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
 
     return {
         "version": 1,
+        "contract": CONTRACT,
         "kb_version": kb.version,
         "lang": lang,
         "triage": {"level": level, "reasons": reasons},

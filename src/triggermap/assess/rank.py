@@ -92,7 +92,7 @@ def _zone_key(members: list[dict]) -> tuple:
     return tuple(sorted(_zones(members).items()))
 
 
-def _nested(kb: Knowledge) -> dict[str, tuple[str, ...]]:
+def nested_regions(kb: Knowledge) -> dict[str, tuple[str, ...]]:
     """Region -> the regions nested with it: the coarse regions it lies within and the finer
     regions inside it (contract 1.1: a coarse region stands for the finer ones inside it)."""
     out: dict[str, tuple[str, ...]] = {}
@@ -106,25 +106,28 @@ def _nested(kb: Knowledge) -> dict[str, tuple[str, ...]]:
 def _with_nested(
     zones: dict[str, tuple[bool, bool]], nested: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[bool, bool]]:
-    """The zones plus every region nested with one of them (same flags; a zone named in the
-    data keeps its own flags). A mark on ``shoulder-back`` is then explained by a zone on
-    ``scapula`` and a mark on ``breast`` by a zone on ``chest``; the count of essential
-    regions (for the left-blank penalty) stays that of the zones as written."""
+    """The zones plus every region nested with one of them. A mark on ``shoulder-back`` is
+    then explained by a zone on ``scapula`` and a mark on ``breast`` by a zone on ``chest``.
+    Such a match is imprecise (one of the two regions is the coarse one), so it counts as a
+    spillover zone whatever the zone's own kind: a muscle whose zone is drawn on the finer
+    region the person marked keeps the lead over one whose zone is a whole coarse area. A
+    zone named in the data keeps its own flags, and the count of essential regions (for the
+    left-blank penalty) stays that of the zones as written."""
     if not nested:
         return zones
     out = dict(zones)
-    for region, (ess, both) in zones.items():
+    for region, (_ess, both) in zones.items():
         for other in nested.get(region, ()):
             if other in zones:
                 continue
             prev = out.get(other)
-            out[other] = (ess, both) if prev is None else (prev[0] or ess, prev[1] or both)
+            out[other] = (False, both) if prev is None else (False, prev[1] or both)
     return out
 
 
 def build_index(kb: Knowledge) -> Index:
     patterns: list[Pattern] = []
-    nested = _nested(kb)
+    nested = nested_regions(kb)
     midline = frozenset(r for r, d in kb.regions.items() if d["midline"])
     for mid, m in kb.muscles.items():
         tps = m["trigger_points"]

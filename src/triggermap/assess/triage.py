@@ -15,25 +15,38 @@ LEVELS = ("self-care", "see-clinician", "urgent", "emergency")
 RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
-def compile_rules(kb: Knowledge) -> list[tuple[dict, frozenset[str], frozenset[str], int | None]]:
-    """The combination rules with their id lists as sets, for :func:`fired_rules`."""
-    return [(r, frozenset(r["all_of"]), frozenset(r["any_of"]), r["min_age"]) for r in kb.rules]
+Rule = tuple[dict, frozenset[str], frozenset[str], frozenset[str], "int | None"]
 
 
-def fired_rules(
-    rules: list[tuple[dict, frozenset[str], frozenset[str], int | None]], intake: Intake
-) -> list[dict]:
-    """The combination rules the intake's answers satisfy, in file order: every ``all_of``
-    id present, at least one ``any_of`` id when the rule has any, and ``min_age`` reached."""
+def compile_rules(kb: Knowledge) -> list[Rule]:
+    """The combination rules with their id lists as sets, for :func:`fired_rules` (a rule's
+    regions include every region nested with them: a coarse mark counts for its finer regions)."""
+    from .rank import nested_regions
+
+    nested = nested_regions(kb)
+    out: list[Rule] = []
+    for r in kb.rules:
+        regions = set(r["regions"])
+        for region in r["regions"]:
+            regions.update(nested.get(region, ()))
+        out.append((r, frozenset(r["all_of"]), frozenset(r["any_of"]), frozenset(regions), r["min_age"]))
+    return out
+
+
+def fired_rules(rules: list[Rule], intake: Intake) -> list[dict]:
+    """The combination rules the intake satisfies, in file order: every ``all_of`` id present,
+    at least one ``any_of`` id when the rule has any, pain in one of its ``regions`` when it
+    has any, and ``min_age`` reached."""
     answers = intake.answers()
-    if not answers:  # every rule needs at least one answer
-        return []
+    painful = frozenset(m.region for m in intake.pain if m.intensity > 0)
     age = intake.age
     return [
         rule
-        for rule, all_of, any_of, min_age in rules
-        if all_of <= answers
+        for rule, all_of, any_of, regions, min_age in rules
+        if (all_of or any_of or regions)
+        and all_of <= answers
         and (not any_of or not any_of.isdisjoint(answers))
+        and (not regions or not regions.isdisjoint(painful))
         and (min_age is None or (age is not None and age >= min_age))
     ]
 
@@ -54,6 +67,8 @@ def triage(
         reasons.append({"id": fid, "level": flag["level"], "text": flag["reason"][lang], "answers": [fid]})
     for rule in rules:
         used = list(rule["all_of"]) + [a for a in rule["any_of"] if a in answers]
+        if rule["regions"]:
+            used.append("pain.region")
         if rule["min_age"] is not None:
             used.append("age")
         reasons.append({"id": rule["id"], "level": rule["level"], "text": rule["reason"][lang], "answers": used})

@@ -63,8 +63,9 @@ def check(kb: Knowledge) -> list[str]:
             need(item.get("refs", []), kb.references, f"vocab {cat} {iid}", "reference")
     for i, rule in enumerate(kb.rules):
         need(rule["refs"], kb.references, f"rule {rule['id']}", "reference")
-        if not rule["all_of"] and not rule["any_of"]:
-            problems.append(f"rule {i}: needs all_of or any_of")
+        if not rule["all_of"] and not rule["any_of"] and not rule["regions"]:
+            problems.append(f"rule {i}: needs all_of, any_of or regions")
+        need(rule["regions"], kb.regions, f"rule {rule['id']}", "region")
 
     # CHOIR coverage: every code has at least one region, and no region names an unknown code
     covered: set[int] = set()
