@@ -20,7 +20,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ROOT = re.compile(r"^(T1[0-2]|T[1-9]|L[1-5]|S[1-5]|Co1)$")
+# spinal roots (C1-C8, T1-T12, L1-L5, S1-S5, Co1) or, for head and face muscles, the cranial nerve
+# (CNV trigeminal, CNVII facial, CNXI accessory...)
+ROOT = re.compile(r"^(C[1-8]|T1[0-2]|T[1-9]|L[1-5]|S[1-5]|Co1|CN(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII))$")
 
 
 class Strict(BaseModel):
@@ -143,7 +145,7 @@ class Innervation(Strict):
     def _roots(cls, roots: list[str]) -> list[str]:
         for r in roots:
             if not ROOT.match(r):
-                raise ValueError(f"{r!r} is not a spinal root like L5 or S1")
+                raise ValueError(f"{r!r} is not a spinal root like C5, L5 or S1 nor a cranial nerve like CNVII")
         return roots
 
 
