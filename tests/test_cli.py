@@ -105,10 +105,10 @@ def test_batch_parallel_matches_serial():
     import itertools
 
     from tmhelpers import CHOIR_DIR
-    from triggermap.fastcli import PARALLEL_MIN_LINES
+    from triggermap.fastcli import CHUNK_LINES
 
     with open(CHOIR_DIR / "choir_validation_7068.csv", newline="") as fh:
-        rows = [r["bodymap_regions_csv"] for r in itertools.islice(csv.DictReader(fh), PARALLEL_MIN_LINES + 100)]
+        rows = [r["bodymap_regions_csv"] for r in itertools.islice(csv.DictReader(fh), 4 * CHUNK_LINES + 100)]
     lines = [json.dumps({"choir": [int(c) for c in r.split(",")]}) for r in rows]
     lines.insert(1234, '{"choir": [999]}')  # a bad line in the middle keeps its place
     stdin = "\n".join(lines) + "\n"
@@ -120,6 +120,47 @@ def test_batch_parallel_matches_serial():
     assert len(out) == len(lines)
     assert json.loads(out[1234]) == {"line": 1235, "error": json.loads(out[1234])["error"]}
     assert "choir[0]" in json.loads(out[1234])["error"]
+
+
+HOSTILE_LINES = [
+    b"[" * 50_000 + b"]" * 50_000,  # nested far beyond any intake
+    b'{"age": ' + b"9" * 5000 + b"}",  # an integer longer than Python reads by default
+    b'{"pain": ' + b'{"a": ' * 3000 + b"1" + b"}" * 3000 + b"}",
+    b"\xff\xfe not text",  # not UTF-8
+]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_batch_keeps_every_good_line_around_hostile_ones(workers):
+    good = json.dumps({"version": 1, "pain": [{"region": "sacrum", "intensity": 4}]}).encode()
+    lines = []
+    for bad in HOSTILE_LINES:
+        lines += [good, bad]
+    lines.append(good)
+    out = run("assess", "--batch", "-", "--workers", workers, stdin=b"\n".join(lines) + b"\n")
+    assert out.returncode == 1, out.stderr
+    assert b"Traceback" not in out.stderr
+    rows = [json.loads(x) for x in out.stdout.decode().splitlines()]
+    assert len(rows) == len(lines)
+    for k, row in enumerate(rows):
+        if k % 2 == 0:
+            assert row["version"] == 1 and row["triage"]["level"] == "self-care"
+        else:
+            assert row["line"] == k + 1 and row["error"].startswith("(document)"), row
+
+
+@pytest.mark.parametrize("text", HOSTILE_LINES[:3])
+def test_single_hostile_intake_is_exit_2_without_traceback(text, tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_bytes(text)
+    out = run("assess", str(p))
+    assert out.returncode == 2
+    assert out.stdout == b""
+    assert b"Traceback" not in out.stderr and b"(document)" in out.stderr
+    y = tmp_path / "bad.yaml"
+    y.write_bytes(text)
+    out = run("assess", str(y))
+    assert out.returncode == 2 and b"Traceback" not in out.stderr, out.stderr
 
 
 def test_vocab_json_shapes():

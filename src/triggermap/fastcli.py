@@ -94,7 +94,7 @@ def parse_document(raw: bytes, yaml_first: bool = False) -> Any:
         raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
     if not yaml_first:
         try:
-            return json.loads(text)
+            return loads_json(text)
         except json.JSONDecodeError as exc:
             json_error = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
             if text.lstrip()[:1] in ("{", "["):
@@ -102,6 +102,43 @@ def parse_document(raw: bytes, yaml_first: bool = False) -> Any:
     else:
         json_error = ""
     return _parse_yaml(text, json_error)
+
+
+#: Deepest nesting accepted in a document (an intake is three levels deep).
+MAX_DEPTH = 32
+
+
+def _depth_ok(raw: str | bytes) -> bool:
+    """True when brackets nest at most MAX_DEPTH deep (checked before parsing, so a hostile
+    document cannot reach the parser's recursion limit). Brackets inside strings count too,
+    which can only make the check stricter for odd texts, never let a deep one through."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` that turns hostile input into a clear InputError instead of a traceback:
+    nesting deeper than MAX_DEPTH, numbers longer than Python accepts, invalid UTF-8."""
+    if not _depth_ok(text):
+        raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise InputError("(document)", f"holds a number that is too long ({exc})") from None
+    except RecursionError:
+        raise InputError("(document)", "is nested too deeply") from None
 
 
 def _parse_yaml(text: str, json_error: str) -> Any:
@@ -115,8 +152,14 @@ def _parse_yaml(text: str, json_error: str) -> Any:
                 raise yaml.YAMLError("YAML aliases are not allowed in an intake")
             return super().compose_node(parent, index)
 
+    if not _depth_ok(text):
+        raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
     try:
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a safe loader subclass
+    except RecursionError:
+        raise InputError("(document)", "is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise InputError("(document)", f"holds a value that cannot be read ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
@@ -219,9 +262,30 @@ def _dumps_bytes() -> Any:
         return lambda doc: dumps(doc).encode()
 
 
+def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any) -> tuple[bytes, bool]:
+    """One batch line -> (its output line, failed). Never raises: a line that cannot be
+    assessed becomes an error object so that no other line's result is lost."""
+    from .assess import IntakeError, assess
+
+    try:
+        if len(line) > MAX_INTAKE_BYTES:
+            raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+        try:
+            doc = loads_json(line)
+        except json.JSONDecodeError as exc:
+            raise InputError("(document)", f"is not valid JSON: {exc}") from None
+        return encode(assess(doc, kb, lang=lang)), False
+    except (InputError, IntakeError) as exc:
+        return encode({"line": n, "error": f"{exc.field}: {exc.message}"}), True
+    except RecursionError:
+        return encode({"line": n, "error": "(document): is nested too deeply"}), True
+    except Exception as exc:  # noqa: BLE001 - one bad line must not cost the others their results
+        sys.stderr.write(f"triggermap: line {n}: internal error: {type(exc).__name__}: {exc}\n")
+        return encode({"line": n, "error": f"(internal): could not assess this line ({type(exc).__name__})"}), True
+
+
 def _batch_chunk(args: tuple[list[tuple[int, bytes]], str]) -> tuple[bytes, bool]:
     """Assess a chunk of (line number, line); returns the output lines as one block."""
-    from .assess import IntakeError, assess
     from .knowledge import load
 
     chunk, lang = args
@@ -230,45 +294,46 @@ def _batch_chunk(args: tuple[list[tuple[int, bytes]], str]) -> tuple[bytes, bool
     out: list[bytes] = []
     failed = False
     for n, line in chunk:
-        try:
-            if len(line) > MAX_INTAKE_BYTES:
-                raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
-            try:
-                doc = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError("(document)", f"is not valid JSON: {exc}") from None
-            out.append(encode(assess(doc, kb, lang=lang)))
-        except (InputError, IntakeError) as exc:
-            out.append(encode({"line": n, "error": f"{exc.field}: {exc.message}"}))
-            failed = True
+        block, bad = _assess_line(n, line, kb, lang, encode)
+        out.append(block)
+        failed = failed or bad
     out.append(b"")
     return b"\n".join(out), failed
 
 
-def _lines(fh: Any) -> list[tuple[int, bytes]]:
-    return [(n, line) for n, line in enumerate(fh, 1) if line.strip()]
+def _chunks(fh: Any, size: int) -> Any:
+    """Non-blank input lines as (line number, line), ``size`` at a time (streamed)."""
+    chunk: list[tuple[int, bytes]] = []
+    for n, line in enumerate(fh, 1):
+        if line.strip():
+            chunk.append((n, line))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
 
 
-#: Below this many lines, one process is faster than starting workers.
-PARALLEL_MIN_LINES = 2000
+#: Lines per unit of work: big enough to amortise the hand-over, small enough to keep
+#: memory flat (a few MB of output per chunk in flight).
+CHUNK_LINES = 500
 
 
-def _part_to_file(args: tuple[list[tuple[int, bytes]], str, str]) -> bool:
-    """A worker: assess one contiguous part of the input into its own file."""
-    part, lang, path = args
-    block, failed = _batch_chunk((part, lang))
-    with open(path, "wb") as fh:
-        fh.write(block)
-    return failed
+def _write_all(fd: int, data: bytes) -> None:
+    """Write a block of complete lines with as few system calls as possible."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def assess_batch(path: str, lang: str, workers: int) -> int:
     """JSON Lines in, JSON Lines out, in order; a bad line reports and the run goes on.
 
-    With several workers the input is cut into one contiguous part per worker; each
-    worker writes its part's output to a temporary file and the parent copies the files
-    out in order. Nothing large crosses a pipe, which on a small machine costs more than
-    the assessments themselves.
+    Streams: input is read and output written chunk by chunk, so memory stays flat however
+    long the input is. With several workers, chunks go to a process pool with a bounded
+    number in flight and come back in input order; each chunk's output is written in one
+    piece of complete lines.
     """
     try:
         fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
@@ -277,31 +342,34 @@ def assess_batch(path: str, lang: str, workers: int) -> int:
     from .knowledge import load
 
     load()  # compile/warm the cache once, before any worker starts
+    sys.stdout.flush()
+    fd = sys.stdout.fileno()
+    failed = False
     with fh if fh is not sys.stdin.buffer else _nullcontext():
-        lines = _lines(fh)
-    out = sys.stdout.buffer
-    if workers <= 1 or len(lines) < PARALLEL_MIN_LINES:
-        block, failed = _batch_chunk((lines, lang))
-        out.write(block)
-        out.flush()
-        return EXIT_FAILED_LINES if failed else EXIT_OK
+        chunks = _chunks(fh, CHUNK_LINES)
+        if workers <= 1:
+            for chunk in chunks:
+                block, bad = _batch_chunk((chunk, lang))
+                _write_all(fd, block)
+                failed = failed or bad
+            return EXIT_FAILED_LINES if failed else EXIT_OK
+        import multiprocessing as mp
+        from collections import deque
 
-    import multiprocessing as mp
-    import shutil
-    import tempfile
-
-    size = -(-len(lines) // workers)
-    parts = [lines[k : k + size] for k in range(0, len(lines), size)]
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    with tempfile.TemporaryDirectory(prefix="triggermap-batch-") as tmp:
-        paths = [os.path.join(tmp, f"part-{k:04d}.jsonl") for k in range(len(parts))]
-        with ctx.Pool(len(parts)) as pool:
-            bad = pool.map(_part_to_file, [(part, lang, p) for part, p in zip(parts, paths, strict=True)])
-        for p in paths:
-            with open(p, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
-    out.flush()
-    return EXIT_FAILED_LINES if any(bad) else EXIT_OK
+        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+        with ctx.Pool(workers) as pool:
+            pending: deque[Any] = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_batch_chunk, ((chunk, lang),)))
+                if len(pending) >= 2 * workers:
+                    block, bad = pending.popleft().get()
+                    _write_all(fd, block)
+                    failed = failed or bad
+            while pending:
+                block, bad = pending.popleft().get()
+                _write_all(fd, block)
+                failed = failed or bad
+    return EXIT_FAILED_LINES if failed else EXIT_OK
 
 
 class _nullcontext:

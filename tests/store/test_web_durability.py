@@ -253,3 +253,23 @@ def test_uvicorn_never_logs_a_password(db_url):
     assert "POST /login" in log and "TRACE" in log  # the access log and the trace log were on
     assert password not in log
     assert token not in log
+
+
+def test_concurrent_first_requests_to_a_new_database_all_succeed(fresh_db_url):
+    """Issue 13: eight first requests at once on a brand-new database used to give 500s
+    (two threads migrating at once). Each must now answer normally."""
+    with servers(fresh_db_url, 1) as [(_, base)]:
+        barrier = threading.Barrier(8)
+        codes: list[int] = []
+
+        def first() -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                barrier.wait()
+                codes.append(http.get("/diary").status_code)
+
+        threads = [threading.Thread(target=first) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert codes == [303] * 8

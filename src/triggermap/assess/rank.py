@@ -92,8 +92,39 @@ def _zone_key(members: list[dict]) -> tuple:
     return tuple(sorted(_zones(members).items()))
 
 
+def _nested(kb: Knowledge) -> dict[str, tuple[str, ...]]:
+    """Region -> the regions nested with it: the coarse regions it lies within and the finer
+    regions inside it (contract 1.1: a coarse region stands for the finer ones inside it)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for coarse, finer in kb.finer.items():
+        out[coarse] = (*out.get(coarse, ()), *finer)
+        for f in finer:
+            out[f] = (*out.get(f, ()), coarse)
+    return out
+
+
+def _with_nested(
+    zones: dict[str, tuple[bool, bool]], nested: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[bool, bool]]:
+    """The zones plus every region nested with one of them (same flags; a zone named in the
+    data keeps its own flags). A mark on ``shoulder-back`` is then explained by a zone on
+    ``scapula`` and a mark on ``breast`` by a zone on ``chest``; the count of essential
+    regions (for the left-blank penalty) stays that of the zones as written."""
+    if not nested:
+        return zones
+    out = dict(zones)
+    for region, (ess, both) in zones.items():
+        for other in nested.get(region, ()):
+            if other in zones:
+                continue
+            prev = out.get(other)
+            out[other] = (ess, both) if prev is None else (prev[0] or ess, prev[1] or both)
+    return out
+
+
 def build_index(kb: Knowledge) -> Index:
     patterns: list[Pattern] = []
+    nested = _nested(kb)
     midline = frozenset(r for r, d in kb.regions.items() if d["midline"])
     for mid, m in kb.muscles.items():
         tps = m["trigger_points"]
@@ -110,7 +141,7 @@ def build_index(kb: Knowledge) -> Index:
             zones = _zones(members)
             ess_mid = sum(1 for r, (e, _) in zones.items() if e and r in midline)
             ess_lat = sum(1 for r, (e, _) in zones.items() if e and r not in midline)
-            patterns.append(Pattern(mid, tp_ids, base, zones, ess_lat, ess_mid))
+            patterns.append(Pattern(mid, tp_ids, base, _with_nested(zones, nested), ess_lat, ess_mid))
     by_region: dict[str, list[tuple[int, float, bool, bool]]] = {}
     for i, p in enumerate(patterns):
         for region, (ess, both) in p.zones.items():

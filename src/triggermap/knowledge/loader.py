@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-CACHE_FORMAT = 4  # bump when the compiled layout changes
+CACHE_FORMAT = 5  # bump when the compiled layout changes
 
 _CACHED: dict[str, Knowledge] = {}
 
@@ -51,6 +51,7 @@ class Knowledge:
         "trigger_points",
         "choir_to_regions",
         "choir_of",
+        "finer",
     )
 
     def __init__(self, version: str, raw: dict[str, Any]):
@@ -88,6 +89,12 @@ class Knowledge:
                 self.choir_of[(r["id"], None)] = (c["left"], c["right"])
             else:
                 self.choir_of[(r["id"], None)] = tuple(c)
+
+        # coarse region -> the finer regions inside it (from each region's ``within``), in file order
+        self.finer: dict[str, tuple[str, ...]] = {}
+        for r in raw["regions"]:
+            for coarse in r.get("within") or ():
+                self.finer[coarse] = (*self.finer.get(coarse, ()), r["id"])
 
     def region_choir(self, region: str, side: str | None) -> list[int]:
         """CHOIR code(s) a region (on a side) rolls up to."""

@@ -52,6 +52,7 @@ BUSY_TIMEOUT_MS = 30_000
 PG_MIGRATION_LOCK = 0x746D6170
 
 _lock = threading.RLock()
+_migrate_lock = threading.RLock()  # one migration at a time in this process (see ensure_schema)
 _engines: dict[str, Engine] = {}
 _makers: dict[tuple[str, bool], sessionmaker[Session]] = {}
 _checked: set[str] = set()
@@ -59,8 +60,9 @@ _checked: set[str] = set()
 
 def _after_fork_in_child() -> None:
     """A forked worker must not share pooled connections with its parent."""
-    global _lock
+    global _lock, _migrate_lock
     _lock = threading.RLock()
+    _migrate_lock = threading.RLock()
     for engine in _engines.values():
         engine.dispose(close=False)
 
@@ -277,18 +279,24 @@ def ensure_schema(engine: Engine) -> None:
     key = str(engine.url)
     if key in _checked:
         return
-    rev = current_revision(engine)
-    head = head_revision()
-    if rev != head:
-        from .migrations import REVISIONS
+    # Alembic keeps its running context in module globals, so two threads migrating at once
+    # trample each other (KeyError 'config'): one thread of a process migrates, the others
+    # wait here and then find the schema current; other processes wait on the database lock.
+    with _migrate_lock:
+        if key in _checked:
+            return
+        rev = current_revision(engine)
+        head = head_revision()
+        if rev != head:
+            from .migrations import REVISIONS
 
-        if rev is not None and rev not in REVISIONS:
-            raise SchemaError(
-                f"the database has schema version {rev!r}, unknown to this triggermap "
-                f"(newest known: {head!r}); install a newer triggermap"
-            )
-        upgrade(engine)
-    _checked.add(key)
+            if rev is not None and rev not in REVISIONS:
+                raise SchemaError(
+                    f"the database has schema version {rev!r}, unknown to this triggermap "
+                    f"(newest known: {head!r}); install a newer triggermap"
+                )
+            upgrade(engine)
+        _checked.add(key)
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -306,8 +314,9 @@ def upgrade(engine: Engine | str | None = None, revision: str = "head") -> None:
     from alembic import command
 
     eng = engine if engine is not None and not isinstance(engine, str) else get_engine(engine)
-    command.upgrade(alembic_config(eng), revision)
-    _checked.discard(str(eng.url))
+    with _migrate_lock:
+        command.upgrade(alembic_config(eng), revision)
+        _checked.discard(str(eng.url))
 
 
 def downgrade(engine: Engine | str | None = None, revision: str = "base") -> None:
@@ -315,8 +324,9 @@ def downgrade(engine: Engine | str | None = None, revision: str = "base") -> Non
     from alembic import command
 
     eng = engine if engine is not None and not isinstance(engine, str) else get_engine(engine)
-    command.downgrade(alembic_config(eng), revision)
-    _checked.discard(str(eng.url))
+    with _migrate_lock:
+        command.downgrade(alembic_config(eng), revision)
+        _checked.discard(str(eng.url))
 
 
 def integrity_check(engine: Engine) -> list[str]:
