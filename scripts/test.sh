@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 echo "== installing triggermap with its test extras"
-"$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+"$PY" -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
 
 # Browser tests drive Debian's chromium through Playwright (Playwright's own browser
 # download cannot work offline, so we never call `playwright install`).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tmhelpers import CHOIR_DIR, CONTRACT, SHARED
@@ -24,9 +26,23 @@ def test_readme_commands_and_ci_agree():
     from tmhelpers import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "pip install . && triggermap serve" in readme
+    assert "pip install -c requirements.lock . && triggermap serve" in readme
     assert "bash scripts/test.sh" in readme
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # both commands install the locked set, and the lock covers every declared dependency
+    assert "-c requirements.lock" in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.match(r"[A-Za-z0-9_.-]+", d).group(0)) for d in specs}
+    assert declared <= {norm(p) for p in pinned}, declared - {norm(p) for p in pinned}
 
 
 def test_readme_example_matches_the_engine():
