@@ -11,7 +11,11 @@ def export_kb(
     """Write the knowledge base as a Frictionless Data Package (CSV + JSON Lines, CC BY 4.0)."""
     from . import export, source
 
-    counts = export.write_package(source.knowledge(), directory)
+    try:
+        counts = export.write_package(source.knowledge(), directory)
+    except (ValueError, OSError) as exc:
+        typer.echo(f"triggermap: error: export-kb: {exc}", err=True)
+        raise typer.Exit(2) from None
     total = sum(counts.values())
     typer.echo(f"triggermap: wrote {len(counts)} tables ({total} rows) and datapackage.json to {directory}", err=True)
 
