@@ -358,10 +358,9 @@ def login(request: Request, form: Form) -> Response:
     except RateLimited as exc:
         with db.session_scope(url) as session:
             repo.record_denial(session, exc)
-        minutes = max(1, exc.retry_after // 60)
         return _login_page(
-            request, 429, [FormError("username", _("Too many failed log-ins. Please wait %(minutes)d minutes "
-                                                   "and try again.") % {"minutes": minutes})],
+            request, 429, [FormError("username", _("Too many failed log-ins from here. Please wait %(seconds)d "
+                                                   "seconds and try again.") % {"seconds": exc.retry_after})],
             username=username, next_path=next_path, headers={"retry-after": str(exc.retry_after)},
         )
     if token is None or csrf is None:
