@@ -116,3 +116,30 @@ def test_half_sent_requests_time_out_and_disconnects_are_not_errors(db_url):
         out, err = proc.communicate(timeout=30)
     log = (out + err).decode()
     assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+
+
+def test_pdf_handout_limit_per_client_is_shared_through_the_database(db_url, kb, monkeypatch):
+    """Issue 13: the PDF handout costs about 1 s of CPU and had no limit. One client gets
+    PDF_LIMIT per window, counted in the database: a second app (server) on the same database
+    refuses that client too (429, Retry-After); another client is served."""
+    import warnings
+
+    from triggermap.web import limits
+    from triggermap.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    monkeypatch.setattr(limits, "PDF_LIMIT", 2)
+    one, two = create_app(kb=kb, database_url=db_url), create_app(kb=kb, database_url=db_url)
+    with TestClient(one) as a, TestClient(two) as b, TestClient(two, client=("10.1.1.1", 1000)) as other:
+        # (an empty form is refused cheaply, but counts: the limit comes before any work)
+        assert a.post("/handout.pdf", data={}).status_code != 429
+        assert b.post("/handout.pdf", data={}).status_code != 429
+        r = b.post("/handout.pdf", data={})
+        assert r.status_code == 429
+        assert 0 < int(r.headers["retry-after"]) <= limits.PDF_WINDOW.total_seconds()
+        assert "Please wait" in r.text
+        assert a.post("/handout.pdf", data={}).status_code == 429
+        assert other.post("/handout.pdf", data={}).status_code != 429
