@@ -288,3 +288,72 @@ def test_account_cli(db_url):
     )
     assert r.exit_code == 2 and "short" not in r.stderr
     assert runner.invoke(app, ["persons"]).stdout.split() == ["pc"]
+
+
+def test_account_lifecycle_cli(clinic):
+    """Issue 13: `triggermap account` can disable, enable, reset a password, unassign and delete
+    (the audit trail is kept), and refuses a second account for one person."""
+    from typer.testing import CliRunner
+
+    from triggermap.store.cli import account_app
+
+    url = clinic["url"]
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(account_app, [*args, "--db", url], input=input)
+
+    def live_sessions(account_id):
+        with db.session_scope(url, readonly=True) as s:
+            return len(list(s.scalars(select(AuthSession).where(AuthSession.account_id == account_id))))
+
+    def new_session(account_id):
+        with db.session_scope(url) as s:
+            return repo.create_auth_session(s, _account(s, account_id))[0]
+
+    def can_log_in(username, password):
+        with db.session_scope(url) as s:
+            return repo.authenticate(s, username, password, ip=f"10.7.0.{len(username)}") is not None
+
+    token = new_session(clinic["patient"])
+    r = run("disable", "-u", "PACIENTE")
+    assert r.exit_code == 0 and "disabled account paciente" in r.stdout
+    assert live_sessions(clinic["patient"]) == 0
+    with db.session_scope(url) as s:
+        assert repo.session_for_token(s, token) is None
+    assert not can_log_in("paciente", PW_P)
+    assert "paciente\tpatient\tpat-a\tdisabled" in run("list").stdout
+    assert run("enable", "-u", "paciente").exit_code == 0
+    assert can_log_in("paciente", PW_P)
+
+    new_session(clinic["patient"])
+    r = run("reset-password", "-u", "paciente", "--password-stdin", input="a brand new password\n")
+    assert r.exit_code == 0, r.stderr
+    assert "a brand new password" not in r.stdout + r.stderr
+    assert live_sessions(clinic["patient"]) == 0
+    assert not can_log_in("paciente", PW_P) and can_log_in("paciente", "a brand new password")
+    assert run("reset-password", "-u", "nobody", "--password-stdin", input="x" * 12 + "\n").exit_code == 2
+
+    r = run("unassign", "--clinician", "dr.a", "--person", "pat-a")
+    assert r.exit_code == 0, r.stderr
+    with db.session_scope(url) as s:
+        assert not repo.can_access(s, _account(s, clinic["a"]), s.get(repo.Person, clinic["pa"]))
+
+    # one account per person
+    r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")
+    assert r.exit_code == 2 and "already has an account (paciente)" in r.stderr
+
+    assert run("delete", "-u", "paciente", input="n\n").exit_code == 1  # asks first
+    r = run("delete", "-u", "paciente", "--yes")
+    assert r.exit_code == 0 and "deleted account paciente" in r.stdout
+    with db.session_scope(url, readonly=True) as s:
+        assert s.get(Account, clinic["patient"]) is None
+        assert s.get(repo.Person, clinic["pa"]) is not None  # the diary stays
+        rows = list(s.scalars(select(AuditLog).where(AuditLog.account_id == clinic["patient"])))
+        assert [r.action for r in rows if r.action == "login"]  # the account's own trail is kept
+        last = repo.list_audit(s, limit=1)[0]
+        assert (last.action, last.record_id, last.detail["username"]) == ("delete", str(clinic["patient"]),
+                                                                          "paciente")
+    # now the person may have a (new) account again
+    r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")
+    assert r.exit_code == 0, r.stderr

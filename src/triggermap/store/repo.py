@@ -676,6 +676,44 @@ def set_password(
     record_audit(session, actor or account, "update", "account", account.id, detail={"what": "password"})
 
 
+def get_account(session: Session, username: str) -> Account:
+    """The account with this user name (case-insensitive); :class:`ValidationError` otherwise."""
+    name = normalise_username(username)
+    account = session.scalar(select(Account).where(Account.username == name))
+    if account is None:
+        names = list(session.scalars(select(Account.username).order_by(Account.username)))
+        raise ValidationError("username", username, "no such account", suggestion=closest(name, names))
+    return account
+
+
+def end_sessions_of(session: Session, account: Account) -> int:
+    """Log the account out everywhere; the number of sessions ended."""
+    result = session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_active(session: Session, account: Account, active: bool, *, actor: Actor = None) -> None:
+    """Disable (it can no longer log in, its sessions end at once) or enable an account."""
+    account.is_active = active
+    if not active:
+        end_sessions_of(session, account)
+    session.flush()
+    record_audit(session, actor or "system", "enable" if active else "disable", "account", account.id,
+                 person_id=account.person_id, detail={"username": account.username})
+
+
+def delete_account(session: Session, account: Account, *, actor: Actor = None) -> None:
+    """Delete an account: its sessions and clinician assignments go with it; the person and their
+    records stay, and so does the audit log (which names the account), plus one row for this."""
+    detail = {"username": account.username, "role": account.role}
+    account_id, person_id = account.id, account.person_id
+    end_sessions_of(session, account)
+    session.execute(delete(ClinicianPatient).where(ClinicianPatient.clinician_id == account_id))
+    session.delete(account)
+    session.flush()
+    record_audit(session, actor or "system", "delete", "account", account_id, person_id=person_id, detail=detail)
+
+
 def login_failures(
     session: Session, *, username: str | None = None, ip: str | None = None, now: dt.datetime | None = None
 ) -> int:
