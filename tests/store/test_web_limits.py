@@ -143,3 +143,17 @@ def test_pdf_handout_limit_per_client_is_shared_through_the_database(db_url, kb,
         assert "Please wait" in r.text
         assert a.post("/handout.pdf", data={}).status_code == 429
         assert other.post("/handout.pdf", data={}).status_code != 429
+
+
+def test_uvicorn_options_trust_no_proxy_by_default():
+    """uvicorn's own default believes X-Forwarded-For from 127.0.0.1 (the bypass of issue 13);
+    `triggermap serve` turns proxy headers off unless --forwarded-allow-ips names a proxy."""
+    from triggermap.web.server import parse_allow_ips, uvicorn_options
+
+    off = uvicorn_options()
+    assert off["proxy_headers"] is False and off["forwarded_allow_ips"] == ""
+    assert off["timeout_keep_alive"] > 0 and off["http"].__name__.startswith("HeaderTimeout")
+    on = uvicorn_options(forwarded_allow_ips=" 127.0.0.1, 10.0.0.0/8 ")
+    assert on["proxy_headers"] is True and on["forwarded_allow_ips"] == "127.0.0.1,10.0.0.0/8"
+    with pytest.raises(ValueError, match="not an IP"):
+        parse_allow_ips("127.0.0.1,proxy.local")
