@@ -157,3 +157,45 @@ def test_uvicorn_options_trust_no_proxy_by_default():
     assert on["proxy_headers"] is True and on["forwarded_allow_ips"] == "127.0.0.1,10.0.0.0/8"
     with pytest.raises(ValueError, match="not an IP"):
         parse_allow_ips("127.0.0.1,proxy.local")
+
+
+@pytest.mark.parametrize("impl", ["h11", "httptools"])
+def test_header_timeout_with_both_http_implementations(impl):
+    """The header timeout works whichever HTTP parser uvicorn runs (h11 without uvicorn[standard])."""
+    import threading
+
+    import uvicorn
+
+    from triggermap.web.server import protocol_class
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                            http=protocol_class(0.5, impl), timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.02)
+        start = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            assert _read_all(sock, 5) == b""
+        assert time.monotonic() - start < 4
+        with socket.create_connection(("127.0.0.1", port)) as sock:  # a complete request is answered
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert _read_all(sock, 5).startswith(b"HTTP/1.1 200")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -24,13 +24,18 @@ BODY_TIMEOUT = 30.0
 KEEP_ALIVE_TIMEOUT = 5
 
 
-def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools when installed, else h11) that closes a connection
-    whose request headers are not complete ``header_timeout`` seconds after it opened or
-    after its last response."""
-    try:
-        import httptools  # noqa: F401
-    except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+def protocol_class(header_timeout: float = HEADER_TIMEOUT, impl: str = "auto") -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (``impl``: ``auto`` is httptools when installed, else h11) that
+    closes a connection whose request headers are not complete ``header_timeout`` seconds after
+    it opened or after its last response."""
+    if impl == "auto":
+        try:
+            import httptools  # noqa: F401
+        except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+            impl = "h11"
+        else:
+            impl = "httptools"
+    if impl == "h11":
         from uvicorn.protocols.http.h11_impl import H11Protocol as Base
     else:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base  # type: ignore[assignment]
