@@ -88,7 +88,7 @@ class BodyLimit:
             ctype = b"application/json"
         else:
             body = (
-                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>413</title>"
+                f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title>"
                 "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page\">"
                 f"<h1>{'Too much data' if status == 413 else 'Too slow'}</h1><p>{message}.</p>"
                 "<p><a href=\"/\">Start again</a></p>"
