@@ -205,7 +205,9 @@ async def where(request: Request) -> Response:
     kb = request.app.state.kb
     qp = request.query_params
     rf = [f for f in dict.fromkeys(qp.getlist("rf")) if f in kb.red_flags]
-    mostly = qp.get("mostly") if qp.get("mostly") in screeners.MOSTLY else "lower"
+    mostly = str(qp.get("mostly") or "lower")
+    if mostly not in screeners.MOSTLY:
+        mostly = "lower"
     asked = [mostly] if mostly in screeners.AREAS else []
     return _pain_page(request, FormState(red_flags=rf, asked=asked, mostly=mostly))
 
@@ -356,6 +358,11 @@ async def edit(request: Request) -> Response:
 @router.post("/handout.pdf")
 async def handout_pdf(request: Request) -> Response:
     """The printable handout as a PDF (the same content as the results page's print view)."""
+    from .limits import pdf_limit
+
+    limited = await pdf_limit(request)
+    if limited is not None:
+        return limited
     kb = request.app.state.kb
     lang = request_lang(request)
     form = await _form(request)
