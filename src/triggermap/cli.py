@@ -143,6 +143,19 @@ def build_app() -> Any:
         else:
             typer.echo(format_report(result))
 
+    @app.command()
+    def parse(
+        text: str = typer.Argument(..., help="the description, or - to read standard input"),
+        lang: str = typer.Option("en", "--lang", help="language of the text: en or es"),
+        format: str = typer.Option("text", "--format", help="text or json"),
+    ) -> None:
+        """Free text -> a draft intake with the words behind each id (contract: Free-text intake 1.1)."""
+        from .text.cli import parse_command
+
+        code = parse_command(text, lang, format)
+        if code:
+            raise typer.Exit(code)
+
     _mount_parts(app)
     return app
 

@@ -109,7 +109,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how")
+                 "side_explicit", "how", "side_span")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -123,6 +123,7 @@ class Mention:
         self.side: str | None = None
         self.side_explicit = False
         self.how = ""
+        self.side_span: tuple[int, int] | None = None
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -404,7 +405,7 @@ class _Parse:
             return any(words[x] in SENTENCE_END for x in range(lo, hi))
 
         for r in regions:
-            best: tuple[int, int, str] | None = None
+            best: tuple[int, int, str, Mention] | None = None
             for s in sides:
                 if s.sent != r.sent:
                     continue
@@ -416,11 +417,12 @@ class _Parse:
                     continue
                 if dist > 4 or between_region(r.i, s.i) or clause_break(r.i, s.i):
                     continue
-                key = (direction, dist, s.ids[0])
+                key = (direction, dist, s.ids[0], s)
                 if best is None or key[:2] < best[:2]:
                     best = key
             if best is not None:
                 r.side, r.side_explicit = best[2], True
+                r.side_span = (best[3].i, best[3].j)
             elif r.entry.plural:
                 r.side = "both"
         # coordination: "left buttock and calf", "la nalga y la pierna izquierda"
@@ -697,7 +699,10 @@ def _assemble(p: _Parse) -> dict[str, Any]:
         pos["red_flags"].pop("new-headache-over-50", None)
     # evidence
     for (rid, side), (_intensity, m) in sorted(marks.items(), key=lambda kv: kv[1][1].i):
-        p.ev("pain", rid, m, side=side)
+        if m.side_span is not None and side is not None:
+            p.ev("pain", rid, None, min(m.i, m.side_span[0]), max(m.j, m.side_span[1]), side=side)
+        else:
+            p.ev("pain", rid, m, side=side)
     for field in pos:
         for iid, ms in pos[field].items():
             for m in ms[:1]:
