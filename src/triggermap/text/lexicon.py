@@ -132,6 +132,7 @@ class Lexicon:
         self.clinical = PhraseIndex()
         self.scope = PhraseIndex()
         self.body = PhraseIndex()
+        self.sides = PhraseIndex()  # matched before the body phrases, which then look through them
         self.raw_index = PhraseIndex()  # raw tokens (no skipping): numbers, intensity words, durations, sex
         self.vocab_words: set[str] = set(self.skip) | self.stop
         self._build(raw)
@@ -183,7 +184,7 @@ class Lexicon:
                 self._add(self.body, w, Entry("region", ids, True, vague, mid))
         for side, words in (raw.get("sides") or {}).items():
             for w in words:
-                self._add(self.body, w, Entry("side", (side,)))
+                self._add(self.sides, w, Entry("side", (side,)))
         for kind, key in (("quality", "qualities"), ("aggravating", "aggravating")):
             for iid, words in (raw.get(key) or {}).items():
                 for w in words:
@@ -249,7 +250,7 @@ class Lexicon:
         for sex, words in (raw.get("sex") or {}).items():
             for w in words:
                 self._add(self.raw_index, w, Entry("sex", (sex,)), raw_tokens=True)
-        for idx in (self.clinical, self.scope, self.body, self.raw_index):
+        for idx in (self.clinical, self.scope, self.body, self.sides, self.raw_index):
             idx.freeze()
         # single body and red-flag words for spelling correction, by length
         self.fuzzy_words: dict[int, list[tuple[str, list[Entry]]]] = {}
@@ -259,7 +260,7 @@ class Lexicon:
                     good = [e for e in entries if e.kind in kinds]
                     if good:
                         self.fuzzy_words.setdefault(len(w), []).append((w, good))
-        self.side_words = frozenset(w for w, es in self.body.single.items() if any(e.kind == "side" for e in es))
+        self.side_words = frozenset(self.sides.single)
         self.region_words = sorted(
             {w for w, es in self.body.single.items() if any(e.kind == "region" for e in es)}
         )

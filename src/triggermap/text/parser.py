@@ -87,6 +87,15 @@ JOINT = frozenset({
 EXERTION = frozenset({"exertion", "walking", "walking-uphill", "climbing-stairs", "running"})
 NOT_UNITS = frozenset({"am", "pm", "kg", "km", "kilos", "min", "mins", "minutes", "minutos", "veces", "times", "cm",
                        "mg", "libras", "pounds", "lbs", "%", "°", "grados", "degrees", "ml", "hrs", "x"})
+#: words that locate a body part named before them ("finger of my hand"): not drawn themselves
+LOCATORS = frozenset({("palm", "hand-back"), ("sole", "foot-dorsum"), ("upper-arm-lateral", "forearm-radial"),
+                      ("thigh-anterior", "thigh-posterior", "shin", "calf")})
+FINGERS = ("fingers-radial", "fingers-ulnar")
+FOOT = frozenset({"sole", "heel", "foot-dorsum", "big-toe", "lesser-toes", "ankle-lateral", "ankle-medial", "achilles"})
+#: red flags whose words name a body part that is not painful ("my face is drooping")
+NON_PAIN_FLAGS = frozenset({"face-arm-speech-weakness", "sudden-vision-loss-or-double-vision",
+                            "dizziness-swallowing-speech-trouble", "hand-clumsiness-or-gait-change", "foot-drop",
+                            "arm-weakness-progressive", "progressive-weakness", "coughing-blood"})
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
 
 
@@ -246,7 +255,25 @@ class _Parse:
                     self.mentions.append(Mention(e, i, j, toks, self.sent))
             self.covered_clinical.update(range(i, j))
             k += n
-        # body pass
+        # sides, then the body phrases looking through them ("the back of my right knee")
+        side_tok: set[int] = set()
+        k = 0
+        while k < len(cw):
+            if content[k] in self.ignored:
+                k += 1
+                continue
+            m = lex.sides.match(cw, k)
+            if m is None:
+                k += 1
+                continue
+            n, entries = m
+            i, j = content[k], content[k + n - 1] + 1
+            for e in entries:
+                self.mentions.append(Mention(e, i, j, toks, self.sent))
+            side_tok.update(range(k, k + n))
+            k += n
+        content = [c for x, c in enumerate(content) if x not in side_tok]
+        cw = [words[i] for i in content]
         k = 0
         while k < len(cw):
             if content[k] in self.ignored:
@@ -414,8 +441,8 @@ class _Parse:
                 elif s.j <= r.i:
                     dist, direction = r.i - s.j, 1 if after_first else 0
                 else:
-                    continue
-                if dist > 4 or between_region(r.i, s.i) or clause_break(r.i, s.i):
+                    dist, direction = -1, -1  # inside the phrase: "the back of my right knee"
+                if dist > 6 or between_region(r.i, s.i) or clause_break(r.i, s.i):
                     continue
                 key = (direction, dist, s.ids[0], s)
                 if best is None or key[:2] < best[:2]:
@@ -425,6 +452,30 @@ class _Parse:
                 r.side_span = (best[3].i, best[3].j)
             elif r.entry.plural:
                 r.side = "both"
+        # locators: "the index finger of my right hand", "el pulgar de la mano derecha"
+        ordered = sorted(regions, key=lambda m: m.i)
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            gap = words[a.j : b.i]
+            if (gap and gap[0] in ("of", "de", "del", "on", "en") and b.entry.ids in LOCATORS
+                    and all(w in self.lex.skip or w in self.lex.side_words for w in gap)):
+                b.how = "locator"
+                if a.side is None and b.side is not None:
+                    a.side, a.side_explicit = b.side, b.side_explicit
+        # "not the right knee but the left": a side alone after "but" takes the denied body part
+        used = {r.side_span for r in regions if r.side_span}
+        for s in sides:
+            if (s.i, s.j) in used:
+                continue
+            denied = [r for r in regions if r.neg and r.sent == s.sent and r.j <= s.i]
+            turn = any(t.kind == "terminate" and t.sent == s.sent and denied and denied[-1].j <= t.i < s.i for t in self.triggers)
+            if denied and turn:
+                src = denied[-1]
+                copy = Mention(src.entry, src.i, src.j, self.toks, self.sent)
+                copy.start, copy.end = s.start, s.end
+                copy.i, copy.j = s.i, s.j
+                copy.side, copy.side_explicit = s.ids[0], True
+                self.mentions.append(copy)
+                regions.append(copy)
         # coordination: "left buttock and calf", "la nalga y la pierna izquierda"
         group: list[Mention] = []
 
@@ -509,7 +560,9 @@ class _Parse:
                     if self.age is None:
                         self.age = (int(v), i, nxt + max(age_post, 1))
                     continue
-                if nxt + 1 < n and words[nxt + 1] in FREQUENCY and not post:
+                if nxt + 1 < n and words[nxt + 1] in FREQUENCY and not post and any(
+                    w in lex.units for w in words[nxt + 2 : nxt + 4]
+                ):
                     continue  # "3 days a week", "8 horas al día"
                 if i > 0 and words[i - 1] in FREQUENCY:
                     continue  # "every 2 weeks"
@@ -612,9 +665,16 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     marks: dict[tuple[str, str | None], tuple[int, Mention]] = {}
     drawn_by_sent: dict[int, list[tuple[str, str | None]]] = {}
     denied_regions: list[tuple[str, str | None, Mention]] = []
+    flag_spans = [(m.i, m.j) for m in p.mentions if m.kind == "red_flag" and m.ids[0] in NON_PAIN_FLAGS]
+    foot_sents = {m.sent for m in regions if set(m.ids) & FOOT or m.entry.ids == ("sole", "foot-dorsum")}
+    hand_sents = {m.sent for m in regions if set(m.ids) & {"palm", "hand-back", "thumb", "wrist-front", "wrist-back"}}
     for m in regions:
         ids = m.ids
         side = m.side
+        if m.how == "locator" or any(a <= m.i and m.j <= b for a, b in flag_spans):
+            continue
+        if ids == FINGERS and m.sent in foot_sents and m.sent not in hand_sents:
+            ids = ("big-toe", "lesser-toes")  # "la planta del pie y los dedos"
         if side is not None and m.entry.midline_side:
             ids = m.entry.midline_side
         if m.neg:
@@ -907,6 +967,11 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         # new headache (age checked by the caller)
         if cue("new") and regions(lambda x: x in HEAD):
             add("new-headache-over-50", cue("new") + regions(lambda x: x in HEAD))
+        # constant pain at night
+        if cue("constant") and aggr({"night"}):
+            add("night-pain-unrelenting", cue("constant") + aggr({"night"}))
+    if "headache-with-fever-and-stiff-neck" in pos["red_flags"] and "fever" not in pos["red_flags"]:
+        pos["red_flags"]["fever"] = pos["red_flags"]["headache-with-fever-and-stiff-neck"][:1]
     # across the text: fever + stiff neck (+ headache)
     if "fever" in pos["red_flags"]:
         stiff = [m for m in p.mentions if m.kind == "quality" and not m.neg and m.ids[0] == "stiffness"]
