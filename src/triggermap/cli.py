@@ -127,6 +127,7 @@ def build_app() -> Any:
     def evaluate(
         cases: str = typer.Argument(None, help="folder of case files (default: bench/cases)"),
         format: str = typer.Option("text", "--format", help="text or json"),
+        parse: bool = typer.Option(False, "--parse", help="evaluate the free-text parser on bench/parse instead"),
     ) -> None:
         """Top-1/top-3 accuracy and triage sensitivity/specificity over the textbook cases."""
         from pathlib import Path
@@ -134,6 +135,12 @@ def build_app() -> Any:
         from .evaluate import default_cases_dir, evaluate_dir, format_report
 
         _choice("--format", format, ("text", "json"))
+        if parse:
+            from .evaluate import evaluate_parse, format_parse_report
+
+            res = evaluate_parse(Path(cases) if cases else None)
+            _print_json(res) if format == "json" else typer.echo(format_parse_report(res))
+            return
         folder = Path(cases) if cases else default_cases_dir()
         if not folder.is_dir():
             _fail("cases", f"{str(folder)!r} is not a folder of case files")

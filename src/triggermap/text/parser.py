@@ -276,18 +276,12 @@ class _Parse:
         cw = [words[i] for i in content]
         k = 0
         while k < len(cw):
-            if content[k] in self.ignored:
-                k += 1
-                continue
             m = lex.body.match(cw, k)
             if m is None:
                 k += 1
                 continue
             n, entries = m
             i, j = content[k], content[k + n - 1] + 1
-            if any(x in self.ignored for x in range(i, j)):
-                k += 1
-                continue
             for e in entries:
                 if e.kind == "ignore":
                     self.ignored.update(range(i, j))
@@ -431,10 +425,21 @@ class _Parse:
             lo, hi = min(a, b), max(a, b)
             return any(words[x] in SENTENCE_END for x in range(lo, hi))
 
+        # a side word right next to a body part (only articles between) belongs to it alone:
+        # "left knee", "rodilla izquierda", "both my shoulders"
+        claimed: dict[int, Mention] = {}
+        skip = self.lex.skip
+        for r in regions:
+            for s in sides:
+                gap = words[r.j : s.i] if after_first else words[s.j : r.i]
+                if s.sent == r.sent and ((after_first and s.i >= r.j) or (not after_first and s.j <= r.i)) and all(
+                    w in skip for w in gap
+                ):
+                    claimed[id(s)] = r
         for r in regions:
             best: tuple[int, int, str, Mention] | None = None
             for s in sides:
-                if s.sent != r.sent:
+                if s.sent != r.sent or claimed.get(id(s), r) is not r:
                     continue
                 if s.i >= r.j:
                     dist, direction = s.i - r.j, 0 if after_first else 1
