@@ -58,7 +58,9 @@ def tokenize(text: str) -> list[Token]:
         s, e = m.span()
         if w == "-" and s > 0 and e < n and text[s - 1].isalnum() and text[e].isalnum():
             continue
-        toks.append(Token(norm_token(w), s, e))
+        t = norm_token(w)
+        if t:
+            toks.append(Token(t, s, e))
     return toks
 
 

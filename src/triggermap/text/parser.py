@@ -407,6 +407,13 @@ class _Parse:
             for m in ends.get(j, ()):
                 m.neg = True
 
+        # what a denied phrase contains is denied with it ("chest pain: no" -> not the chest either)
+        for m in self.mentions:
+            if m.neg and m.kind in CONCEPTS:
+                for x in self.mentions:
+                    if m.i <= x.i and x.j <= m.j and x is not m:
+                        x.neg = True
+
     # -- laterality -------------------------------------------------------------------------------------------
     def sides(self) -> None:
         regions = [m for m in self.mentions if m.kind == "region"]
@@ -531,8 +538,14 @@ class _Parse:
                     if e.kind == "intensity":
                         self.intensities.append((self.sent[i], int(e.ids[0]), False, i, i + k))
                     elif e.kind == "duration":
-                        self.durations.append((float(e.ids[0]), i, i + k))
-                        used.update(range(i, i + k))
+                        if i > 0 and (words[i - 1] in lex.units or words[i - 1] in FREQUENCY):
+                            continue  # "3 days a week", "two times a day"
+                        weeks, end = float(e.ids[0]), i + k
+                        if words[end : end + 3] == ["and", "a", "half"] or words[end : end + 2] in (["y", "medio"], ["y", "media"]):
+                            weeks *= 1.5
+                            end += 3 if words[end] == "and" else 2
+                        self.durations.append((weeks, i, end))
+                        used.update(range(i, end))
                     elif e.kind == "sex" and self.sex is None and not self._in_other(i):
                         self.sex = (e.ids[0], i, i + k)
                 i += k
@@ -569,8 +582,8 @@ class _Parse:
                     w in lex.units for w in words[nxt + 2 : nxt + 4]
                 ):
                     continue  # "3 days a week", "8 horas al día"
-                if i > 0 and words[i - 1] in FREQUENCY:
-                    continue  # "every 2 weeks"
+                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units):
+                    continue  # "every 2 weeks", "3 days a week"
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
                 weeks = v * unit
