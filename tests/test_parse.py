@@ -491,3 +491,17 @@ def test_api_parse_nothing_to_draw_returns_the_unsure_list(client):
     r = client.post("/api/v1/parse", json={"text": "my knee hurts", "lang": "en"})
     assert r.status_code == 422
     assert any(u["reason"] == "needs-side" for u in r.json()["unsure"])
+
+
+# -- web: the text box on the start page -------------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "title"), [("en", "Describe your pain in your own words"),
+                                             ("es", "Describa su dolor con sus propias palabras")])
+def test_start_page_has_the_text_box(client, lang, title):
+    r = client.get("/", params={"lang": lang}, headers={"accept-language": lang})
+    assert r.status_code == 200
+    assert "data-describe" in r.text and "/static/describe.js" in r.text
+    if title not in r.text:  # the page language may come from a cookie or header only
+        r = client.get("/", headers={"accept-language": lang, "cookie": f"lang={lang}"})
+    assert title in r.text
+    js = client.get("/static/describe.js")
+    assert js.status_code == 200 and "/api/v1/parse" in js.text
