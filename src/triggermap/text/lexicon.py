@@ -255,13 +255,23 @@ class Lexicon:
         for idx in (self.clinical, self.scope, self.body, self.sides, self.raw_index):
             idx.freeze()
         # single body and red-flag words for spelling correction, by length
-        self.fuzzy_words: dict[int, list[tuple[str, list[Entry]]]] = {}
+        self.fuzzy_words: dict[int, list[tuple[str, frozenset[str], list[Entry]]]] = {}
+        self.fuzzy_cache: dict[str, list[Entry] | None] = {}  # word -> correction (words only, never texts)
         for index, kinds in ((self.body, ("region", "quality")), (self.clinical, ("red_flag", "history"))):
             for w, entries in index.single.items():
                 if len(w) >= 5 and w.isalpha():
                     good = [e for e in entries if e.kind in kinds]
                     if good:
-                        self.fuzzy_words.setdefault(len(w), []).append((w, good))
+                        self.fuzzy_words.setdefault(len(w), []).append((w, frozenset(w), good))
+        # symmetric-delete index (SymSpell): every word with one letter (two from 8 letters) removed ->
+        # the words it comes from; a misspelling is looked up through its own deletions
+        self.deletes: dict[str, set[str]] = {}
+        self.fuzzy_entries: dict[str, list[Entry]] = {}
+        for bucket in self.fuzzy_words.values():
+            for w, _letters, entries in bucket:
+                self.fuzzy_entries[w] = entries
+                for d in deletions(w, 1 if len(w) < 8 else 2):
+                    self.deletes.setdefault(d, set()).add(w)
         self.side_words = frozenset(self.sides.single)
         self.region_words = sorted(
             {w for w, es in self.body.single.items() if any(e.kind == "region" for e in es)}
@@ -307,6 +317,16 @@ def load_lexicon(lang: str, folder: str = LEXICON_DIR) -> Lexicon:
     with open(os.path.join(folder, f"{lang}.yaml"), encoding="utf-8") as fh:
         raw = yaml.load(fh, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     return Lexicon(lang, raw)
+
+
+def deletions(word: str, depth: int) -> set[str]:
+    """The word and every string made by removing up to ``depth`` letters from it."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
 
 
 def damerau(a: str, b: str, limit: int) -> int:

@@ -41,6 +41,7 @@ from .lexicon import (
     Lexicon,
     Token,
     damerau,
+    deletions,
     load_lexicon,
     tokenize,
 )
@@ -322,16 +323,26 @@ class _Parse:
         self.triggers.sort(key=lambda m: m.i)
 
     def _fuzzy(self, w: str) -> list[Entry] | None:
+        lex = self.lex
+        cache = lex.fuzzy_cache
+        if w in cache:
+            return cache[w]
         limit = 1 if len(w) < 8 else 2
-        best: tuple[int, list[Entry]] | None = None
-        for n in range(len(w) - limit, len(w) + limit + 1):
-            for cand, entries in self.lex.fuzzy_words.get(n, ()):
-                if cand[0] != w[0] and cand[1:2] != w[1:2]:
-                    continue
-                d = damerau(w, cand, limit)
-                if d <= limit and (best is None or d < best[0]):
-                    best = (d, entries)
-        return best[1] if best else None
+        cands: set[str] = set()
+        for d in deletions(w, limit):
+            cands |= lex.deletes.get(d, set())
+        best: tuple[int, str] | None = None
+        for cand in cands:
+            if cand[0] != w[0]:
+                continue  # the first letter is rarely the wrong one
+            dist = damerau(w, cand, limit)
+            if dist <= limit and (best is None or (dist, cand) < best):
+                best = (dist, cand)
+        found = lex.fuzzy_entries[best[1]] if best else None
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[w] = found
+        return found
 
     # -- scopes ---------------------------------------------------------------------------------------------
     def scopes(self) -> None:
