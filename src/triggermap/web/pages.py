@@ -92,8 +92,9 @@ async def home(request: Request) -> Response:
 
 
 def _step1_flags(form: FormData) -> list[str]:
-    mostly = form.get("mostly")
-    return screeners.collect_flags(form, only={"general", mostly})
+    """Every tick of step 1 counts, also one left under an area no longer chosen (a browser
+    without :has shows every area's questions): a stale yes errs on the safe side."""
+    return screeners.collect_flags(form)
 
 
 @router.post("/")
