@@ -14,6 +14,7 @@ import sys
 from typing import IO, Any
 
 from .assess.messages import SIDES
+from .vocabulary import DEFAULT_LANG, LANGS
 
 #: A single intake is a few hundred bytes; anything this big is not an intake.
 MAX_INTAKE_BYTES = 1_000_000
@@ -391,7 +392,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("file", nargs="?", help="intake file, or - for standard input")
     p.add_argument("--batch", metavar="FILE.jsonl", help="one intake per line (- for standard input)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("en", "es"), default="en")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     a = p.parse_args(argv)
     if a.batch is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import CONTRACT_VERSION as CONTRACT
+from ..vocabulary import LANGS, PLAN_LEVELS
 from . import params as P
 from .differential import Cond, differential, prepare
 from .intake import Intake, parse_intake
@@ -22,8 +24,6 @@ URGENT = RANK["urgent"]
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
-LANGS = ("en", "es")
-CONTRACT = "1.1"  # the contract version this engine answers (assessments keep "version": 1)
 
 
 class _Prepared:
@@ -137,7 +137,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
 
     plan: list[dict] = []
     withheld: list[dict] = []
-    if level in ("self-care", "see-clinician"):
+    if level in PLAN_LEVELS:
         best = ranked[0].score if ranked else 0.0
         top = [s.muscle for s in ranked[: P.PLAN_MUSCLES] if s.score >= P.PLAN_RELATIVE_MIN * best]
         plan, withheld = build_plan(kb, prep.plan_items[lang], intake, top, lang)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..vocabulary import LEVEL_RANK as RANK
+from ..vocabulary import LEVELS
 from . import params as P
 from .messages import SIDES, msg
 
@@ -11,8 +13,7 @@ if TYPE_CHECKING:
     from ..knowledge import Knowledge
     from .intake import Intake
 
-LEVELS = ("self-care", "see-clinician", "urgent", "emergency")
-RANK = {level: i for i, level in enumerate(LEVELS)}
+__all__ = ["LEVELS", "RANK", "compile_rules", "fired_rules", "triage"]
 
 
 Rule = tuple[dict, frozenset[str], frozenset[str], frozenset[str], "int | None"]
