@@ -147,6 +147,9 @@ class AssessmentDoc(_M):
     version: Literal[1]
     contract: Literal["1.1"] = Field(description="The contract version the answer follows.")
     kb_version: str
+    model_version: str | None = Field(
+        default=None, description="Version of the model parameters that scored it (docs/model.md); 1.1 addition."
+    )
     lang: Literal["en", "es"]
     triage: Triage
     muscles: list[MuscleOut] = Field(max_length=10)

@@ -58,6 +58,7 @@ def triage(
     rules: list[dict],
     likely: list[tuple[dict, float, list[str]]],
     lang: str,
+    params: P.ModelParams = P.DEFAULT,
 ) -> tuple[str, list[dict]]:
     """Return (level, reasons) given the fired ``rules`` and the ``likely`` conditions
     as (condition, probability, why)."""
@@ -84,7 +85,7 @@ def triage(
                 "answers": [],
             }
         )
-    severe = [m for m in intake.pain if m.intensity >= P.SEVERE_INTENSITY]
+    severe = [m for m in intake.pain if m.intensity >= params.severe_intensity]
     if severe:
         top = max(m.intensity for m in severe)
         names = ", ".join(
@@ -100,7 +101,7 @@ def triage(
                 "answers": ["pain.intensity"],
             }
         )
-    if intake.duration_weeks is not None and intake.duration_weeks > P.LONG_DURATION_WEEKS:
+    if intake.duration_weeks is not None and intake.duration_weeks > params.long_duration_weeks:
         weeks = int(intake.duration_weeks) if float(intake.duration_weeks).is_integer() else intake.duration_weeks
         reasons.append(
             {
