@@ -32,6 +32,47 @@ def contract_ids() -> dict[str, list[str]]:
     return out
 
 
+_V11_KINDS = (
+    ("Regions, lateral", "lateral"),
+    ("Coarse regions, lateral", "lateral"),
+    ("Regions, midline", "midline"),
+    ("Muscles,", "muscles"),
+    ("Shoulder, arm and hand:", "muscles"),
+    ("Trunk:", "muscles"),
+    ("Pelvis, hip and leg:", "muscles"),
+    ("Conditions,", "conditions"),
+    ("Red flags:", "red_flags"),
+    ("History:", "history"),
+    ("Findings (clinician):", "findings"),
+    ("Aggravating:", "aggravating"),
+)
+
+
+def contract_ids_1_1() -> dict[str, list[str]]:
+    """The ids the contract's "Required vocabulary added in 1.1" section lists, by kind."""
+    text = CONTRACT.read_text(encoding="utf-8")
+    section = text.split("## Required vocabulary added in 1.1", 1)[1].split("\n## ", 1)[0]
+    out: dict[str, list[str]] = {}
+    kind: str | None = None
+    for line in section.splitlines():
+        if not line.strip():
+            kind = None
+            continue
+        kind = next((k for label, k in _V11_KINDS if line.startswith(label)), kind)
+        if kind is not None:
+            out.setdefault(kind, []).extend(i for i in re.findall(r"`([a-z0-9-]+)`", line) if i != "side")
+    return out
+
+
+def test_contract_1_1_parse_sanity():
+    ids = contract_ids_1_1()
+    assert len(ids["muscles"]) == 19 + 30 + 12 + 29
+    assert len(ids["conditions"]) == 22 + 29 + 2
+    assert len(ids["red_flags"]) == 15 and len(ids["history"]) == 9 and len(ids["aggravating"]) == 9
+    assert len(ids["findings"]) == 14 + 21
+    assert len(ids["midline"]) == 5 and len(ids["lateral"]) == 29 + 22
+
+
 def test_contract_parse_sanity():
     ids = contract_ids()
     assert len(ids["muscles"]) == 25

@@ -81,6 +81,12 @@ def _with_rule(doc: dict, rule: dict, pick: int) -> dict:
     _add(doc, _rule_answers(rule, pick))
     if rule["min_age"] is not None and (doc.get("age") is None or doc["age"] < rule["min_age"]):
         doc["age"] = rule["min_age"]
+    if rule.get("regions"):  # a rule keyed to where it hurts: draw one of its regions
+        region = rule["regions"][pick % len(rule["regions"])]
+        mark = {"region": region, "intensity": 3}
+        if not KB.regions[region]["midline"]:
+            mark["side"] = "left"
+        doc["pain"] = [*(doc.get("pain") or []), mark]
     if not doc.get("pain") and not doc.get("red_flags"):  # a rule of history/finding ids only
         doc["pain"] = [{"region": "neck-posterior", "side": "left", "intensity": 3}]
     return doc

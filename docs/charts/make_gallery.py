@@ -1,7 +1,8 @@
 """Regenerate the chart gallery in docs/charts/: ``python docs/charts/make_gallery.py``.
 
 Renders the muscle charts of the gluteal muscles (and one in Spanish), a pain drawing, the
-assessment chart of the same drawing, and the four body views, as PNG through
+assessment chart of the same drawing, a drawing of the finer upper-body regions, and the body
+views (whole-body and close-ups), as PNG through
 :func:`triggermap.charts.export`. Output is deterministic: rerunning gives the same files.
 """
 
@@ -33,6 +34,12 @@ CASE = {
 }
 
 
+#: A drawing of the finer 1.1 regions: jaw, temple and neck pain on the right, and the outer
+#: elbow and the back of the forearm on the left (it brings the head and upper-body close-ups).
+UPPER = [("jaw", "right", 6), ("temple", "right", 5), ("neck-posterior", "right", 4),
+         ("elbow-lateral", "left", 7), ("forearm-radial", "left", 4), ("fingers-radial", "left", 2)]
+
+
 def main() -> None:
     from triggermap import charts
     from triggermap.assess import assess, parse_intake
@@ -47,6 +54,7 @@ def main() -> None:
         "piriformis.png": charts.muscle_chart(kb, "piriformis"),
         "gluteus-minimus-es.png": charts.muscle_chart(kb, "gluteus-minimus", "es"),
         "drawing.png": charts.drawing_chart(kb, marks),
+        "drawing-upper.png": charts.drawing_chart(kb, UPPER),
         "assessment.png": charts.assessment_chart(kb, marks, assess(CASE, kb)),
         "assessment-es.png": charts.assessment_chart(kb, marks, assess(CASE, kb, "es"), "es"),
     }

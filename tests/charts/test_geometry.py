@@ -41,10 +41,20 @@ def test_lateral_views_show_the_side_regions_of_their_own_side_only():
         for region in LATERAL_VIEW_REGIONS:
             assert v.has(region, view), (view, region)
         assert all(s.side in (None, view) for s in v.regions)
+    for view, side in (("head-right", "right"), ("head-left", "left")):
+        v = g.get_view(view)
+        assert v.has("jaw", side) and v.has("vertex", None)
+        assert all(s.side in (None, side) for s in v.regions)
+        # the left view is the mirror image of the right one
+        twin = g.get_view("head-right").shapes(v.regions[0].region, "right" if v.regions[0].side else None)[0]
+        assert math.isclose(twin.center[0], v.width - v.regions[0].center[0] if side == "left" else twin.center[0])
 
 
-def test_front_and_back_are_symmetric():
-    for view in ("front", "back"):
+def test_symmetric_views_are_symmetric():
+    symmetric = [v for v in g.VIEWS if g.get_view(v).symmetric]
+    assert {"front", "back", "upper-front", "upper-back", "arms-front", "arms-back", "hands-palm",
+            "hands-back"} <= set(symmetric)
+    for view in symmetric:
         v = g.get_view(view)
         right = {s.region for s in v.regions if s.side == "right"}
         left = {s.region for s in v.regions if s.side == "left"}
@@ -53,8 +63,9 @@ def test_front_and_back_are_symmetric():
             if s.side == "right":
                 (twin,) = v.shapes(s.region, "left")
                 assert math.isclose(s.area, twin.area, rel_tol=1e-6)
-                # the person's right is on the viewer's left in the front view, right in the back view
-                assert (s.center[0] < v.cx) == (view == "front"), (view, s.region)
+                # the person's right is on the viewer's left in the front views, right in the back views
+                assert (s.center[0] < v.cx) == (v.right_sign < 0), (view, s.region)
+                assert (v.right_sign < 0) == (view in ("front", "upper-front", "arms-front", "hands-palm")), view
 
 
 @pytest.mark.parametrize("view", g.VIEWS)
@@ -74,7 +85,8 @@ def test_regions_tile_the_body_without_gaps_or_overlaps(view):
     loops = g._boundary_loops(list(v.regions))
     outline_area = sum(abs(g.signed_area(g.polygon(v.edges, tuple(loop), v.points))) for loop in loops)
     total = sum(s.area for s in v.regions)
-    assert len(loops) == 1, f"{view}: the body outline should be one closed curve, got {len(loops)}"
+    # one closed curve per piece of the drawing (a body is one piece; the two hands are two)
+    assert len(loops) == v.pieces, f"{view}: the outline should be {v.pieces} closed curve(s), got {len(loops)}"
     assert math.isclose(total, outline_area, rel_tol=1e-3), (view, total, outline_area)
     for s in v.regions:
         assert s.area > 20, (view, s.region, s.side, s.area)
@@ -126,28 +138,71 @@ def _inside(point, poly):
     return inside
 
 
-def test_every_trigger_point_has_a_position(kb):
-    missing = [tp for tp in kb.trigger_points if not g.tp_positions().get(tp)]
-    assert not missing, f"trigger points with no chart position: {missing}"
+def test_every_trigger_point_has_a_position_or_a_site_on_the_body(kb):
+    """Each trigger point is placed: an explicit position in trigger_points.yaml, or a ``site``
+    region drawn on some view (then it is marked inside that region)."""
+    assert not g.unplaced_trigger_points(kb.muscles), "trigger points with neither a position nor a drawn site"
+    for _muscle_id, tp in kb.trigger_points.values():
+        if not g.tp_positions().get(tp["id"]) and tp.get("site"):
+            views = [v for v in g.VIEWS for side in g.SIDES if g.site_points(v, tp["site"], side)]
+            assert views, (tp["id"], tp["site"])
+
+
+def _synthetic(tps):
+    return {"synthetic": {"id": "synthetic", "trigger_points": tps}}
+
+
+def test_a_trigger_point_with_neither_position_nor_site_is_reported():
+    muscles = _synthetic([{"id": "synthetic-tp1"}, {"id": "synthetic-tp2", "site": "jaw"},
+                          {"id": "synthetic-tp3", "site": "no-such-region"}])
+    assert g.unplaced_trigger_points(muscles) == ["synthetic-tp1", "synthetic-tp3"]
+
+
+@pytest.mark.parametrize("site", ["jaw", "scapula", "forearm-radial", "thumb", "sternum", "temple"])
+def test_site_placed_trigger_points_lie_inside_their_region_spread_apart_and_mirrored(site):
+    muscle = {"id": "synthetic", "trigger_points": [{"id": f"s-tp{i}", "site": site} for i in range(3)]
+              + [{"id": "gluteus-medius-tp1", "site": site}]}  # an explicit position wins over the site
+    midline = g.region_meta()[site]["midline"]
+    drawn = 0
+    for view in g.VIEWS:
+        v = g.get_view(view)
+        for side in g.SIDES:
+            pts = g.muscle_tp_points(muscle, view, side)
+            site_pts = [p for t, p in pts.items() if t.startswith("s-tp")]
+            if not site_pts:
+                assert not v.has(site, None if midline else side) or g.VIEW_SIDE.get(view, side) != side
+                continue
+            drawn += 1
+            (shape,) = v.shapes(site, None if midline else side)
+            poly = g.polygon(v.edges, shape.nodes, v.points)
+            assert len(site_pts) == 3
+            for p in site_pts:
+                assert g.point_in_polygon(p, poly), (view, side, p)
+            gaps = [math.dist(a, b) for i, a in enumerate(site_pts) for b in site_pts[i + 1:]]
+            assert min(gaps) > 3, (view, side, gaps)
+            assert ("gluteus-medius-tp1" in pts) == (g.tp_point("gluteus-medius-tp1", view, side) is not None)
+            if v.symmetric and side == "left":
+                right = sorted(p for t, p in g.muscle_tp_points(muscle, view, "right").items() if t.startswith("s-tp"))
+                mirrored = sorted((2 * v.cx - x, y) for x, y in site_pts)
+                assert all(math.isclose(a[0], b[0]) and math.isclose(a[1], b[1]) for a, b in zip(right, mirrored, strict=True))
+    assert drawn >= 2  # both sides (or one midline region seen from two views)
 
 
 def test_positions_are_for_known_trigger_points_and_views(kb):
     for tp, views in g.tp_positions().items():
         assert tp in kb.trigger_points, f"position for unknown trigger point {tp!r}"
-        assert set(views) <= {"front", "back", "side"}, (tp, views)
+        assert set(views) <= set(g.POSITION_KEY.values()), (tp, views)
     for muscle, views in g.muscle_views().items():
-        assert muscle in kb.muscles and set(views) <= {"front", "back", "side"}, (muscle, views)
+        assert muscle in kb.muscles and set(views) <= {"side", "head", *g.VIEWS}, (muscle, views)
 
 
 def test_trigger_points_lie_on_the_body(kb):
-    for tp in kb.trigger_points:
+    for muscle in kb.muscles.values():
         for view in g.VIEWS:
+            v = g.get_view(view)
             for side in ("right", "left"):
-                p = g.tp_point(tp, view, side)
-                if p is None:
-                    continue
-                v = g.get_view(view)
-                assert any(_inside(p, g.polygon(v.edges, s.nodes, v.points)) for s in v.regions), (tp, view, side)
+                for tp, p in g.muscle_tp_points(muscle, view, side).items():
+                    assert any(_inside(p, g.polygon(v.edges, s.nodes, v.points)) for s in v.regions), (tp, view, side)
 
 
 def test_left_positions_mirror_right():

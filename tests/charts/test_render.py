@@ -13,7 +13,7 @@ import pytest
 
 from triggermap import charts
 from triggermap.charts import style
-from triggermap.charts.geometry import VIEWS, get_view, region_meta, tp_point
+from triggermap.charts.geometry import BODY_VIEWS, VIEWS, get_view, muscle_tp_points, region_meta
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -47,7 +47,7 @@ def test_body_map_regions_are_named_clickable_paths(view, lang):
     assert root.get("role") == "group" and root.get("aria-labelledby")
     assert root.find("svg:title", NS) is not None and root.find("svg:desc", NS) is not None
     paths = region_paths(root)
-    assert len(paths) == len(get_view(view).regions) > 20
+    assert len(paths) == len(get_view(view).regions) > (20 if view in BODY_VIEWS else 4)
     meta = region_meta()
     for p in paths:
         region, side = p.get("data-region"), p.get("data-side")
@@ -107,8 +107,7 @@ def test_every_muscle_chart_is_valid_and_complete(kb):
             # every trigger point is marked on at least one of the chart's views
             marked = {g.get("data-trigger-point") for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"}
             assert marked == {tp["id"] for tp in muscle["trigger_points"]}, mid
-            n_marks = sum(1 for v in views for tp in muscle["trigger_points"]
-                          if tp_point(tp["id"], v, "right") is not None)
+            n_marks = sum(len(muscle_tp_points(muscle, v, "right")) for v in views)
             assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"]) == n_marks
             # zones: essential solid red, spillover stippled, on the right side
             for tp in muscle["trigger_points"]:
@@ -268,3 +267,98 @@ def test_no_unstable_content(kb):
     svg = charts.muscle_chart(kb, "piriformis")
     assert not re.search(r"\d\.\d{2,}", re.sub(r'scale\([\d.]+\)', "", svg)), "numbers have a fixed precision"
     assert "-0 " not in svg and "nan" not in svg.lower()
+
+
+# ------------------------------------------------------------------ close-ups (finer 1.1 regions)
+
+
+class _KB:
+    """A stand-in knowledge base holding synthetic muscles whose trigger points have a ``site``."""
+
+    version = "test"
+
+    def __init__(self, *muscles):
+        self.muscles = {m["id"]: m for m in muscles}
+
+
+def _tp(tid, site, essential, spillover=()):
+    return {"id": tid, "site": site, "name": {"en": tid, "es": tid}, "location": {"en": "here", "es": "aquí"},
+            "essential": [{"region": r} for r in essential], "spillover": [{"region": r} for r in spillover]}
+
+
+def _synthetic_muscle(mid, tps):
+    return {"id": mid, "names": {"en": mid.title(), "es": mid.title(), "la": "Musculus " + mid}, "trigger_points": tps}
+
+
+CHEWER = _synthetic_muscle("chewer", [_tp("chewer-tp1", "jaw", ["jaw", "teeth"], ["ear"]),
+                                      _tp("chewer-tp2", "jaw", ["cheek"], ["eye"]),
+                                      _tp("chewer-tp3", "cheek", ["temple"])])
+EXTENSOR = _synthetic_muscle("extensor", [_tp("extensor-tp1", "forearm-radial", ["elbow-lateral", "fingers-radial"],
+                                              ["forearm-back"])])
+BACKER = _synthetic_muscle("backer", [_tp("backer-tp1", "scapula", ["upper-back", "shoulder-back"], ["neck-back"])])
+
+
+def _views(svg):
+    return [g.get("data-view") for g in parse(svg).iter(f"{SVG}g") if g.get("data-view")]
+
+
+def test_muscle_chart_of_a_head_muscle_uses_the_head_close_up():
+    kb = _KB(CHEWER)
+    for side in ("right", "left"):
+        svg = charts.muscle_chart(kb, "chewer", side=side)
+        root = parse(svg)
+        assert _views(svg) == [f"head-{side}"]
+        marks = [g for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"]
+        assert {g.get("data-trigger-point") for g in marks} == {"chewer-tp1", "chewer-tp2", "chewer-tp3"}
+        assert fill_of(root, "jaw", side) == {style.ESSENTIAL}
+        assert fill_of(root, "ear", side) == {"url(#tm-stipple)"}
+
+
+def test_muscle_chart_of_an_arm_muscle_uses_the_arm_and_hand_close_ups():
+    svg = charts.muscle_chart(_KB(EXTENSOR), "extensor")
+    views = _views(svg)
+    # the arm seen from the back (its zone is on the back of the forearm), then the backs of the hands
+    assert views == ["arms-back", "hands-back"]
+    root = parse(svg)
+    assert fill_of(root, "elbow-lateral", "right") == {style.ESSENTIAL}
+    # a coarse zone (forearm-back) is drawn on a close-up as the finer regions inside it
+    assert style.ESSENTIAL in fill_of(root, "forearm-radial", "right") or "url(#tm-stipple)" in fill_of(
+        root, "forearm-radial", "right")
+
+
+def test_coarse_zones_on_a_close_up_shade_the_finer_regions_inside_them():
+    root = parse(charts.muscle_chart(_KB(BACKER), "backer"))
+    assert "upper-back" in _views(charts.muscle_chart(_KB(BACKER), "backer"))
+    for fine in ("interscapular", "scapula", "scapula-upper", "shoulder-top"):
+        assert fill_of(root, fine, "right") == {style.ESSENTIAL}, fine
+    assert fill_of(root, "neck-posterior", "right") == {"url(#tm-stipple)"}
+
+
+def test_drawing_of_finer_regions_brings_the_close_ups(kb):
+    root = parse(charts.drawing_chart(kb, [("jaw", "left", 6), ("thumb", "right", 3), ("calf", "left", 2)]))
+    views = {g.get("data-view") for g in root.iter(f"{SVG}g") if g.get("data-view")}
+    assert {"front", "back", "head-left"} <= views and views & {"hands-palm", "hands-back"}
+    assert fill_of(root, "jaw", "left") == {style.intensity_colour(6)}
+    assert style.intensity_colour(3) in fill_of(root, "thumb", "right")
+    # coarse marks show on the close-ups too, as the finer regions inside them
+    root = parse(charts.drawing_chart(kb, [("face", "right", 5), ("eye", "right", 2)]))
+    assert fill_of(root, "eye", "right") == {style.intensity_colour(2)}  # its own mark wins
+    assert fill_of(root, "cheek", "right") == {style.intensity_colour(5)}
+
+
+def test_drawing_of_finer_regions_only_leaves_out_the_whole_body_views(kb):
+    assert _views(charts.drawing_chart(kb, [("jaw", "right", 5), ("ear", "right", 3)])) == ["head-right"]
+    views = _views(charts.drawing_chart(kb, [("breast", "left", 5), ("chest", "right", 3)]))
+    assert views == ["upper-front"]  # the coarse chest is shown there by the finer chest regions
+    root = parse(charts.drawing_chart(kb, [("breast", "left", 5), ("chest", "right", 3)]))
+    assert fill_of(root, "chest-upper", "right") == {style.intensity_colour(3)}
+    assert fill_of(root, "chest-upper", "left") == {style.BODY_FILL}
+
+
+def test_body_map_of_a_close_up_shades_coarse_marks_on_the_finer_regions():
+    root = parse(charts.body_svg("hands-back", marks=[("hand-back", "left", 6)]))
+    assert fill_of(root, "thumb", "left") == {style.intensity_colour(6)}
+    assert fill_of(root, "thumb", "right") == {style.BODY_FILL}
+    # the palms do not stand for the backs of the hands
+    root = parse(charts.body_svg("hands-palm", marks=[("hand-back", "left", 6)]))
+    assert fill_of(root, "thumb", "left") == {style.BODY_FILL}

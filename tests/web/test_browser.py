@@ -297,3 +297,33 @@ def test_pdf_handout_download(live_server, page_factory):
     with open(path, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
     assert dl.value.suggested_filename == "triggermap-handout.pdf"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_close_ups_make_the_finer_regions_selectable(live_server, page_factory, width):
+    """The head and neck, upper-body and hand close-ups: every finer 1.1 region can be tapped or
+    clicked, on a phone and on a desktop, and the list alternative follows."""
+    from triggermap.charts.geometry import CLOSE_UPS, get_view
+
+    page = page_factory(width, 740, is_mobile=True, has_touch=True) if width < 600 else page_factory(width, 900)
+    start_intake(page, live_server)
+    for view in CLOSE_UPS:
+        assert page.locator(f"[data-view-panel={view}] [data-region]").count() == len(get_view(view).regions)
+    for view, rid, side in (("head-left", "jaw", "left"), ("head-right", "temple", "right"),
+                            ("upper-back", "interscapular", "right"), ("upper-back", "thoracic-spine", None),
+                            ("upper-front", "elbow-medial", "left"), ("hands-palm", "thumb", "right"),
+                            ("hands-back", "fingers-ulnar", "left")):
+        button = page.locator(f"button[data-view={view}]")
+        assert button.bounding_box()["height"] >= 44
+        button.tap() if width < 600 else button.click()
+        target = region(page, view, rid, side)
+        target.tap() if width < 600 else target.click()
+        key = f"{rid}-{side}" if side else rid
+        assert page.is_checked(f"#p-{key}"), (view, rid, side)
+        assert target.get_attribute("aria-checked") == "true"
+    if width < 600:
+        width_now = page.evaluate("document.documentElement.scrollWidth")
+        assert width_now <= 360
+        page.locator("button[data-view=head-right]").tap()
+        shot(page, "18-phone-360-head-close-up", full_page=False)
+    assert page.errors == []

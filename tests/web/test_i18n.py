@@ -33,7 +33,7 @@ def test_placeholders_survive_translation():
 
 def test_spanish_catalogue_translates():
     _ = i18n.gettext_for("es")
-    assert _("Check my pain") == "Valorar mi dolor"
+    assert _("Check my pain") == "Evaluar mi dolor"
     assert i18n.gettext_for("en")("Check my pain") == "Check my pain"
     assert i18n.translations("es").ngettext("%(num)d muscle", "%(num)d muscles", 3) == "%(num)d músculos"
 

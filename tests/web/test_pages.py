@@ -94,6 +94,24 @@ def test_no_answers_go_to_the_body_map(client, kb):
     assert '<details class="card clinician">' in html
 
 
+def test_every_region_is_on_the_body_map_whole_body_views_or_close_ups(client, kb):
+    """Each region and side has a clickable path on some body-map view (the finer 1.1 regions on
+    the close-ups), and the close-ups have their own tabs, named in the page's language."""
+    import re
+
+    from triggermap.web import maps
+
+    for lang, label in (("en", "Head and neck, right"), ("es", "Cabeza y cuello, derecha")):
+        html = client.post(f"/check?lang={lang}", data={}).text
+        for v in maps.VIEWS:
+            assert f'data-view-panel="{v}"' in html and f'data-view="{v}"' in html, v
+        assert label in html
+    drawn = set(re.findall(r'data-region="([^"]+)"(?: data-side="([^"]+)")?', html))
+    for rid, reg in kb.regions.items():
+        for side in ([""] if reg["midline"] else ["left", "right"]):
+            assert (rid, side) in drawn, (rid, side)
+
+
 def test_form_results_match_the_api(client):
     r = client.post("/results", data=FORM_ARTICLE)
     assert r.status_code == 200, r.text[:2000]

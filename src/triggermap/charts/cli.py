@@ -30,7 +30,10 @@ _OUTPUT = typer.Option(None, "-o", "--output", help="output file: .svg, .png or 
 _LANG = typer.Option("en", "--lang", help="label language: en or es")
 _SCALE = typer.Option(2.0, "--scale", help="PNG pixels per SVG unit")
 _SIDE = typer.Option("right", "--side", help="side of the body drawn: right or left")
-_VIEW = typer.Option(None, "--view", help="view(s) to draw: front, back, side (repeatable; default: chosen)")
+_VIEW = typer.Option(None, "--view", help="view(s) to draw: front, back, side, upper-front, upper-back, arms-front, "
+                     "arms-back, head, hands-palm, hands-back (repeatable; default: chosen)")
+VIEW_CHOICES = ("front", "back", "side", "upper-front", "upper-back", "arms-front", "arms-back", "head", "hands-palm",
+                "hands-back")
 
 
 def _fail(field: str, message: str) -> NoReturn:
@@ -120,8 +123,8 @@ def muscle_command(
     views = None
     if view:
         for v in view:
-            _choice("--view", v, ("front", "back", "side"))
-        views = [side if v == "side" else v for v in view]
+            _choice("--view", v, VIEW_CHOICES)
+        views = [side if v == "side" else f"head-{side}" if v == "head" else v for v in view]
     _check_output(output)
     kb = _kb()
     if muscle_id not in kb.muscles:

@@ -34,9 +34,27 @@ from typing import Any
 GEOMETRY_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "geometry"
 REGIONS_FILE = GEOMETRY_DIR.parent / "regions.yaml"
 
-#: The four views, in display order.
-VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
+#: The views, in display order: the four whole-body views, then the close-up views.
+VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "upper-back", "arms-front",
+                          "arms-back", "head-right", "head-left", "hands-palm", "hands-back")
+#: The whole-body views (version-1 coarse regions) and the close-ups (the finer 1.1 regions).
+BODY_VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
+CLOSE_UPS: tuple[str, ...] = tuple(v for v in VIEWS if v not in BODY_VIEWS)
 SIDES = ("right", "left")
+#: view -> (authored file, drawn mirrored)
+VIEW_FILES: dict[str, tuple[str, bool]] = {
+    "front": ("front.yaml", False), "back": ("back.yaml", False),
+    "right": ("side.yaml", False), "left": ("side.yaml", True),
+    "upper-front": ("upper-front.yaml", False), "upper-back": ("upper-back.yaml", False),
+    "arms-front": ("arms-front.yaml", False), "arms-back": ("arms-back.yaml", False),
+    "head-right": ("head.yaml", False), "head-left": ("head.yaml", True),
+    "hands-palm": ("hands-palm.yaml", False), "hands-back": ("hands-back.yaml", False),
+}
+#: views that show one side of the body only (a lateral view) -> that side
+VIEW_SIDE: dict[str, str] = {"right": "right", "left": "left", "head-right": "right", "head-left": "left"}
+#: the key of a view in trigger_points.yaml positions (lateral views share their authored frame)
+POSITION_KEY: dict[str, str] = {v: ("side" if v in ("right", "left") else "head" if v.startswith("head-") else v)
+                                for v in VIEWS}
 
 Point = tuple[float, float]
 Segment = tuple[Point, Point, Point, Point]  # cubic Bezier p0, c1, c2, p1
@@ -92,6 +110,11 @@ class View:
     grid: str  # the interior boundaries between regions, as one path
     details: str
     side_marks: dict[str, Point]  # where to print R / L for the person's right / left
+    symmetric: bool = False
+    pieces: int = 1  # separate outlines (two hands are two pieces)
+    mirror_of: str | None = None  # the view this one mirrors (left -> right)
+    counterpart: str | None = None  # the whole-body view a close-up enlarges (its coarse regions)
+    x_shift: float = 0.0  # added to authored X (symmetric views)
     _by_key: dict[tuple[str, str | None], list[RegionShape]] = field(default_factory=dict, repr=False)
 
     def shapes(self, region: str, side: str | None) -> list[RegionShape]:
@@ -99,6 +122,23 @@ class View:
 
     def has(self, region: str, side: str | None) -> bool:
         return (region, side) in self._by_key
+
+    def _stands_for(self, region: str, side: str | None) -> bool:
+        """Whether this close-up shows the coarse ``region`` by its finer regions: only a region its
+        whole-body counterpart draws (so the palms do not stand for the backs of the hands)."""
+        return self.counterpart is not None and get_view(self.counterpart).has(region, side)
+
+    def cover(self, region: str, side: str | None) -> list[RegionShape]:
+        """The shapes that show ``region`` on this view: its own, plus on a close-up the finer regions
+        inside it (``within`` in regions.yaml), since a coarse region stands for all the finer ones."""
+        out = list(self.shapes(region, side))
+        fine = finer_regions().get(region, ())
+        if fine and self._stands_for(region, side):
+            out += [s for s in self.regions if s.region in fine and (side is None or s.side in (None, side))]
+        return out
+
+    def covers(self, region: str, side: str | None) -> bool:
+        return bool(self.cover(region, side))
 
     def edge_d(self, a: str, b: str, first: bool) -> str:
         """Path data for the edge a -> b (``M`` first when ``first``)."""
@@ -270,13 +310,23 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_region_meta() -> dict[str, dict[str, Any]]:
-    return {r["id"]: {k: r[k] for k in ("id", "label", "midline", "group")}
+    return {r["id"]: {**{k: r[k] for k in ("id", "label", "midline", "group")}, "within": list(r.get("within") or [])}
             for r in _read_yaml(REGIONS_FILE)["regions"]}
 
 
 def region_meta() -> dict[str, dict[str, Any]]:
     """The region vocabulary (id -> id, label, midline, group), read without compiling the whole KB."""
     return _bundle()["regions"]
+
+
+@lru_cache(maxsize=1)
+def finer_regions() -> dict[str, tuple[str, ...]]:
+    """coarse region -> the finer regions inside it (the reverse of ``within``)."""
+    out: dict[str, list[str]] = {}
+    for rid, r in region_meta().items():
+        for coarse in r.get("within") or ():
+            out.setdefault(coarse, []).append(rid)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 class _Builder:
@@ -292,6 +342,8 @@ class _Builder:
         self.height = float(data["height"])
         self.top = float(data.get("top", 0))
         self.cx = float(data.get("cx", self.width / 2))
+        # a close-up of the arms moves them toward the midline: X + x_shift (symmetric views)
+        self.x_shift = float(data.get("x_shift", 0))
         # sign of screen x for the person's right half in a symmetric view
         self.right_sign = -1.0 if data.get("right_on") == "viewer-left" else 1.0
         self.nodes: dict[str, list[float]] = data["nodes"]
@@ -307,7 +359,7 @@ class _Builder:
     def screen(self, x: float, y: float, side: str) -> Point:
         if self.symmetric:
             sign = self.right_sign if side == "right" else -self.right_sign
-            return (self.cx + sign * x, y + self.top)
+            return (self.cx + sign * (x + self.x_shift), y + self.top)
         if self.mirror:
             return (self.width - x, y + self.top)
         return (x, y + self.top)
@@ -443,16 +495,25 @@ def _chain_spec(spec: Any) -> tuple[list[str], bool, float]:
     return list(spec), False, 0.34
 
 
+def _view_data(file: str) -> dict[str, Any]:
+    """An authored view file; ``base: other.yaml`` takes that file's nodes and chains (the file's own
+    nodes and chains, by name, replace them), so a close-up can reuse and subdivide a body view."""
+    data = dict(_read_yaml(GEOMETRY_DIR / file))
+    base = data.get("base")
+    if base:
+        parent = _view_data(str(base))
+        data["nodes"] = {**parent.get("nodes", {}), **(data.get("nodes") or {})}
+        data["chains"] = {**(parent.get("chains") or {}), **(data.get("chains") or {})}
+    return data
+
+
 def _compile_view(name: str) -> View:
     problems: list[str] = []
-    if name in ("front", "back"):
-        data = _read_yaml(GEOMETRY_DIR / f"{name}.yaml")
-        b = _Builder(data, name, problems)
-    elif name in ("right", "left"):
-        data = _read_yaml(GEOMETRY_DIR / "side.yaml")
-        b = _Builder(data, name, problems, mirror=(name == "left"))
-    else:
+    if name not in VIEW_FILES:
         raise ValueError(f"unknown view {name!r}; allowed: {', '.join(VIEWS)}")
+    file, mirror = VIEW_FILES[name]
+    data = _view_data(file)
+    b = _Builder(data, name, problems, mirror=mirror)
     b.add_chains()
     shapes = b.build_regions()
     details = b.build_details()
@@ -476,12 +537,24 @@ def _compile_view(name: str) -> View:
         grid="",
         details=details,
         side_marks=marks,
+        symmetric=b.symmetric,
+        pieces=int(data.get("pieces", 1)),
+        mirror_of=next((v for v, (f, m) in VIEW_FILES.items() if f == file and not m), None) if mirror else None,
+        counterpart=_counterpart(data.get("counterpart"), mirror),
+        x_shift=b.x_shift,
     )
     for s in shapes:
         view._by_key.setdefault(s.key, []).append(s)
     view.outline = view.union_outline(list(shapes))
     view.grid = _grid_d(view)
     return view
+
+
+def _counterpart(name: Any, mirror: bool) -> str | None:
+    if not name:
+        return None
+    name = str(name)
+    return {"right": "left", "left": "right"}.get(name, name) if mirror else name
 
 
 def _grid_d(view: View) -> str:
@@ -503,7 +576,7 @@ def _grid_d(view: View) -> str:
     return "".join(parts)
 
 
-CACHE_FORMAT = 2  # bump when the compiled layout changes
+CACHE_FORMAT = 3  # bump when the compiled layout changes
 
 
 def _sources() -> list[Path]:
@@ -564,7 +637,7 @@ def _bundle() -> dict[str, Any]:
 
 
 def get_view(name: str) -> View:
-    """The compiled view ``front``, ``back``, ``right`` or ``left`` (cached)."""
+    """A compiled view (one of :data:`VIEWS`, cached)."""
     views = _bundle()["views"]
     if name not in views:
         raise ValueError(f"unknown view {name!r}; allowed: {', '.join(VIEWS)}")
@@ -572,31 +645,159 @@ def get_view(name: str) -> View:
 
 
 def tp_positions() -> dict[str, dict[str, Point]]:
-    """Trigger-point positions as authored: tp id -> {'front'|'back'|'side': (x, y)}."""
+    """Trigger-point positions as authored: tp id -> {position key: (x, y)} (see :data:`POSITION_KEY`)."""
     return _bundle()["tps"]
 
 
+def _authored_to_screen(v: View, p: Point, side: str) -> Point:
+    if v.symmetric:
+        sign = v.right_sign if side == "right" else -v.right_sign
+        return (v.cx + sign * (p[0] + v.x_shift), p[1] + v.body_top)
+    x = v.width - p[0] if v.mirror_of else p[0]
+    return (x, p[1] + v.body_top)
+
+
 def tp_point(tp_id: str, view: str, side: str) -> Point | None:
-    """Screen position of a trigger point on a view for the person's ``side``, or None."""
+    """Screen position of a trigger point's explicit position on a view for the person's ``side``, or None."""
     pos = tp_positions().get(tp_id)
     if not pos:
         return None
     v = get_view(view)
-    if view in ("front", "back"):
-        p = pos.get(view)
-        if p is None:
-            return None
-        sign = v.right_sign if side == "right" else -v.right_sign
-        return (v.cx + sign * p[0], p[1] + v.body_top)
-    if view != side:  # a lateral view only shows its own side
+    if VIEW_SIDE.get(view, side) != side:  # a lateral view only shows its own side
         return None
-    p = pos.get("side")
+    p = pos.get(POSITION_KEY[view])
     if p is None:
         return None
-    x = v.width - p[0] if view == "left" else p[0]
-    return (x, p[1] + v.body_top)
+    return _authored_to_screen(v, p, side)
 
 
 def muscle_views() -> dict[str, list[str]]:
     """Optional per-muscle choice of chart views (``views:`` in trigger_points.yaml)."""
     return _bundle()["muscle_views"]
+
+
+# --------------------------------------------------------------------------- trigger points at their site
+
+
+def _dist_to_segments(p: Point, poly: list[Point]) -> float:
+    best = math.inf
+    px, py = p
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=False):
+        dx, dy = x1 - x0, y1 - y0
+        ll = dx * dx + dy * dy
+        t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / ll))
+        best = min(best, math.hypot(px - x0 - t * dx, py - y0 - t * dy))
+    return best
+
+
+def point_in_polygon(p: Point, poly: list[Point]) -> bool:
+    x, y = p
+    inside = False
+    for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=False):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def spread_points(poly: list[Point], count: int) -> list[Point]:
+    """``count`` points inside the polygon, well apart from each other and from its border
+    (farthest-point choice on a grid over the region's core, then a few passes of re-placing each
+    point), in reading order (top to bottom, then left to right). Deterministic."""
+    xs = [p[0] for p in poly]
+    ys = [p[1] for p in poly]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    step = max(x1 - x0, y1 - y0) / 28 or 1.0
+    cands: list[Point] = []
+    y = y0 + step / 2
+    while y < y1:
+        x = x0 + step / 2
+        while x < x1:
+            if point_in_polygon((x, y), poly):
+                cands.append((x, y))
+            x += step
+        y += step
+    if not cands:
+        area = signed_area(poly)
+        cands = [_centroid(poly, area) if abs(area) > 1e-9 else (sum(xs) / len(xs), sum(ys) / len(ys))]
+    border = [_dist_to_segments(c, poly) for c in cands]
+    # one point: the one deepest inside; several: spread as far apart as they can be within the
+    # region's core (the points at least half as deep as the deepest one)
+    deepest = max(range(len(cands)), key=lambda i: (round(border[i], 6), -cands[i][1], -cands[i][0]))
+    if count == 1:
+        return [cands[deepest]]
+    core = [c for c, b in zip(cands, border, strict=True) if b >= 0.5 * border[deepest]]
+
+    def best(others: list[Point]) -> Point:
+        def score(c: Point) -> tuple[float, float, float]:
+            d = min(math.hypot(c[0] - o[0], c[1] - o[1]) for o in others)
+            return (round(d, 6), -c[1], -c[0])
+        return max(core, key=score)
+
+    chosen: list[Point] = [cands[deepest]]
+    for _ in range(count - 1):
+        chosen.append(best(chosen))
+    for _ in range(3):
+        for i in range(count):
+            chosen[i] = best(chosen[:i] + chosen[i + 1:])
+    return sorted(chosen, key=lambda p: (round(p[1] / max(step, 1e-9)), p[0]))
+
+
+@lru_cache(maxsize=4096)
+def site_points(view: str, region: str, side: str, count: int = 1) -> tuple[Point, ...]:
+    """``count`` spread-out points inside ``region`` as drawn on ``view``, for trigger points of the
+    person's ``side`` (mirrored for the left side); empty when the view does not draw the region there."""
+    meta = region_meta().get(region)
+    if meta is None or count < 1 or VIEW_SIDE.get(view, side) != side:
+        return ()
+    v = get_view(view)
+    frame = get_view(v.mirror_of) if v.mirror_of else v
+    key_side = None if meta["midline"] else "right"  # placed on the authored (right) side, then mirrored
+    shapes = frame.shapes(region, key_side)
+    if not shapes:
+        return ()
+    shape = max(shapes, key=lambda s: s.area)
+    pts = spread_points(polygon(frame.edges, shape.nodes, frame.points), count)
+    if v.mirror_of:
+        pts = [(v.width - x, y) for x, y in pts]
+    elif v.symmetric and side == "left":
+        pts = [(2 * v.cx - x, y) for x, y in pts]
+    return tuple(pts)
+
+
+def muscle_tp_points(muscle: Any, view: str, side: str) -> dict[str, Point]:
+    """Where each of a muscle's trigger points is marked on ``view`` for the person's ``side``:
+    its explicit position (trigger_points.yaml) when it has one; otherwise a point inside its
+    ``site`` region, the trigger points of the muscle that share a site spread apart."""
+    tps = list(muscle["trigger_points"])
+    explicit = tp_positions()
+    by_site: dict[str, list[str]] = {}
+    for tp in tps:
+        if not explicit.get(tp["id"]) and tp.get("site"):
+            by_site.setdefault(tp["site"], []).append(tp["id"])
+    out: dict[str, Point] = {}
+    for tp in tps:
+        tid = tp["id"]
+        if explicit.get(tid):
+            p = tp_point(tid, view, side)
+        elif tp.get("site"):
+            group = by_site[tp["site"]]
+            pts = site_points(view, tp["site"], side, len(group))
+            p = pts[group.index(tid)] if pts else None
+        else:
+            p = None
+        if p is not None:
+            out[tid] = p
+    return out
+
+
+def unplaced_trigger_points(muscles: Any) -> list[str]:
+    """The trigger points (of ``muscles``: id -> muscle) that no view can mark: neither an explicit
+    position nor a site drawn on some view."""
+    missing = []
+    for m in muscles.values():
+        placed: set[str] = set()
+        for view in VIEWS:
+            for side in SIDES:
+                placed |= set(muscle_tp_points(m, view, side))
+        missing += [tp["id"] for tp in m["trigger_points"] if tp["id"] not in placed]
+    return missing

@@ -13,7 +13,19 @@ from typing import Any
 
 from ..vocabulary import INTENSITY_MAX, did_you_mean
 from . import style as st
-from .geometry import VIEWS, Point, RegionShape, View, fmt, get_view, region_meta, tp_point
+from .geometry import (
+    BODY_VIEWS,
+    CLOSE_UPS,
+    VIEWS,
+    Point,
+    RegionShape,
+    View,
+    fmt,
+    get_view,
+    muscle_tp_points,
+    region_meta,
+    tp_point,
+)
 
 LATERAL_FOCUS = frozenset({"hip-lateral", "thigh-lateral", "knee-lateral", "leg-lateral", "ankle-lateral"})
 MAX_MUSCLES = len(st.MUSCLE_COLOURS)
@@ -252,7 +264,79 @@ def _panel_labels(panel: _Panel, lang: str) -> list[str]:
             px = panel.x + (v.cx + (v.right_sign if side == "right" else -v.right_sign) * 150) * panel.scale
             out.append(_text(px, y, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
                              fill=st.MUTED, anchor="middle"))
+    elif v.symmetric:
+        for side in ("right", "left"):
+            if side in v.side_marks:
+                px, py = panel.page(v.side_marks[side])
+                out.append(_text(px, py, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
+                                 fill=st.MUTED, anchor="middle"))
     return out
+
+
+def _arrange(views: Sequence[str], crop: tuple[float, float], top: float, gap: float, body_h: float,
+             close_h: float, max_w: float) -> tuple[list[_Panel], float, float]:
+    """Panels in up to two rows: the whole-body views (cropped to ``crop``, ``body_h`` high), then the
+    close-ups (each whole, the tallest ``close_h`` high). Returns the panels (x from 0), the width of
+    the widest row and the bottom of the last row."""
+    body = [v for v in views if v in BODY_VIEWS]
+    close = [v for v in views if v not in BODY_VIEWS]
+    panels: list[_Panel] = []
+    widest = 0.0
+    y = top
+    if body:
+        scale = _fit_scale(body, crop, gap, body_h, max_w)
+        row = _layout(body, crop, scale, 0.0, y, gap)
+        panels += row
+        widest = max(widest, row[-1].x + row[-1].width)
+        y += max(p.height for p in row) + 46
+    if close:
+        tallest = max(get_view(v).height for v in close)
+        widths = sum(get_view(v).width for v in close)
+        scale = min(close_h / tallest, (max_w - gap * (len(close) - 1)) / widths)
+        x = 0.0
+        row = []
+        for name in close:
+            v = get_view(name)
+            row.append(_Panel(v, x, y, scale, (0.0, v.height)))
+            x += v.width * scale + gap
+        panels += row
+        widest = max(widest, row[-1].x + row[-1].width)
+        y += max(p.height for p in row) + 46
+    # centre each row in the widest one
+    for row_y in {p.y for p in panels}:
+        row = [p for p in panels if p.y == row_y]
+        shift = (widest - (row[-1].x + row[-1].width)) / 2
+        for p in row:
+            p.x += shift
+    return panels, widest, y - 46
+
+
+def _shift(panels: Sequence[_Panel], dx: float) -> None:
+    for p in panels:
+        p.x += dx
+
+
+def _on_view(view: View, values: Mapping[tuple[str, str | None], Any],
+             rank: Any = None) -> dict[tuple[str, str | None], Any]:
+    """``values`` keyed by the shapes drawn on ``view``: a region's own shape, and for a coarse
+    region also the finer regions inside it (its own value wins over a coarse one; among coarse
+    ones the highest ``rank``)."""
+    out: dict[tuple[str, str | None], Any] = {}
+    for k, val in values.items():
+        if view.has(*k):
+            out[k] = val
+    for k, val in sorted(values.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        for shape in view.cover(*k):
+            if shape.key in values and view.has(*shape.key):
+                continue
+            old = out.get(shape.key)
+            if old is None or (rank is not None and rank(val) > rank(old)):
+                out[shape.key] = val
+    return out
+
+
+def _zone_rank(z: str) -> int:
+    return 2 if z == "essential" else 1
 
 
 def _crop_for(ys: Iterable[float], full_height: float, trim_legs: bool = False) -> tuple[float, float]:
@@ -346,15 +430,33 @@ def muscle_zones(muscle: Mapping[str, Any], side: str, tp_ids: Iterable[str] | N
     return zones
 
 
+#: which way a view faces: between equally good views, a chart keeps to one face (an arm seen from
+#: the back goes with the back of the hand)
+_FACE = {"front": "front", "upper-front": "front", "arms-front": "front", "hands-palm": "front",
+         "back": "back", "upper-back": "back", "arms-back": "back", "hands-back": "back"}
+
+
+def _candidates(side: str) -> list[str]:
+    """The views a chart of the person's ``side`` may use, in order of preference."""
+    return ["front", "back", side, "arms-front", "arms-back", "upper-front", "upper-back", f"head-{side}",
+            "hands-palm", "hands-back"]
+
+
 def _pick_views(zones: Mapping[tuple[str, str | None], str], tp_ids: Sequence[str], side: str,
-                override: Sequence[str] | None = None) -> list[str]:
-    """The views of a muscle chart: those holding its trigger points, then those covering its zones."""
+                override: Sequence[str] | None = None, muscle: Mapping[str, Any] | None = None) -> list[str]:
+    """The views of a muscle chart: those holding its trigger points (explicit positions or their
+    site regions), then those covering its zones (a close-up covers a coarse region by the finer
+    regions inside it)."""
     if override:
-        wanted = {side if v in ("side", "right", "left") else v for v in override}
+        wanted = {side if v in ("side", "right", "left") else f"head-{side}" if v in ("head", "head-right", "head-left")
+                  else v for v in override}
         return [v for v in VIEWS if v in wanted]
-    cands = ["front", "back", side]
-    cover = {v: {k for k in zones if get_view(v).has(*k)} for v in cands}
-    tps = {v: {t for t in tp_ids if tp_point(t, v, side) is not None} for v in cands}
+    cands = _candidates(side)
+    cover = {v: {k for k in zones if get_view(v).covers(*k)} for v in cands}
+    if muscle is not None:
+        tps = {v: set(muscle_tp_points(muscle, v, side)) & set(tp_ids) for v in cands}
+    else:
+        tps = {v: {t for t in tp_ids if tp_point(t, v, side) is not None} for v in cands}
     chosen: list[str] = []
     need_tp: set[str] = set().union(*tps.values())
     while need_tp:
@@ -367,8 +469,9 @@ def _pick_views(zones: Mapping[tuple[str, str | None], str], tp_ids: Sequence[st
         rest = [v for v in cands if v not in chosen]
         if not rest:
             break
+        faces = [_FACE.get(c) for c in chosen]
         best = max(rest, key=lambda v: (sum(2 if zones[k] == "essential" else 1 for k in cover[v] & need),
-                                        -cands.index(v)))
+                                        faces.count(_FACE.get(v)) if _FACE.get(v) else 0, -cands.index(v)))
         if not cover[best] & need:
             break
         chosen.append(best)
@@ -397,7 +500,7 @@ def body_svg(view: str, lang: str = "en", marks: Iterable[Any] | None = None, *,
     prefix = id_prefix or f"tm-{view}"
     v = get_view(view)
     marked = {(r, s): n for r, s, n in normalise_marks(marks)}
-    fills = {k: st.INTENSITY_COLOURS[n] for k, n in marked.items()}
+    fills = {k: st.INTENSITY_COLOURS[n] for k, n in _on_view(v, marked, lambda n: n).items()}
     extra: dict[tuple[str, str | None], str] = {}
     for shape in v.regions:
         n = marked.get(shape.key)
@@ -410,7 +513,7 @@ def body_svg(view: str, lang: str = "en", marks: Iterable[Any] | None = None, *,
             extra[shape.key] = f' role="checkbox" aria-checked="false" tabindex="0" aria-label="{esc(label)}"'
     body = [f'<g transform="scale({scale:.4f})">'] if scale != 1.0 else []
     body += _body_layers(v, fills, lang, extra=extra)
-    if v.name in ("front", "back"):
+    if v.symmetric:
         for side in ("right", "left"):
             x, y = v.side_marks.get(side, (0.0, 0.0))
             body.append(_text(x, y, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
@@ -446,29 +549,35 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     if views:
         for vname in views:
             _check_view(vname)
-    chosen = _pick_views(zones, tp_ids, side, override)
+    chosen = _pick_views(zones, tp_ids, side, override, muscle)
 
-    # crop from the content
+    # crop the whole-body views from the content
     ys: list[float] = []
     for name in chosen:
+        if name not in BODY_VIEWS:
+            continue
         view = get_view(name)
         for k in zones:
-            for shape in view.shapes(*k):
+            for shape in view.cover(*k):
                 ys.extend((shape.bbox[1], shape.bbox[3]))
-        for t in tp_ids:
-            p = tp_point(t, name, side)
-            if p:
-                ys.append(p[1])
-    full_h = max(get_view(n).height for n in chosen)
+        ys.extend(p[1] for p in muscle_tp_points(muscle, name, side).values())
+    body_views = [n for n in chosen if n in BODY_VIEWS]
+    full_h = max((get_view(n).height for n in body_views), default=0.0)
     crop = _crop_for(ys, full_h, trim_legs=True)
     margin = 28.0
     gap = 18.0
-    scale = _fit_scale(chosen, crop, gap, 660.0 if crop[0] > 0 else 700.0, 1040.0)
-    widths = sum(get_view(n).width * scale for n in chosen) + gap * (len(chosen) - 1)
-    page_w = max(widths + 2 * margin, 720.0)
     top = 112.0
-    panels = _layout(chosen, crop, scale, (page_w - widths) / 2, top, gap)
-    panel_h = max(p.height for p in panels)
+    if body_views and len(body_views) == len(chosen):  # the whole-body layout, as it always was
+        scale = _fit_scale(chosen, crop, gap, 660.0 if crop[0] > 0 else 700.0, 1040.0)
+        widths = sum(get_view(n).width * scale for n in chosen) + gap * (len(chosen) - 1)
+        page_w = max(widths + 2 * margin, 720.0)
+        panels = _layout(chosen, crop, scale, (page_w - widths) / 2, top, gap)
+        bottom = top + max(p.height for p in panels)
+    else:
+        panels, widths, bottom = _arrange(chosen, crop, top, gap, 600.0, 420.0 if body_views else 600.0, 1040.0)
+        page_w = max(widths + 2 * margin, 720.0)
+        _shift(panels, (page_w - widths) / 2)
+    panel_h = bottom - top
 
     name = muscle["names"][lang]
     latin = muscle["names"].get("la", "")
@@ -480,16 +589,17 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     body.append(f'<line x1="{fmt(margin)}" y1="82" x2="{fmt(page_w - margin)}" y2="82" stroke="#d8d2cb" '
                 'stroke-width="1"/>')
 
-    fills = {k: (st.ESSENTIAL if z == "essential" else f"url(#{prefix}-stipple)") for k, z in zones.items()}
     numbered = len(tps) > 1
     marks_page: list[str] = []
     for panel in panels:
+        fills = {k: (st.ESSENTIAL if z == "essential" else f"url(#{prefix}-stipple)")
+                 for k, z in _on_view(panel.view, zones, _zone_rank).items()}
         body.append(panel.open(prefix))
         body.extend(_body_layers(panel.view, fills, lang, grid=None))
         body.append(panel.close(prefix))
         body.extend(_panel_labels(panel, lang))
-        pts = [(n, t, panel.page(p)) for n, t in enumerate(tp_ids, start=1)
-               if (p := tp_point(t, panel.view.name, side)) is not None]
+        where = muscle_tp_points(muscle, panel.view.name, side)
+        pts = [(n, t, panel.page(where[t])) for n, t in enumerate(tp_ids, start=1) if t in where]
         offsets = _label_offsets([q for _, _, q in pts])
         for (n, t, (px, py)), (dx, dy, anchor) in zip(pts, offsets, strict=True):
             marks_page.append(f'<g class="tm-trp" data-trigger-point="{esc(t)}" data-side="{side}">'
@@ -562,11 +672,51 @@ def _footer(kb: Any, lang: str) -> str:
 # --------------------------------------------------------------------------- pain drawing
 
 
-def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: Iterable[str] = ()) -> list[str]:
-    views = ["front", "back"]
+def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: Iterable[str] = (),
+                   extra_keys: Iterable[tuple[str, str | None]] = (),
+                   tps: Iterable[tuple[Mapping[str, Any], str, Sequence[str]]] = ()) -> list[str]:
+    """The views of a drawing: the whole-body views (the side views for lateral pain), and the
+    close-ups needed for what only a close-up draws: marks (and ``extra_keys``, e.g. the top muscles'
+    zones) on the finer 1.1 regions, and trigger points (``tps``: muscle, side, ids) placed at a finer
+    site. The whole-body views are left out when the close-ups already show everything."""
+    body = ["front", "back"]
     sides = {s for r, s, _ in marks if r in LATERAL_FOCUS and s} | set(extra_sides)
-    views += [s for s in ("right", "left") if s in sides]
-    return views
+    body += [s for s in ("right", "left") if s in sides]
+    mark_keys = {(r, s) for r, s, _ in marks}
+    keys = mark_keys | set(extra_keys)
+    tp_list = [(m, side, t) for m, side, ids in tps for t in ids]
+
+    def tp_on(v: str, item: tuple[Mapping[str, Any], str, str]) -> bool:
+        return item[2] in muscle_tp_points(item[0], v, item[1])
+
+    need = {k for k in keys if not any(get_view(v).has(*k) for v in body)}
+    need_tp = [i for i in tp_list if not any(tp_on(v, i) for v in body)]
+    close: list[str] = []
+    while need or need_tp:
+        cands = [v for v in CLOSE_UPS if v not in close]
+
+        def gain(v: str, need: set[tuple[str, str | None]] = need,
+                 need_tp: list[tuple[Mapping[str, Any], str, str]] = need_tp) -> int:
+            return len({k for k in need if get_view(v).has(*k)}) + sum(1 for i in need_tp if tp_on(v, i))
+
+        faces = [_FACE.get(c) for c in close]
+        best = max(cands, key=lambda v: (gain(v), len({k for k in keys if get_view(v).covers(*k)}),
+                                         faces.count(_FACE.get(v)) if _FACE.get(v) else 0, -cands.index(v)),
+                   default=None)
+        if best is None or not gain(best):
+            break
+        close.append(best)
+        need = {k for k in need if not get_view(best).has(*k)}
+        need_tp = [i for i in need_tp if not tp_on(best, i)]
+    if close:
+        # keep the whole-body views only for what the close-ups do not show
+        hidden = [k for k in mark_keys if not any(get_view(v).covers(*k) for v in close)]
+        hidden += [k for k in keys - mark_keys if not any(get_view(v).covers(*k) for v in close)
+                   and any(get_view(v).has(*k) for v in body)]
+        hidden_tp = [i for i in tp_list if not any(tp_on(v, i) for v in close)]
+        if not hidden and not hidden_tp:
+            body = []
+    return [v for v in VIEWS if v in {*body, *close}]
 
 
 def _colour_scale(x: float, y: float, lang: str) -> list[str]:
@@ -585,31 +735,40 @@ def _colour_scale(x: float, y: float, lang: str) -> list[str]:
 def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[str], lang: str, title: str,
                   subtitle: str, prefix: str, overlay: Any = None, extra_ys: Iterable[float] = ()
                   ) -> tuple[list[str], float, float, list[_Panel]]:
-    full_h = max(get_view(n).height for n in views)
+    body_views = [n for n in views if n in BODY_VIEWS]
+    full_h = max((get_view(n).height for n in body_views), default=0.0)
     ys = list(extra_ys)
-    for name in views:
+    for name in body_views:
         for r, s, _ in marks:
-            for shape in get_view(name).shapes(r, s):
+            for shape in get_view(name).cover(r, s):
                 ys.extend((shape.bbox[1], shape.bbox[3]))
     crop = _crop_for(ys, full_h)
     margin = 28.0
     gap = 14.0
-    scale = _fit_scale(views, crop, gap, 620.0 if crop[0] > 0 else 663.0, 1120.0)
-    widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
-    page_w = max(widths + 2 * margin, 720.0)
     top = 108.0
-    panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
-    fills = {(r, s): st.INTENSITY_COLOURS[n] for r, s, n in marks}
+    if len(body_views) == len(views):  # the whole-body layout, as it always was
+        scale = _fit_scale(views, crop, gap, 620.0 if crop[0] > 0 else 663.0, 1120.0)
+        widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
+        page_w = max(widths + 2 * margin, 720.0)
+        panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
+        bottom = top + max(p.height for p in panels)
+    else:
+        panels, widths, bottom = _arrange(views, crop, top, gap, 620.0 if crop[0] > 0 else 663.0,
+                                          360.0 if body_views else 560.0, 1120.0)
+        page_w = max(widths + 2 * margin, 720.0)
+        _shift(panels, (page_w - widths) / 2)
+    intensities = {(r, s): n for r, s, n in marks}
     body = [_text(margin, 44, title, 26, weight="bold"), _text(margin, 68, subtitle, 14, fill=st.MUTED),
             f'<line x1="{fmt(margin)}" y1="82" x2="{fmt(page_w - margin)}" y2="82" stroke="#d8d2cb" stroke-width="1"/>']
     for panel in panels:
+        fills = {k: st.INTENSITY_COLOURS[n] for k, n in _on_view(panel.view, intensities, lambda n: n).items()}
         body.append(panel.open(prefix))
         body.extend(_body_layers(panel.view, fills, lang))
         if overlay is not None:
             body.extend(overlay(panel))
         body.append(panel.close(prefix))
         body.extend(_panel_labels(panel, lang))
-    y = top + max(p.height for p in panels) + 30
+    y = bottom + 30
     return body, page_w, y, panels
 
 
@@ -696,13 +855,15 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
                 if zones.get(k) != "essential":
                     zones[k] = z
         for s in sides:
-            only_lateral = [t for t in tp_ids if tp_point(t, s, s) is not None
-                            and tp_point(t, "front", s) is None and tp_point(t, "back", s) is None]
+            only_lateral = [t for t in tp_ids if t in muscle_tp_points(muscle, s, s)
+                            and t not in muscle_tp_points(muscle, "front", s)
+                            and t not in muscle_tp_points(muscle, "back", s)]
             if only_lateral or any(r in LATERAL_FOCUS and zs == s for r, zs in zones):
                 lateral_sides.add(s)
         explained = {(e.get("region"), e.get("side")) for e in entry.get("explains") or ()}
         muscles.append({
             "id": mid, "rank": rank, "name": muscle["names"][lang], "sides": sides, "tp_ids": tp_ids,
+            "muscle": muscle,
             "zones": zones, "explains": len(explained),
             "colour": st.MUSCLE_COLOURS[rank], "dash": st.MUSCLE_DASHES[rank],
         })
@@ -714,14 +875,19 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
                 uncovered |= {(r, "left"), (r, "right")} & {(m[0], m[1]) for m in marks}
             else:
                 uncovered.add((r, s))
-    views = _drawing_views(marks, lateral_sides & {s for _, s, _ in marks if s} or lateral_sides)
+    # the top muscles' zones and trigger points that only a close-up shows bring that close-up
+    extra: set[tuple[str, str | None]] = set()
+    for m in muscles:
+        extra |= set(m["zones"])
+    views = _drawing_views(marks, lateral_sides & {s for _, s, _ in marks if s} or lateral_sides, extra,
+                           [(m["muscle"], sd, m["tp_ids"]) for m in muscles for sd in m["sides"]])
     band = 2.2  # inner band width per rank, view units
 
     def overlay(panel: _Panel) -> list[str]:
         v = panel.view
         out: list[str] = []
         # hatch the painful regions no muscle explains
-        hatch = [s.d for k in sorted(uncovered, key=lambda k: (k[0], k[1] or "")) for s in v.shapes(*k)]
+        hatch = [s.d for k in sorted(uncovered, key=lambda k: (k[0], k[1] or "")) for s in v.cover(*k)]
         if hatch:
             out.append(f'<path d="{"".join(hatch)}" fill="url(#{prefix}-hatch)" fill-opacity="0.55" '
                        'pointer-events="none"/>')
@@ -729,7 +895,7 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
             width = band * (m["rank"] + 1) * 2
             for zone in ("essential", "spillover"):
                 shapes = [s for k, z in sorted(m["zones"].items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-                          if z == zone for s in v.shapes(*k)]
+                          if z == zone for s in v.cover(*k)]
                 if not shapes:
                     continue
                 d = v.union_outline(shapes)
@@ -743,18 +909,21 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
 
     ys: list[float] = []
     for name in views:
+        if name not in BODY_VIEWS:
+            continue
         for m in muscles:
             for k in m["zones"]:
-                for shape in get_view(name).shapes(*k):
+                for shape in get_view(name).cover(*k):
                     ys.extend((shape.bbox[1], shape.bbox[3]))
-            ys.extend(p[1] for sd in m["sides"] for t in m["tp_ids"] if (p := tp_point(t, name, sd)) is not None)
+            ys.extend(p[1] for sd in m["sides"] for t, p in muscle_tp_points(m["muscle"], name, sd).items()
+                      if t in m["tp_ids"])
     title = st.word(lang, "assessment.title")
     body, page_w, y, panels = _drawing_body(marks, views, lang, title, st.word(lang, "assessment.subtitle"),
                                             prefix, overlay, ys)
     # trigger points, in each muscle's colour
     for panel in panels:
-        pts = [(m, s, t, panel.page(p)) for m in muscles for s in m["sides"] for t in m["tp_ids"]
-               if (p := tp_point(t, panel.view.name, s)) is not None]
+        pts = [(m, s, t, panel.page(where[t])) for m in muscles for s in m["sides"]
+               for where in (muscle_tp_points(m["muscle"], panel.view.name, s),) for t in m["tp_ids"] if t in where]
         offsets = _label_offsets([q for *_, q in pts], 8.0)
         for (m, s, t, (px, py)), (dx, dy, anchor) in zip(pts, offsets, strict=True):
             body.append(f'<g class="tm-trp" data-muscle="{m["id"]}" data-trigger-point="{esc(t)}" '

@@ -272,8 +272,18 @@ def frequency_map(kb: Any, counts: Counter[tuple[str, str | None]], n_days: int,
     names = {"front": _("Front"), "back": _("Back")}
     try:
         from ..charts import body_svg
+        from ..charts.geometry import CLOSE_UPS, get_view
+        from ..charts.style import word
 
-        for view in ("front", "back"):
+        # the finer 1.1 regions are drawn on close-ups only: add the close-ups that show them
+        order = ["front", "back"]
+        need = {k for k in days if not any(get_view(v).has(*k) for v in order)}
+        for close in CLOSE_UPS:
+            if any(get_view(close).has(*k) for k in need):
+                order.append(close)
+                names[close] = word(lang, f"view.{close}")
+                need = {k for k in need if not get_view(close).has(*k)}
+        for view in order:
             prefix = f"tmf-{view}"
             svg = body_svg(view, lang, marks, id_prefix=prefix)
             title = _("Where it hurt, %(view)s view") % {"view": names[view].lower()}

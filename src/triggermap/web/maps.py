@@ -16,7 +16,20 @@ from markupsafe import Markup
 
 log = logging.getLogger("triggermap.web")
 
-VIEWS = ("front", "back", "left", "right")
+#: the whole-body views of the body map (their coarse regions), then the close-ups with the finer
+#: regions of the head, neck, shoulder, arm and hand (see knowledge/data/geometry/*.yaml)
+BODY_VIEWS = ("front", "back", "left", "right")
+CLOSE_UPS = ("upper-front", "upper-back", "arms-front", "arms-back", "head-right", "head-left", "hands-palm",
+             "hands-back")
+VIEWS = BODY_VIEWS + CLOSE_UPS
+
+
+def view_label(view: str, lang: str) -> str:
+    """The name of a close-up view in ``lang`` (the charts' own words; the whole-body views are
+    named in the templates)."""
+    from ..charts import style
+
+    return style.word(lang, f"view.{view}")
 
 #: Inline ``<style>`` elements and ``style=""`` attributes would be blocked by the strict CSP
 #: (``style-src 'self'``): they are removed, and the chart classes are styled in app.css.
@@ -76,7 +89,7 @@ def _safe(fn_name: str, *args: Any, prefix: str | None = None, **kw: Any) -> Mar
     return Markup(svg)  # noqa: S704 - our own SVG, sanitised above
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def body_map(view: str, lang: str) -> Markup | None:
     """The clickable body view (every region a path with data-region/data-side/title)."""
     return _safe("body_svg", view, lang=lang)
