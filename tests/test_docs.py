@@ -46,8 +46,9 @@ def test_readme_commands_and_ci_agree():
 
 
 def test_readme_example_runs_as_shown(tmp_path):
-    """The README's example, run as the README runs it: same triage, same muscles in the same
-    order, same sections and condition list (scores and long texts may move with the data)."""
+    """The README's example, run as the README runs it: same triage, same best muscle, the
+    muscles and conditions shown in the order shown, the same sections (scores and texts may
+    move with the data)."""
     import json
     import os
     import subprocess
@@ -73,9 +74,18 @@ def test_readme_example_runs_as_shown(tmp_path):
         block = report.split("Conditions to rule out:\n", 1)[1].split("\n\n", 1)[0]
         return re.findall(r"^  - (.+?) \(\d\.\d\d\)", block, re.M)
 
+    def in_order(part: list[str], whole: list[str]) -> bool:  # ``part`` is a subsequence of ``whole``
+        rest = iter(whole)
+        return all(x in rest for x in part)
+
     assert text.splitlines()[0] == shown.splitlines()[0]  # the triage level
-    assert muscles(shown) and muscles(text) == muscles(shown)
-    assert conditions(text) == conditions(shown)
+    # the ranking shown: the same best muscle, and the muscles shown that are still listed in the
+    # order shown (new muscles in the knowledge base may rank between them and push some out)
+    ranked, listed = muscles(shown), muscles(text)
+    assert ranked and listed[0] == ranked[0]
+    kept = [m for m in ranked if m in listed]
+    assert len(kept) >= min(3, len(ranked)) and in_order(kept, listed), (ranked, listed)
+    assert in_order(conditions(shown), conditions(text)), (conditions(shown), conditions(text))
     for m in re.finditer(r"^  \d+\. .+ (\d\.\d\d)$", text, re.M):
         assert 0 < float(m.group(1)) <= 1
     for heading in ("Muscles whose trigger points may refer this pain:", "Conditions to rule out:",

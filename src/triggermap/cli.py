@@ -35,9 +35,9 @@ def _choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) -> str
 
 
 def _print_json(doc: Any) -> None:
-    import json
+    from .documents import dumps_pretty
 
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(dumps_pretty(doc) + "\n")
 
 
 def build_app() -> Any:

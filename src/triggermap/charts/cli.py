@@ -57,7 +57,7 @@ def _kb() -> Any:
 
 
 def _read(path: str) -> Any:
-    from ..fastcli import InputError, read_document
+    from ..documents import InputError, read_document
 
     try:
         doc = read_document(path)
