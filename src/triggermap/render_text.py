@@ -131,12 +131,12 @@ _HEAD: dict[str, dict[str, Any]] = {
 _ZONE = {"en": {"essential": "essential", "spillover": "spillover"}, "es": {"essential": "esencial", "spillover": "extensión"}}
 
 
-def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict] | None = None) -> str:
+def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, Any]] | None = None) -> str:
     """The readable (non-JSON) report; ``regions`` (the vocabulary) gives region names."""
     h = _HEAD[lang]
 
     def _mark(x: dict[str, Any]) -> str:
-        name = regions[x["region"]]["label"][lang] if regions else x["region"]
+        name: str = regions[x["region"]]["label"][lang] if regions else x["region"]
         side = x.get("side")
         return name + (f" ({SIDES[lang][side]})" if side else "")
 

@@ -190,8 +190,8 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
         if mk.region not in covered
     ]
 
-    plan: list[dict] = []
-    withheld: list[dict] = []
+    plan: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
     if level in PLAN_LEVELS:
         best = ranked[0].score if ranked else 0.0
         top = [s.muscle for s in ranked[: params.plan_muscles] if s.score >= params.plan_relative_min * best]
@@ -230,7 +230,7 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
 
 
 def _condition(
-    data: dict, p: float, why: list[str], flagged_by: list[str], lang: str, params: P.ModelParams
+    data: dict[str, Any], p: float, why: list[str], flagged_by: list[str], lang: str, params: P.ModelParams
 ) -> dict[str, Any]:
     return {
         "id": data["id"],

@@ -144,7 +144,7 @@ def _int(field: str, value: Any, lo: int, hi: int) -> int:
             raise IntakeError(field, f"must be a whole number from {lo} to {hi}, got {value!r}")
     if not lo <= value <= hi:
         raise IntakeError(field, f"must be from {lo} to {hi}, got {value!r}")
-    return value
+    return int(value)
 
 
 _MISSING: Any = object()

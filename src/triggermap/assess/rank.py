@@ -16,7 +16,7 @@ of patterns that reach each one (an inverted index), not to the size of the know
 from __future__ import annotations
 
 from math import exp
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import params as P
 
@@ -81,7 +81,7 @@ class Index:
         }
 
 
-def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
+def _zones(members: list[dict[str, Any]]) -> dict[str, tuple[bool, bool]]:
     """Referral zones of trigger points together: region -> (essential, crosses midline)."""
     zones: dict[str, tuple[bool, bool]] = {}
     for tp in members:
@@ -94,7 +94,7 @@ def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
     return zones
 
 
-def _zone_key(members: list[dict]) -> tuple:
+def _zone_key(members: list[dict[str, Any]]) -> tuple[Any, ...]:
     return tuple(sorted(_zones(members).items()))
 
 
@@ -138,10 +138,10 @@ def build_index(kb: Knowledge, params: P.ModelParams = P.DEFAULT) -> Index:
     for mid, m in kb.muscles.items():
         tps = m["trigger_points"]
         # trigger points with the same referral zones are one pattern (indistinguishable from a drawing)
-        by_zones: dict[tuple, list[dict]] = {}
+        by_zones: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for tp in tps:
             by_zones.setdefault(_zone_key([tp]), []).append(tp)
-        groups: list[tuple[tuple[str, ...], list[dict], float]] = [
+        groups: list[tuple[tuple[str, ...], list[dict[str, Any]], float]] = [
             (tuple(tp["id"] for tp in same), same, params.prior_logit) for same in by_zones.values()
         ]
         if len(by_zones) > 1:  # all of them together, penalised
@@ -209,7 +209,7 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     """The muscles that explain at least one painful region, best first (the first ``limit``)."""
     # per touched pattern: [left, right, midline] evidence, their essential counts, and the
     # evidence crossing over from the other side (patterns that cross the midline)
-    acc: dict[int, list] = {}
+    acc: dict[int, list[Any]] = {}
     weighted = index.weighted
     for region, mark_side, intensity in intake.pain:
         if intensity <= 0:
@@ -291,7 +291,7 @@ _HYPOTHESIS_SIDES: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict, dict, dict]]:
+def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Per painful mark, its output items built once and shared by every muscle's explanation:
     (region, side, as essential, as spillover, as unexplained)."""
     out = []
@@ -304,12 +304,12 @@ def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict,
 
 
 def explained(
-    pattern: Pattern, side: str | None, items: list[tuple[str, str | None, dict, dict, dict]]
-) -> tuple[list[dict], list[dict]]:
+    pattern: Pattern, side: str | None, items: list[tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any]]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split the painful marks (see :func:`mark_items`) into those the pattern (on ``side``)
     explains and the rest."""
-    explains: list[dict] = []
-    rest: list[dict] = []
+    explains: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
     sides = _HYPOTHESIS_SIDES[side]
     zones = pattern.zones
     for region, mark_side, as_essential, as_spillover, as_rest in items:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import LEVEL_RANK as RANK
 from ..vocabulary import LEVELS
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["LEVELS", "RANK", "compile_rules", "fired_rules", "triage"]
 
 
-Rule = tuple[dict, frozenset[str], frozenset[str], frozenset[str], "int | None"]
+Rule = tuple[dict[str, Any], frozenset[str], frozenset[str], frozenset[str], "int | None"]
 
 
 def compile_rules(kb: Knowledge) -> list[Rule]:
@@ -34,7 +34,7 @@ def compile_rules(kb: Knowledge) -> list[Rule]:
     return out
 
 
-def fired_rules(rules: list[Rule], intake: Intake) -> list[dict]:
+def fired_rules(rules: list[Rule], intake: Intake) -> list[dict[str, Any]]:
     """The combination rules the intake satisfies, in file order: every ``all_of`` id present,
     at least one ``any_of`` id when the rule has any, pain in one of its ``regions`` when it
     has any, and ``min_age`` reached."""
@@ -55,14 +55,14 @@ def fired_rules(rules: list[Rule], intake: Intake) -> list[dict]:
 def triage(
     kb: Knowledge,
     intake: Intake,
-    rules: list[dict],
-    likely: list[tuple[dict, float, list[str]]],
+    rules: list[dict[str, Any]],
+    likely: list[tuple[dict[str, Any], float, list[str]]],
     lang: str,
     params: P.ModelParams = P.DEFAULT,
-) -> tuple[str, list[dict]]:
+) -> tuple[str, list[dict[str, Any]]]:
     """Return (level, reasons) given the fired ``rules`` and the ``likely`` conditions
     as (condition, probability, why)."""
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     answers = intake.answers()
     for fid in sorted(intake.red_flags):
         flag = kb.red_flags[fid]

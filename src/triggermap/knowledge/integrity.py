@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .loader import Knowledge
 
 
-def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict]]:
+def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
     """Every text inside ``obj`` (an object keyed by every language) with its path."""
     if isinstance(obj, dict):
         if all(lang in obj for lang in LANGS):

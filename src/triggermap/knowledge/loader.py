@@ -56,17 +56,17 @@ class Knowledge:
 
     def __init__(self, version: str, raw: dict[str, Any]):
         self.version = version
-        self.regions: dict[str, dict] = {r["id"]: r for r in raw["regions"]}
-        self.vocab: dict[str, dict[str, dict]] = {
+        self.regions: dict[str, dict[str, Any]] = {r["id"]: r for r in raw["regions"]}
+        self.vocab: dict[str, dict[str, dict[str, Any]]] = {
             cat: {item["id"]: item for item in items} for cat, items in raw["vocab"].items()
         }
-        self.red_flags: dict[str, dict] = {f["id"]: f for f in raw["red_flags"]["flags"]}
-        self.rules: list[dict] = list(raw["red_flags"]["rules"])
-        self.conditions: dict[str, dict] = {c["id"]: c for c in raw["conditions"]}
-        self.muscles: dict[str, dict] = {m["id"]: m for m in raw["muscles"]}
-        self.exercises: dict[str, dict] = {e["id"]: e for e in raw["exercises"]}
-        self.references: dict[str, dict] = {r["id"]: r for r in raw["references"]}
-        self.trigger_points: dict[str, tuple[str, dict]] = {
+        self.red_flags: dict[str, dict[str, Any]] = {f["id"]: f for f in raw["red_flags"]["flags"]}
+        self.rules: list[dict[str, Any]] = list(raw["red_flags"]["rules"])
+        self.conditions: dict[str, dict[str, Any]] = {c["id"]: c for c in raw["conditions"]}
+        self.muscles: dict[str, dict[str, Any]] = {m["id"]: m for m in raw["muscles"]}
+        self.exercises: dict[str, dict[str, Any]] = {e["id"]: e for e in raw["exercises"]}
+        self.references: dict[str, dict[str, Any]] = {r["id"]: r for r in raw["references"]}
+        self.trigger_points: dict[str, tuple[str, dict[str, Any]]] = {
             tp["id"]: (m["id"], tp) for m in raw["muscles"] for tp in m["trigger_points"]
         }
         choir: dict[int, list[tuple[str, str | None]]] = {}
