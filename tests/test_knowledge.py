@@ -73,6 +73,28 @@ def test_contract_1_1_parse_sanity():
     assert len(ids["midline"]) == 5 and len(ids["lateral"]) == 29 + 22
 
 
+def test_every_contract_1_1_id_exists(kb):
+    """Issue 10 and 11: the whole body. Every id the contract's 1.1 section requires exists,
+    lateral regions are lateral, midline ones midline, and every muscle has full depth."""
+    ids = contract_ids_1_1()
+    for r in ids["lateral"]:
+        assert r in kb.regions and kb.regions[r]["midline"] is False, r
+    for r in ids["midline"]:
+        assert r in kb.regions and kb.regions[r]["midline"] is True, r
+    for key in ("aggravating", "findings", "history"):
+        assert set(ids[key]) <= set(kb.vocab[key]), set(ids[key]) - set(kb.vocab[key])
+    assert set(ids["red_flags"]) <= set(kb.red_flags), set(ids["red_flags"]) - set(kb.red_flags)
+    assert set(ids["conditions"]) <= set(kb.conditions), set(ids["conditions"]) - set(kb.conditions)
+    assert set(ids["muscles"]) <= set(kb.muscles), set(ids["muscles"]) - set(kb.muscles)
+    assert len(kb.muscles) == 115
+    for mid in ids["muscles"]:
+        m = kb.muscles[mid]
+        assert m["names"]["en"] and m["names"]["es"] and m["names"]["la"], mid
+        assert m["anatomy"]["innervation"]["roots"] and m["symptoms"] and m["confirm"]["refs"], mid
+        assert all(tp["essential"] and tp["site"] for tp in m["trigger_points"]), mid
+        assert m["self_care"] and m["references"], mid
+
+
 def test_contract_parse_sanity():
     ids = contract_ids()
     assert len(ids["muscles"]) == 25

@@ -146,6 +146,7 @@ def build_app() -> Any:
 def _mount_parts(app: Any) -> None:
     """Charts, diary, web: each part keeps its own commands (their modules import lightly)."""
     from .charts import cli as charts
+    from .opendata import cli as opendata
     from .store import cli as store
     from .web import cli as web
 
@@ -155,6 +156,8 @@ def _mount_parts(app: Any) -> None:
     app.command("backup")(store.backup_command)
     app.command("restore")(store.restore_command)
     app.command("serve")(web.serve)
+    app.command("export-kb")(opendata.export_kb)
+    app.command("site")(opendata.site)
 
 
 if __name__ == "__main__":  # pragma: no cover

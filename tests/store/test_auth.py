@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from triggermap.store import auth, db, repo
 from triggermap.store.errors import AccessError, Forbidden, NotFound, RateLimited, ValidationError
-from triggermap.store.models import TABLE_ORDER, Account, AuditLog, AuthSession
+from triggermap.store.models import TABLE_ORDER, Account, AuditLog, AuthSession, LoginAttempt
 
 PW_A = "correct horse battery A"
 PW_B = "correct horse battery B"
@@ -96,30 +96,75 @@ def test_authenticate(clinic):
     assert actions[:3] == ["login-failed", "login-failed", "login"]
 
 
-def test_rate_limit_after_failures_holds_even_for_the_right_password(clinic):
-    for _ in range(repo.MAX_FAILURES_PER_USER):
-        with db.session_scope(clinic["url"]) as s:
-            assert repo.authenticate(s, "dr.a", "wrong password!!", ip="10.0.0.9") is None
-    with pytest.raises(RateLimited) as err, db.session_scope(clinic["url"]) as s:
-        repo.authenticate(s, "dr.a", PW_A, ip="10.0.0.9")
-    with db.session_scope(clinic["url"]) as s:
+def _fail(url, n, username="dr.a", ip="10.0.0.9"):
+    for _ in range(n):
+        with db.session_scope(url) as s:
+            assert repo.authenticate(s, username, "wrong password!!", ip=ip) is None
+
+
+def _age_attempts(url, seconds):
+    """Move every recorded log-in attempt ``seconds`` into the past (the waits run out)."""
+    with db.session_scope(url) as s:
+        for row in s.scalars(select(LoginAttempt)):
+            row.at = row.at - dt.timedelta(seconds=seconds)
+
+
+def test_progressive_delay_per_client_never_locks_the_owner_out_elsewhere(clinic):
+    """Issue 13: 5 wrong passwords used to lock the account for 15 minutes for every client, so
+    anyone could lock a user out. Now the client that fails waits longer and longer, while the
+    right password from another client still works at once."""
+    url = clinic["url"]
+    _fail(url, repo.FREE_FAILURES_PER_CLIENT - 1)
+    with db.session_scope(url) as s:
+        assert repo.login_delay(s, "dr.a", "10.0.0.9") == 0
+    _fail(url, 1)  # the first one that costs a wait
+    with pytest.raises(RateLimited) as err, db.session_scope(url) as s:
+        repo.authenticate(s, "dr.a", PW_A, ip="10.0.0.9")  # even the right password, from there
+    assert 0 < err.value.retry_after <= repo.LOGIN_BASE_DELAY.total_seconds()
+    with db.session_scope(url) as s:
         repo.record_denial(s, err.value)
-    with db.session_scope(clinic["url"]) as s:
+    with db.session_scope(url) as s:
         assert repo.list_audit(s, limit=1)[0].action == "login-blocked"
-        # the other clinician is not locked out
-        assert repo.authenticate(s, "dr.b", PW_B, ip="10.0.0.10") is not None
+        # the owner, from another client, is not locked out; nor is another user
+        assert repo.authenticate(s, "dr.a", PW_A, ip="10.0.0.10") is not None
+        assert repo.authenticate(s, "dr.b", PW_B, ip="10.0.0.9") is not None
+    # blocked attempts are not checked and do not count; once the wait is over, the next
+    # failure doubles it
+    waits = []
+    for _ in range(3):
+        _age_attempts(url, 3600 // 8)
+        _fail(url, 1)
+        with db.session_scope(url) as s:
+            waits.append(repo.login_delay(s, "dr.a", "10.0.0.9"))
+    assert waits[0] < waits[1] < waits[2] <= repo.LOGIN_MAX_DELAY.total_seconds()
+    # a success from that client starts its count again
+    _age_attempts(url, 3600 // 4)
+    with db.session_scope(url) as s:
+        assert repo.authenticate(s, "dr.a", PW_A, ip="10.0.0.9") is not None
+        assert repo.login_delay(s, "dr.a", "10.0.0.9") == 0
     # failures older than the window no longer count
     later = dt.datetime.now(dt.UTC) + repo.LOGIN_WINDOW + dt.timedelta(seconds=1)
-    with db.session_scope(clinic["url"]) as s:
+    with db.session_scope(url) as s:
         assert repo.login_failures(s, username="dr.a", now=later) == 0
 
 
-def test_rate_limit_per_address(clinic):
-    for i in range(repo.MAX_FAILURES_PER_IP):
+def test_progressive_delay_per_address(clinic):
+    """Guessing many user names from one address: the address waits (for every user name)."""
+    for i in range(repo.FREE_FAILURES_PER_IP):
         with db.session_scope(clinic["url"]) as s:
             repo.authenticate(s, f"user{i}", "wrong password!!", ip="10.9.9.9")
     with pytest.raises(RateLimited), db.session_scope(clinic["url"]) as s:
         repo.authenticate(s, "dr.b", PW_B, ip="10.9.9.9")
+    with db.session_scope(clinic["url"]) as s:
+        assert repo.authenticate(s, "dr.b", PW_B, ip="10.9.9.10") is not None
+
+
+def test_progressive_delay_values():
+    free = repo.FREE_FAILURES_PER_CLIENT
+    assert repo.progressive_delay(free - 1, free) == dt.timedelta(0)
+    assert repo.progressive_delay(free, free) == repo.LOGIN_BASE_DELAY
+    assert repo.progressive_delay(free + 1, free) == 2 * repo.LOGIN_BASE_DELAY
+    assert repo.progressive_delay(free + 1000, free) == repo.LOGIN_MAX_DELAY
 
 
 def test_clinician_sees_only_own_patients(clinic):
@@ -243,3 +288,72 @@ def test_account_cli(db_url):
     )
     assert r.exit_code == 2 and "short" not in r.stderr
     assert runner.invoke(app, ["persons"]).stdout.split() == ["pc"]
+
+
+def test_account_lifecycle_cli(clinic):
+    """Issue 13: `triggermap account` can disable, enable, reset a password, unassign and delete
+    (the audit trail is kept), and refuses a second account for one person."""
+    from typer.testing import CliRunner
+
+    from triggermap.store.cli import account_app
+
+    url = clinic["url"]
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(account_app, [*args, "--db", url], input=input)
+
+    def live_sessions(account_id):
+        with db.session_scope(url, readonly=True) as s:
+            return len(list(s.scalars(select(AuthSession).where(AuthSession.account_id == account_id))))
+
+    def new_session(account_id):
+        with db.session_scope(url) as s:
+            return repo.create_auth_session(s, _account(s, account_id))[0]
+
+    def can_log_in(username, password):
+        with db.session_scope(url) as s:
+            return repo.authenticate(s, username, password, ip=f"10.7.0.{len(username)}") is not None
+
+    token = new_session(clinic["patient"])
+    r = run("disable", "-u", "PACIENTE")
+    assert r.exit_code == 0 and "disabled account paciente" in r.stdout
+    assert live_sessions(clinic["patient"]) == 0
+    with db.session_scope(url) as s:
+        assert repo.session_for_token(s, token) is None
+    assert not can_log_in("paciente", PW_P)
+    assert "paciente\tpatient\tpat-a\tdisabled" in run("list").stdout
+    assert run("enable", "-u", "paciente").exit_code == 0
+    assert can_log_in("paciente", PW_P)
+
+    new_session(clinic["patient"])
+    r = run("reset-password", "-u", "paciente", "--password-stdin", input="a brand new password\n")
+    assert r.exit_code == 0, r.stderr
+    assert "a brand new password" not in r.stdout + r.stderr
+    assert live_sessions(clinic["patient"]) == 0
+    assert not can_log_in("paciente", PW_P) and can_log_in("paciente", "a brand new password")
+    assert run("reset-password", "-u", "nobody", "--password-stdin", input="x" * 12 + "\n").exit_code == 2
+
+    r = run("unassign", "--clinician", "dr.a", "--person", "pat-a")
+    assert r.exit_code == 0, r.stderr
+    with db.session_scope(url) as s:
+        assert not repo.can_access(s, _account(s, clinic["a"]), s.get(repo.Person, clinic["pa"]))
+
+    # one account per person
+    r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")
+    assert r.exit_code == 2 and "already has an account (paciente)" in r.stderr
+
+    assert run("delete", "-u", "paciente", input="n\n").exit_code == 1  # asks first
+    r = run("delete", "-u", "paciente", "--yes")
+    assert r.exit_code == 0 and "deleted account paciente" in r.stdout
+    with db.session_scope(url, readonly=True) as s:
+        assert s.get(Account, clinic["patient"]) is None
+        assert s.get(repo.Person, clinic["pa"]) is not None  # the diary stays
+        rows = list(s.scalars(select(AuditLog).where(AuditLog.account_id == clinic["patient"])))
+        assert [r.action for r in rows if r.action == "login"]  # the account's own trail is kept
+        last = repo.list_audit(s, limit=1)[0]
+        assert (last.action, last.record_id, last.detail["username"]) == ("delete", str(clinic["patient"]),
+                                                                          "paciente")
+    # now the person may have a (new) account again
+    r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")
+    assert r.exit_code == 0, r.stderr

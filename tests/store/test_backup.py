@@ -143,3 +143,28 @@ def test_backup_onto_the_database_itself_is_refused(tmp_path):
             assert repo.person_codes(s) == ["me"]
     finally:
         db.dispose_engines()
+
+
+@pytest.mark.parametrize("name", ["backup.sqlite3", "backup.json"])
+def test_restore_never_revives_ended_sessions(db_url, other_db_url, tmp_path, kb_vocab, plan_item,
+                                              lateral_region, name):
+    """Issue 13: a restore brought back log-in sessions that had ended (logged out after the
+    backup), so an old cookie worked again. Restore now drops every session."""
+    from sqlalchemy import func, select
+
+    from triggermap.store.models import AuthSession
+
+    _fill(db_url, plan_item, lateral_region)
+    with db.session_scope(db_url) as s:
+        account = repo.get_account(s, "dr.bk")
+        token, _ = repo.create_auth_session(s, account)
+    path = tmp_path / name
+    backup.backup(db_url, path)
+    with db.session_scope(db_url) as s:
+        repo.end_auth_session(s, token)  # logged out after the backup
+    for target, force in ((other_db_url, False), (db_url, True)):  # into a new database, and back in place
+        backup.restore(target, path, force=force)
+        with db.session_scope(target) as s:
+            assert repo.session_for_token(s, token) is None
+            assert s.scalar(select(func.count()).select_from(AuthSession)) == 0
+            assert repo.get_account(s, "dr.bk").username == "dr.bk"  # the rest is there

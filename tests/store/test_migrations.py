@@ -79,3 +79,51 @@ def test_newer_schema_is_refused(fresh_db_url):
     db.dispose_engines()
     with pytest.raises(SchemaError, match="9999"), db.session_scope(fresh_db_url):
         pass
+
+
+def test_0002_one_account_per_person_round_trip(fresh_db_url):
+    """Issue 13: two patient accounts could share one person's diary. Revision 0002 keeps the
+    oldest account of each person, deletes the others (audited, sessions ended), makes
+    ``account.person_id`` unique and adds the ``rate_hit`` table; its downgrade undoes both."""
+    import datetime as dt
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = db.get_engine(fresh_db_url)
+    db.upgrade(engine, "0001")
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO person (id, code, created_at) VALUES (1, 'p1', :t), (2, 'p2', :t)"),
+                     {"t": now})
+        for i, (name, person) in enumerate([("first", 1), ("second", 1), ("other", 2), ("dr", None)], 1):
+            conn.execute(
+                text("INSERT INTO account (id, username, password_hash, role, person_id, is_active, created_at, "
+                     "password_changed_at) VALUES (:i, :n, 'x', :r, :p, true, :t, :t)"),
+                {"i": i, "n": name, "r": "patient" if person else "clinician", "p": person, "t": now})
+        conn.execute(text("INSERT INTO auth_session (token_hash, account_id, created_at, expires_at, csrf_token) "
+                          "VALUES ('h2', 2, :t, :t, 'c')"), {"t": now})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT username FROM account ORDER BY id")).scalars().all()
+        sessions = conn.execute(text("SELECT count(*) FROM auth_session")).scalar_one()
+        audit = conn.execute(text("SELECT actor, action, record_id, person_id FROM audit_log")).all()
+    assert names == ["first", "other", "dr"]
+    assert sessions == 0
+    assert [tuple(r) for r in audit] == [("migration:0002", "delete", "2", 1)]
+    assert "rate_hit" in _tables(fresh_db_url)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO account (username, password_hash, role, person_id, is_active, created_at, "
+                          "password_changed_at) VALUES ('again', 'x', 'patient', 1, true, :t, :t)"), {"t": now})
+
+    db.downgrade(engine, "0001")
+    assert db.current_revision(engine) == "0001"
+    assert "rate_hit" not in _tables(fresh_db_url)
+    with engine.begin() as conn:  # no longer unique
+        conn.execute(text("INSERT INTO account (username, password_hash, role, person_id, is_active, created_at, "
+                          "password_changed_at) VALUES ('again', 'x', 'patient', 1, true, :t, :t)"), {"t": now})
+        conn.execute(text("DELETE FROM account WHERE username = 'again'"))
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0002"
+    assert db.integrity_check(engine) == []

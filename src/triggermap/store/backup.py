@@ -10,7 +10,9 @@ Two formats, chosen by the file name on backup and by the content on restore:
   both backends and between them.
 
 Restore replaces all data in the target database, in one transaction, and refuses a
-non-empty target unless ``force=True``. Files are written atomically (temporary file, then
+non-empty target unless ``force=True``. It never brings log-in sessions back (a session that
+had ended by log-out, password change or disabling must stay ended): after a restore,
+everyone logs in again. Files are written atomically (temporary file, then
 rename) with mode 0600: they hold health data.
 """
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 FORMAT = "triggermap-backup"
 FORMAT_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: tables whose rows a restore drops: log-in sessions (see the module docstring)
+NOT_RESTORED = ("auth_session",)
 
 
 class BackupError(StoreError):
@@ -136,7 +140,7 @@ def load(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dict[s
         for table in reversed(_tables()):
             conn.execute(delete(table))
         for table in _tables():
-            rows = tables.get(table.name) or []
+            rows = [] if table.name in NOT_RESTORED else tables.get(table.name) or []
             cols = {c.name: c for c in table.columns}
             converted = []
             for row in rows:
@@ -328,6 +332,9 @@ def restore(url: str | None, path: str | Path, *, force: bool = False) -> str:
                 dst = sqlite3.connect(target, timeout=db.BUSY_TIMEOUT_MS / 1000)
                 try:
                     src.backup(dst)
+                    for name in NOT_RESTORED:
+                        dst.execute(f"DELETE FROM {name}")
+                    dst.commit()
                     dst.execute("PRAGMA journal_mode = WAL")
                 finally:
                     dst.close()

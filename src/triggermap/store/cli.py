@@ -497,6 +497,95 @@ def account_assign_command(
         typer.echo(f"{clinician} now sees {person}")
 
 
+@account_app.command("unassign")
+def account_unassign_command(
+    clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
+    person: PersonOption,
+    db: DbOption = None,
+) -> None:
+    """Stop a clinician seeing a person's records."""
+    with _errors(db):
+        from . import repo
+        from .db import session_scope
+
+        with session_scope(db) as session:
+            account = repo.get_account(session, clinician)
+            if account.role != "clinician":
+                raise ValidationError("clinician", clinician, "no such clinician account")
+            repo.unassign_patient(session, account, _person(session, person), actor=_actor())
+        typer.echo(f"{clinician} no longer sees {person}")
+
+
+UsernameOption = Annotated[str, typer.Option("--username", "-u", help="Log-in name.")]
+
+
+def _set_active(username: str, active: bool, db: str | None) -> None:
+    with _errors(db):
+        from . import repo
+        from .db import session_scope
+
+        with session_scope(db) as session:
+            account = repo.get_account(session, username)
+            repo.set_active(session, account, active, actor=_actor())
+            name = account.username
+        typer.echo(f"{'enabled' if active else 'disabled'} account {name}")
+
+
+@account_app.command("disable")
+def account_disable_command(username: UsernameOption, db: DbOption = None) -> None:
+    """Disable an account: it can no longer log in, and its sessions end at once."""
+    _set_active(username, False, db)
+
+
+@account_app.command("enable")
+def account_enable_command(username: UsernameOption, db: DbOption = None) -> None:
+    """Enable a disabled account again."""
+    _set_active(username, True, db)
+
+
+@account_app.command("reset-password")
+def account_reset_password_command(
+    username: UsernameOption,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from the first line of stdin.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a new password (asked for, hidden); every session of the account ends."""
+    with _errors(db):
+        from . import repo
+        from .db import session_scope
+
+        with session_scope(db, readonly=True) as session:
+            repo.get_account(session, username)  # before asking: a typo fails at once
+        password = _read_password(password_stdin)
+        with session_scope(db) as session:
+            account = repo.get_account(session, username)
+            repo.set_password(session, account, password, actor=_actor())
+            name = account.username
+        typer.echo(f"new password set for {name}; its sessions have ended")
+
+
+@account_app.command("delete")
+def account_delete_command(
+    username: UsernameOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete an account (the person's records and the audit log are kept)."""
+    with _errors(db):
+        from . import repo
+        from .db import session_scope
+
+        with session_scope(db, readonly=True) as session:
+            name = repo.get_account(session, username).username
+        if not yes and not typer.confirm(f"Delete account {name}? Its records and the audit log are kept"):
+            _fail("not deleted", 1)
+        with session_scope(db) as session:
+            repo.delete_account(session, repo.get_account(session, username), actor=_actor())
+        typer.echo(f"deleted account {name}")
+
+
 @account_app.command("list")
 def account_list_command(db: DbOption = None) -> None:
     """List accounts (never their passwords)."""

@@ -121,7 +121,10 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    # one account per person: two patient accounts never share one person's diary
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True, unique=True
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -284,6 +287,19 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(default=False)
 
 
+class RateHit(Base):
+    """One use of a rate-limited endpoint (the PDF handout) by one client, kept in the
+    database so that every app process and server counts the same uses."""
+
+    __tablename__ = "rate_hit"
+    __table_args__ = (Index("ix_rate_hit_bucket_key_at", "bucket", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuthSession(Base):
     """A server-side log-in session. Only the SHA-256 of the cookie token is stored, so a
     copy of the database cannot be used to log in; logging out deletes the row in every
@@ -314,4 +330,5 @@ TABLE_ORDER = [
     "audit_log",
     "login_attempt",
     "auth_session",
+    "rate_hit",
 ]

@@ -50,10 +50,16 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NOTE = 4000
 MIN_DATE = dt.date(1900, 1, 1)
 
-# log-in rate limit: failures within the window, per user name and per address
-LOGIN_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_IP = 20
+# Log-in throttling (see :func:`login_delay`): failed log-ins within the window are counted per
+# (user name, client address) and per client address; past the free ones, each further
+# failure doubles the wait before the next attempt from that client, up to LOGIN_MAX_DELAY.
+# Nothing is counted per account alone, so wrong passwords from one client never lock the
+# owner out on another.
+LOGIN_WINDOW = dt.timedelta(hours=1)
+FREE_FAILURES_PER_CLIENT = 3  # per (user name, address); a success from there starts again
+FREE_FAILURES_PER_IP = 10  # per address, over every user name
+LOGIN_BASE_DELAY = dt.timedelta(seconds=2)
+LOGIN_MAX_DELAY = dt.timedelta(minutes=15)
 SESSION_TTL = dt.timedelta(hours=8)
 
 Actor = Account | str | None
@@ -631,6 +637,13 @@ def create_account(
     auth.check_password_policy(password)
     if session.scalar(select(Account.id).where(Account.username == name)) is not None:
         raise ValidationError("username", name, "this user name is taken")
+    if person is not None:
+        holder = session.scalar(select(Account.username).where(Account.person_id == person.id))
+        if holder is not None:
+            raise ValidationError(
+                "person", person.code, f"this person already has an account ({holder})",
+                allowed="one account per person",
+            )
     account = Account(
         username=name,
         password_hash=auth.hash_password(password),
@@ -663,16 +676,107 @@ def set_password(
     record_audit(session, actor or account, "update", "account", account.id, detail={"what": "password"})
 
 
+def get_account(session: Session, username: str) -> Account:
+    """The account with this user name (case-insensitive); :class:`ValidationError` otherwise."""
+    name = normalise_username(username)
+    account = session.scalar(select(Account).where(Account.username == name))
+    if account is None:
+        names = list(session.scalars(select(Account.username).order_by(Account.username)))
+        raise ValidationError("username", username, "no such account", suggestion=closest(name, names))
+    return account
+
+
+def end_sessions_of(session: Session, account: Account) -> int:
+    """Log the account out everywhere; the number of sessions ended."""
+    result = session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_active(session: Session, account: Account, active: bool, *, actor: Actor = None) -> None:
+    """Disable (it can no longer log in, its sessions end at once) or enable an account."""
+    account.is_active = active
+    if not active:
+        end_sessions_of(session, account)
+    session.flush()
+    record_audit(session, actor or "system", "enable" if active else "disable", "account", account.id,
+                 person_id=account.person_id, detail={"username": account.username})
+
+
+def delete_account(session: Session, account: Account, *, actor: Actor = None) -> None:
+    """Delete an account: its sessions and clinician assignments go with it; the person and their
+    records stay, and so does the audit log (which names the account), plus one row for this."""
+    detail = {"username": account.username, "role": account.role}
+    account_id, person_id = account.id, account.person_id
+    end_sessions_of(session, account)
+    session.execute(delete(ClinicianPatient).where(ClinicianPatient.clinician_id == account_id))
+    session.delete(account)
+    session.flush()
+    record_audit(session, actor or "system", "delete", "account", account_id, person_id=person_id, detail=detail)
+
+
 def login_failures(
     session: Session, *, username: str | None = None, ip: str | None = None, now: dt.datetime | None = None
 ) -> int:
+    """Failed log-ins within the window, for a user name and/or an address."""
+    return _failures(session, username=username, ip=ip, now=now)[0]
+
+
+def _failures(
+    session: Session, *, username: str | None = None, ip: str | None = None, now: dt.datetime | None = None
+) -> tuple[int, dt.datetime | None]:
+    """(number, time of the latest) of the failed log-ins within the window; for a user name
+    and address together, only those since the last successful log-in from there."""
     since = (now or utcnow()) - LOGIN_WINDOW
-    q = select(func.count(LoginAttempt.id)).where(LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    where = [LoginAttempt.at >= since]
     if username is not None:
-        q = q.where(LoginAttempt.username == normalise_username(username))
+        where.append(LoginAttempt.username == normalise_username(username))
     if ip is not None:
-        q = q.where(LoginAttempt.ip == ip)
-    return int(session.scalar(q) or 0)
+        where.append(LoginAttempt.ip == ip)
+    if username is not None and ip is not None:
+        last_ok = session.scalar(select(func.max(LoginAttempt.at)).where(*where, LoginAttempt.success.is_(True)))
+        if last_ok is not None:
+            where.append(LoginAttempt.at > last_ok)
+    row = session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(*where, LoginAttempt.success.is_(False))
+    ).one()
+    latest = row[1]  # max() keeps the column type: timezone-aware
+    return int(row[0] or 0), latest
+
+
+def progressive_delay(failures: int, free: int) -> dt.timedelta:
+    """The wait after ``failures`` failed log-ins when ``free`` of them cost nothing:
+    0 before, then 2 s, 4 s, 8 s ... up to :data:`LOGIN_MAX_DELAY`."""
+    if failures < free:
+        return dt.timedelta(0)
+    return min(LOGIN_BASE_DELAY * 2 ** min(failures - free, 20), LOGIN_MAX_DELAY)
+
+
+def login_delay(
+    session: Session, username: str, ip: str | None, *, now: dt.datetime | None = None
+) -> int:
+    """Seconds this client must still wait before it may try to log in as ``username`` (0: now)."""
+    now = now or utcnow()
+    waits = [dt.timedelta(0)]
+    checks: list[tuple[str | None, str | None, int]] = [(username, ip, FREE_FAILURES_PER_CLIENT)]
+    if ip is not None:
+        checks.append((None, ip, FREE_FAILURES_PER_IP))
+    for name, addr, free in checks:
+        n, latest = _failures(session, username=name, ip=addr, now=now)
+        if latest is not None:
+            waits.append(latest + progressive_delay(n, free) - now)
+    wait = max(waits).total_seconds()
+    return 0 if wait <= 0 else max(1, int(wait + 0.999))
+
+
+def _lock_keys(session: Session, *keys: str) -> None:
+    """Serialise log-ins of the same client on PostgreSQL (several servers): one transaction at a
+    time counts, checks and records for each key. SQLite's write transactions are serial already."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(1953327472, hashtext(:k))"), {"k": key})
 
 
 def authenticate(
@@ -680,16 +784,17 @@ def authenticate(
 ) -> Account | None:
     """The account when the password is right; None otherwise.
 
-    Raises :class:`RateLimited` after too many recent failures for the user name or the
-    address (counted in the database, so the limit holds across app processes). Every
-    attempt is recorded (never the password); the caller must commit even when this
-    returns None, so the failure counts.
+    Raises :class:`RateLimited` while this client (user name and address, or the address
+    alone) has to wait after failed log-ins (:func:`login_delay`; counted in the database, so
+    every app process and server shares the count); the password is then not even checked,
+    and the attempt does not count. Every checked attempt is recorded (never the password);
+    the caller must commit even when this returns None, so the failure counts.
     """
     name = normalise_username(username)[:150]
-    if login_failures(session, username=name) >= MAX_FAILURES_PER_USER or (
-        ip is not None and login_failures(session, ip=ip) >= MAX_FAILURES_PER_IP
-    ):
-        blocked = RateLimited(int(LOGIN_WINDOW.total_seconds()))
+    _lock_keys(session, f"login:{name}|{ip}", f"login-ip:{ip}")
+    wait = login_delay(session, name, ip)
+    if wait:
+        blocked = RateLimited(wait)
         blocked.audit = {
             "actor": "anonymous",
             "action": "login-blocked",
@@ -752,7 +857,7 @@ def purge_expired(session: Session) -> None:
     """Drop expired log-in sessions and log-in attempts older than a day."""
     now = utcnow()
     session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(LOGIN_WINDOW, dt.timedelta(days=1))))
 
 
 def assign_patient(session: Session, clinician: Account, person: Person, *, actor: Actor = None) -> None:

@@ -20,8 +20,9 @@ Session cookie
 (:class:`~triggermap.store.models.AuthSession`), so a copy of the database cannot be used to
 log in, and logging out ends the session in every app process at once. The cookie is
 ``HttpOnly; SameSite=Strict; Path=/`` and ``Secure`` whenever the request came over HTTPS
-(directly, or through a reverse proxy on this computer that sets ``X-Forwarded-Proto``,
-which uvicorn trusts from 127.0.0.1 by default) or ``TRIGGERMAP_SECURE_COOKIES=1`` is set.
+(directly, or through a reverse proxy that sets ``X-Forwarded-Proto``, believed only from the
+addresses given to ``triggermap serve --forwarded-allow-ips``) or ``TRIGGERMAP_SECURE_COOKIES=1``
+is set.
 On plain-HTTP loopback (``http://127.0.0.1:8000``, the default) it is not ``Secure``:
 browsers would refuse to store a ``Secure`` cookie sent over plain HTTP to an IP address,
 and the traffic never leaves the computer. A clinic on a network must be served over
@@ -358,10 +359,9 @@ def login(request: Request, form: Form) -> Response:
     except RateLimited as exc:
         with db.session_scope(url) as session:
             repo.record_denial(session, exc)
-        minutes = max(1, exc.retry_after // 60)
         return _login_page(
-            request, 429, [FormError("username", _("Too many failed log-ins. Please wait %(minutes)d minutes "
-                                                   "and try again.") % {"minutes": minutes})],
+            request, 429, [FormError("username", _("Too many failed log-ins from here. Please wait %(seconds)d "
+                                                   "seconds and try again.") % {"seconds": exc.retry_after})],
             username=username, next_path=next_path, headers={"retry-after": str(exc.retry_after)},
         )
     if token is None or csrf is None:

@@ -19,11 +19,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.staticfiles import StaticFiles
 
 from ..vocabulary import AGE_MAX, AGE_MIN, DURATION_MAX_WEEKS, DURATION_MIN_WEEKS
 from .i18n import LANG_NAMES, LANGS, choose_lang, translations
-from .security import BodyLimit, GzipPages, RequestTooLarge, SecurityHeaders, too_large_message
+from .security import (
+    TIMEOUT_MESSAGE,
+    BodyLimit,
+    GzipPages,
+    RequestTimeout,
+    RequestTooLarge,
+    SecurityHeaders,
+    too_large_message,
+)
 
 log = logging.getLogger("triggermap.web")
 
@@ -38,7 +47,8 @@ class TriggermapApp(FastAPI):
     every response, a 500 included, carries the security headers."""
 
     def build_middleware_stack(self) -> Any:
-        return SecurityHeaders(BodyLimit(GzipPages(super().build_middleware_stack())))
+        timeout = getattr(self.state, "body_timeout", None)
+        return SecurityHeaders(BodyLimit(GzipPages(super().build_middleware_stack()), timeout=timeout))
 
 
 def _static_version() -> str:
@@ -140,6 +150,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         _ = ui_gettext(request)
         return _error_page(request, 413, _("Too much data"), _("The form sent more data than an intake can hold."))
 
+    @app.exception_handler(RequestTimeout)
+    async def too_slow(request: Request, exc: RequestTimeout) -> Response:
+        resp = error_response(408, "(document)", TIMEOUT_MESSAGE) if _is_api(request) else HTMLResponse(
+            f"<!doctype html><title>408</title><p>{TIMEOUT_MESSAGE}.</p>", status_code=408)
+        resp.headers["connection"] = "close"
+        return resp
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        # the client went away while sending: nobody reads the answer, and it is no server error
+        log.debug("client disconnected on %s %s", request.method, request.url.path)
+        return Response(status_code=400)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errs = exc.errors()
@@ -218,7 +241,7 @@ def _openapi(app: FastAPI, kb: Any) -> Any:
 
 
 def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[str] | None = None,
-               database_url: str | None = None) -> FastAPI:
+               database_url: str | None = None, body_timeout: float | None = None) -> FastAPI:
     """The triggermap web app. ``clinic`` (default: env ``TRIGGERMAP_CLINIC=1``) opens the
     clinician section by default, shows scores and trigger-point details, and puts the diary
     and every record behind a log-in (accounts, roles, audit log: see :mod:`.accounts`).
@@ -229,7 +252,10 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
 
     ``allowed_hosts`` (default: env ``TRIGGERMAP_ALLOWED_HOSTS``, comma-separated) refuses requests
     whose ``Host`` header names another host: ``triggermap serve`` on loopback sets it to
-    ``127.0.0.1,localhost``, so a web page cannot reach the app through DNS rebinding."""
+    ``127.0.0.1,localhost``, so a web page cannot reach the app through DNS rebinding.
+
+    ``body_timeout`` (default: env ``TRIGGERMAP_BODY_TIMEOUT``, else 30 s): a request body not
+    complete that many seconds after its headers is answered 408."""
     from ..knowledge import load
     from ..knowledge.views import vocab_all, vocab_items
     from ..schemas import schemas
@@ -251,6 +277,11 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     )
     app.state.kb = kb
     app.state.clinic = bool(clinic)
+    if body_timeout is None:
+        from .server import BODY_TIMEOUT
+
+        body_timeout = float(os.environ.get("TRIGGERMAP_BODY_TIMEOUT") or BODY_TIMEOUT)
+    app.state.body_timeout = body_timeout if body_timeout > 0 else None
     app.state.envs = _environments()
     app.state.cache = {
         "vocab": api.dumps(vocab_all(kb)),

@@ -13,6 +13,17 @@ def serve(
         help="Clinic mode: log-in accounts (clinicians, patients; `triggermap account add`), each clinician "
         "sees only their own patients, every record access audited; clinician findings open.",
     ),
+    forwarded_allow_ips: str = typer.Option(
+        "", "--forwarded-allow-ips", envvar="TRIGGERMAP_FORWARDED_ALLOW_IPS",
+        help="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed (default: none; the client is the connecting address).",
+    ),
+    header_timeout: float = typer.Option(
+        10.0, "--header-timeout", min=0.1, help="Seconds a client has to send a request's headers.",
+    ),
+    body_timeout: float = typer.Option(
+        30.0, "--body-timeout", min=0.1, help="Seconds a client has to send a request's body (then 408).",
+    ),
 ) -> None:
     """Start the web app: body-map intake, triage and results, muscle library, handout, pain diary (English/Spanish).
 
@@ -24,10 +35,17 @@ def serve(
     from ..store.db import display_url
     from ..store.errors import StoreError
     from .app import create_app
+    from .server import uvicorn_options
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
     try:
-        app = create_app(clinic=clinic, allowed_hosts=["127.0.0.1", "localhost"] if loopback else None)
+        options = uvicorn_options(forwarded_allow_ips=forwarded_allow_ips, header_timeout=header_timeout)
+    except ValueError as exc:
+        typer.echo(f"triggermap: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        app = create_app(clinic=clinic, allowed_hosts=["127.0.0.1", "localhost"] if loopback else None,
+                         body_timeout=body_timeout)
         accounts = _prepare_database(app.state.db_url) if clinic else None
     except KnowledgeError as exc:
         typer.echo(f"triggermap: error: {exc}", err=True)
@@ -43,13 +61,13 @@ def serve(
             typer.echo("triggermap: no accounts yet: create one with `triggermap account add --username NAME "
                        "--role clinician`", err=True)
         if not loopback:
-            typer.echo("triggermap: warning: serve clinic mode over HTTPS only (a reverse proxy on this computer "
-                       "that sets X-Forwarded-Proto: https); session cookies are marked Secure on HTTPS requests "
-                       "or with TRIGGERMAP_SECURE_COOKIES=1", err=True)
+            typer.echo("triggermap: warning: serve clinic mode over HTTPS only (a reverse proxy that sets "
+                       "X-Forwarded-Proto: https and X-Forwarded-For, trusted with --forwarded-allow-ips); session "
+                       "cookies are marked Secure on HTTPS requests or with TRIGGERMAP_SECURE_COOKIES=1", err=True)
     elif not loopback:
         typer.echo("triggermap: the diary is only shown on this computer (use --clinic to share records)", err=True)
     typer.echo(f"triggermap: serving on http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, server_header=False, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, **options)
 
 
 def _prepare_database(url: str) -> int:

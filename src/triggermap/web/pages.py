@@ -240,6 +240,11 @@ async def edit(request: Request) -> Response:
 @router.post("/handout.pdf")
 async def handout_pdf(request: Request) -> Response:
     """The printable handout as a PDF (the same content as the results page's print view)."""
+    from .limits import pdf_limit
+
+    limited = await pdf_limit(request)
+    if limited is not None:
+        return limited
     kb = request.app.state.kb
     lang = request_lang(request)
     form = await _form(request)

@@ -3,6 +3,7 @@ overhead, unlike Starlette's ``BaseHTTPMiddleware``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -70,30 +71,34 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with HTTP 413 (declared or streamed)."""
+    """Refuses request bodies over ``limit`` bytes with HTTP 413 (declared or streamed), and
+    bodies not complete ``timeout`` seconds after the request's headers with HTTP 408 (a
+    half-sent request must not hold a connection and a worker for ever)."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES):
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float | None = None):
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    async def _reject(self, scope: Scope, send: Send, status: int = 413) -> None:
         path = scope.get("path", "")
-        message = too_large_message(self.limit)
+        message = too_large_message(self.limit) if status == 413 else TIMEOUT_MESSAGE
         if path.startswith("/api/"):
             body = json.dumps({"field": "(document)", "message": message}).encode()
             ctype = b"application/json"
         else:
             body = (
-                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>413</title>"
+                f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title>"
                 "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page\">"
-                f"<h1>Too much data</h1><p>{message}.</p><p><a href=\"/\">Start again</a></p>"
+                f"<h1>{'Too much data' if status == 413 else 'Too slow'}</h1><p>{message}.</p>"
+                "<p><a href=\"/\">Start again</a></p>"
                 "</main></body></html>"
             ).encode()
             ctype = b"text/html; charset=utf-8"
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")],
             }
@@ -114,16 +119,30 @@ class BodyLimit:
                     await self._reject(scope, send)
                     return
         received = 0
-        too_big = False
+        too_big = timed_out = False
+        body_done = False
+        loop = asyncio.get_running_loop()
+        deadline = None if self.timeout is None else loop.time() + self.timeout
 
         async def limited_receive() -> Message:
-            nonlocal received, too_big
-            message = await receive()
+            nonlocal received, too_big, timed_out, body_done
+            if body_done or deadline is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    timed_out = True
+                    raise RequestTimeout() from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body_done = True
                 if received > self.limit:
                     too_big = True
                     raise RequestTooLarge()
+            else:  # http.disconnect: nothing more will come
+                body_done = True
             return message
 
         started = False
@@ -139,15 +158,25 @@ class BodyLimit:
         except RequestTooLarge:
             if not started:
                 await self._reject(scope, send)
+        except RequestTimeout:
+            if not started:
+                await self._reject(scope, send, 408)
         except Exception:
-            if too_big and not started:
-                await self._reject(scope, send)
+            if (too_big or timed_out) and not started:
+                await self._reject(scope, send, 413 if too_big else 408)
             else:
                 raise
 
 
 class RequestTooLarge(Exception):
     """Raised from ``receive`` when a streamed body passes the limit (the app maps it to 413)."""
+
+
+class RequestTimeout(Exception):
+    """Raised from ``receive`` when the body is not complete in time (the app maps it to 408)."""
+
+
+TIMEOUT_MESSAGE = "the request body did not arrive in time"
 
 
 class GzipPages:
