@@ -123,6 +123,7 @@ def build_app() -> Any:
     def evaluate(
         cases: str = typer.Argument(None, help="folder of case files (default: bench/cases)"),
         format: str = typer.Option("text", "--format", help="text or json"),
+        parse: bool = typer.Option(False, "--parse", help="evaluate the free-text parser on bench/parse instead"),
     ) -> None:
         """Top-1/top-3 accuracy and triage sensitivity/specificity over the textbook cases."""
         from pathlib import Path
@@ -130,6 +131,12 @@ def build_app() -> Any:
         from .evaluate import default_cases_dir, evaluate_dir, format_report
 
         _choice("--format", format, ("text", "json"))
+        if parse:
+            from .evaluate import evaluate_parse, format_parse_report
+
+            res = evaluate_parse(Path(cases) if cases else None)
+            _print_json(res) if format == "json" else typer.echo(format_parse_report(res))
+            return
         folder = Path(cases) if cases else default_cases_dir()
         if not folder.is_dir():
             _fail("cases", f"{str(folder)!r} is not a folder of case files")
@@ -138,6 +145,19 @@ def build_app() -> Any:
             _print_json(result)
         else:
             typer.echo(format_report(result))
+
+    @app.command()
+    def parse(
+        text: str = typer.Argument(..., help="the description, or - to read standard input"),
+        lang: str = typer.Option("en", "--lang", help="language of the text: en or es"),
+        format: str = typer.Option("text", "--format", help="text or json"),
+    ) -> None:
+        """Free text -> a draft intake with the words behind each id (contract: Free-text intake 1.1)."""
+        from .text.cli import parse_command
+
+        code = parse_command(text, lang, format)
+        if code:
+            raise typer.Exit(code)
 
     _mount_parts(app)
     return app

@@ -137,3 +137,16 @@ def format_report(res: dict[str, Any]) -> str:
         )
         lines.append(f"  miss {r['id']}: expected {want}, got {got}")
     return "\n".join(lines)
+
+
+def evaluate_parse(folder: Path | None = None) -> dict[str, Any]:
+    """The free-text parser against bench/parse (``triggermap evaluate --parse``; see triggermap.text.evaluate)."""
+    from .text.evaluate import evaluate_parse as run
+
+    return run(folder)
+
+
+def format_parse_report(res: dict[str, Any]) -> str:
+    from .text.evaluate import format_report as fmt
+
+    return fmt(res, show_failures=True)

@@ -160,6 +160,34 @@ async def api_assess(request: Request) -> Response:
     return json_response(result)
 
 
+@router.post(
+    "/parse",
+    summary="Free text -> a draft intake",
+    description="`{\"text\", \"lang\"}` -> `{\"intake\", \"evidence\", \"unsure\"}`, identical to "
+    "`triggermap parse TEXT --lang LANG --format json` (contract: Free-text intake 1.1). The text is not stored.",
+    responses={
+        413: {"model": ErrorDoc, "description": "The body is larger than 64 KiB."},
+        415: {"model": ErrorDoc, "description": "The body is not declared as `application/json`."},
+        422: ERRORS[422],
+    },
+    response_class=Response,
+)
+async def api_parse(request: Request) -> Response:
+    from ..text import ParseError, parse_text
+    from ..text.cli import parse_request
+
+    wrong_type = json_content_type(request)
+    if wrong_type is not None:
+        return wrong_type
+    try:
+        text, lang = parse_request(parse_json_body(await request.body()), api_lang(request, None))
+        return json_response(parse_text(text, lang, request.app.state.kb))
+    except BodyError as exc:
+        return error_response(422, exc.field, exc.message)
+    except ParseError as exc:
+        return json_response(exc.to_dict(), 422)
+
+
 @router.get("/vocab", summary="Every accepted id, by category", response_class=Response,
             responses={200: {"description": "An object keyed by category."}})
 async def api_vocab(request: Request) -> Response:

@@ -1,0 +1,167 @@
+"""``triggermap evaluate --parse``: the free-text parser against bench/parse/*.yaml.
+
+Per language: region precision and recall over (region, side) pairs, red-flag recall, denied red
+flags that were set (must be 0), duration accuracy (within 25 % or half a week of the expected
+value), how many intakes were valid, and the parse time (median and 95th percentile).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .parser import ParseError, parse_text
+
+#: shorthands in the expectations for words that stand for several regions
+GROUPS = {
+    "buttock": ("buttock-upper-inner", "buttock-upper-outer", "buttock-lower-inner", "buttock-lower-outer"),
+    "ankle": ("ankle-lateral", "ankle-medial"),
+    "wrist": ("wrist-front", "wrist-back"),
+    "hand": ("palm", "hand-back"),
+    "forearm": ("forearm-front", "forearm-back"),
+    "fingers": ("fingers-radial", "fingers-ulnar"),
+    "toes": ("big-toe", "lesser-toes"),
+    "back-of-leg": ("thigh-posterior", "calf"),
+}
+SIDES = {"L": ("left",), "R": ("right",), "B": ("left", "right")}
+
+
+def default_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "bench" / "parse"
+
+
+def expected_pairs(items: list[str]) -> set[tuple[str, str | None]]:
+    out: set[tuple[str, str | None]] = set()
+    for item in items:
+        region, _, side = item.partition(":")
+        regions = GROUPS.get(region, (region,))
+        sides: tuple[str | None, ...] = SIDES[side] if side else (None,)
+        out.update((r, s) for r in regions for s in sides)
+    return out
+
+
+def got_pairs(intake: dict[str, Any]) -> set[tuple[str, str | None]]:
+    out: set[tuple[str, str | None]] = set()
+    for p in intake.get("pain", []):
+        side = p.get("side")
+        for s in ("left", "right") if side == "both" else (side,):
+            out.add((p["region"], s))
+    return out
+
+
+def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    import yaml
+
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for f in sorted(folder.glob("*.yaml")):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        sets.setdefault(doc["lang"], []).extend(doc["cases"])
+    return sets
+
+
+def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]:
+    from ..assess import assess, parse_intake
+
+    if kb is None:
+        from ..knowledge import load
+
+        kb = load()
+    folder = folder or default_dir()
+    result: dict[str, Any] = {}
+    for lang, cases in load_sets(folder).items():
+        tp = fp = fn = 0
+        rf_expected = rf_found = 0
+        denied_total = denied_set = 0
+        dur_total = dur_ok = 0
+        valid = invalid = errors_expected = errors_ok = 0
+        times: list[float] = []
+        failures: list[dict[str, Any]] = []
+        for case in cases:
+            text = case["text"]
+            t0 = time.perf_counter()
+            try:
+                doc = parse_text(text, lang, kb)
+            except ParseError:
+                doc = None
+            times.append(time.perf_counter() - t0)
+            want = expected_pairs(case.get("pain", []))
+            want_rf = set(case.get("red_flags", []))
+            denied = set(case.get("denied", []))
+            if case.get("error"):
+                errors_expected += 1
+                errors_ok += doc is None
+            intake = doc["intake"] if doc else {}
+            if doc is not None:
+                try:
+                    assess(parse_intake(intake, kb), kb, lang)
+                    valid += 1
+                except Exception:  # noqa: BLE001 - counted as an invalid intake
+                    invalid += 1
+            got = got_pairs(intake)
+            got_rf = set(intake.get("red_flags", []))
+            tp += len(want & got)
+            fp += len(got - want)
+            fn += len(want - got)
+            rf_expected += len(want_rf)
+            rf_found += len(want_rf & got_rf)
+            denied_total += len(denied)
+            denied_set += len(denied & got_rf)
+            dur_ok_case = True
+            if "duration_weeks" in case:
+                dur_total += 1
+                w, g = float(case["duration_weeks"]), intake.get("duration_weeks")
+                dur_ok_case = g is not None and abs(g - w) <= max(0.5, 0.25 * w)
+                dur_ok += dur_ok_case
+            if want != got or not want_rf <= got_rf or denied & got_rf or not dur_ok_case:
+                failures.append({
+                    "text": text,
+                    "missing": sorted(f"{r}:{s}" for r, s in want - got),
+                    "extra": sorted(f"{r}:{s}" for r, s in got - want),
+                    "red_flags_missing": sorted(want_rf - got_rf),
+                    "denied_set": sorted(denied & got_rf),
+                    "duration": [case.get("duration_weeks"), intake.get("duration_weeks")],
+                })
+        times.sort()
+        n = len(times)
+        result[lang] = {
+            "cases": len(cases),
+            "region_precision": tp / (tp + fp) if tp + fp else 1.0,
+            "region_recall": tp / (tp + fn) if tp + fn else 1.0,
+            "red_flag_recall": rf_found / rf_expected if rf_expected else 1.0,
+            "red_flags_expected": rf_expected,
+            "denied_red_flags": denied_total,
+            "denied_red_flags_set": denied_set,
+            "duration_accuracy": dur_ok / dur_total if dur_total else 1.0,
+            "durations": dur_total,
+            "valid_intakes": valid,
+            "invalid_intakes": invalid,
+            "refused": len(cases) - valid - invalid,
+            "refused_as_expected": f"{errors_ok}/{errors_expected}",
+            "parse_ms_p50": 1000 * times[n // 2] if n else 0.0,
+            "parse_ms_p95": 1000 * times[min(n - 1, int(n * 0.95))] if n else 0.0,
+            "failures": failures,
+        }
+    return result
+
+
+def format_report(res: dict[str, Any], show_failures: bool = False) -> str:
+    lines = []
+    for lang, r in res.items():
+        lines.append(
+            f"{lang}: {r['cases']} texts | regions precision {r['region_precision']:.1%} recall {r['region_recall']:.1%}"
+            f" | red-flag recall {r['red_flag_recall']:.1%} ({r['red_flags_expected']})"
+            f" | denied red flags set {r['denied_red_flags_set']}/{r['denied_red_flags']}"
+            f" | duration accuracy {r['duration_accuracy']:.1%} ({r['durations']})"
+            f" | valid intakes {r['valid_intakes']}, invalid {r['invalid_intakes']}, refused {r['refused']}"
+            f" | parse p50 {r['parse_ms_p50']:.2f} ms, p95 {r['parse_ms_p95']:.2f} ms"
+        )
+        if show_failures:
+            for f in r["failures"]:
+                lines.append(f"  - {f['text']}")
+                for k in ("missing", "extra", "red_flags_missing", "denied_set"):
+                    if f[k]:
+                        lines.append(f"      {k}: {', '.join(f[k])}")
+                if f["duration"][0] is not None and f["duration"][0] != f["duration"][1]:
+                    lines.append(f"      duration: expected {f['duration'][0]}, got {f['duration'][1]}")
+    return "\n".join(lines)

@@ -1,0 +1,510 @@
+"""Free-text intake (contract "Free-text intake (1.1)"): lexicons, parser rules, CLI and API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from triggermap.assess import assess, parse_intake
+from triggermap.text import ParseError, load_lexicon, parse_text
+from triggermap.text.lexicon import damerau, tokenize
+from triggermap.text.parser import absent_supported
+
+
+def parse(text: str, lang: str = "en", kb: Any = None) -> dict[str, Any]:
+    return parse_text(text, lang, kb)
+
+
+def pain(doc: dict[str, Any]) -> set[tuple[str, str | None]]:
+    return {(p["region"], p.get("side")) for p in doc["intake"].get("pain", [])}
+
+
+def flags(doc: dict[str, Any]) -> set[str]:
+    return set(doc["intake"].get("red_flags", []))
+
+
+def reasons(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(u["reason"], u["text"]) for u in doc["unsure"]}
+
+
+def denied(doc: dict[str, Any], field: str = "red_flags") -> set[str]:
+    return {e["value"] for e in doc["evidence"] if e["field"] == f"absent.{field}"}
+
+
+# -- lexicons -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_lexicon_ids_exist(kb, lang):
+    ids = load_lexicon(lang).ids()
+    assert ids["pain"] <= set(kb.regions), ids["pain"] - set(kb.regions)
+    assert ids["red_flags"] <= set(kb.red_flags), ids["red_flags"] - set(kb.red_flags)
+    for field in ("qualities", "aggravating", "findings", "history"):
+        assert ids[field] <= set(kb.vocab[field]), ids[field] - set(kb.vocab[field])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_lexicon_covers_every_region_and_red_flag(kb, lang):
+    ids = load_lexicon(lang).ids()
+    # every region of the vocabulary is reachable from words (coarse ones through their finer regions)
+    uncovered = {r for r in kb.regions if r not in ids["pain"] and not set(kb.finer.get(r, ())) & ids["pain"]}
+    assert not uncovered, uncovered
+    # a red flag without words could never be set from a text: every one has words
+    assert set(kb.red_flags) - ids["red_flags"] == set()
+    # answers the knowledge curators add in parallel may lack words for a while: most have them
+    for field in ("qualities", "aggravating", "history"):
+        missing = set(kb.vocab[field]) - ids[field]
+        assert len(missing) <= 0.15 * len(kb.vocab[field]), (field, missing)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_lexicon_cites_sources(lang):
+    assert any("McGill" in s for s in load_lexicon(lang).sources)
+    assert any("ConText" in s for s in load_lexicon(lang).sources)
+    if lang == "es":
+        assert any("Lázaro" in s for s in load_lexicon(lang).sources)
+
+
+# -- normalisation ------------------------------------------------------------------------------------
+def test_tokens_keep_offsets_and_normalise():
+    text = "Me DUELE la Muñeca, ¡mucho! can't"
+    toks = tokenize(text)
+    words = [t.text for t in toks]
+    assert words[:4] == ["me", "duele", "la", "muñeca"]
+    assert "cant" in words
+    for t in toks:
+        assert t.end <= len(text) and t.start < t.end
+    muneca = next(t for t in toks if t.text == "muñeca")
+    assert text[muneca.start : muneca.end] == "Muñeca"
+
+
+def test_accents_and_case_do_not_matter(kb):
+    a = parse("Me duele la RODILLA izquierda", "es", kb)
+    b = parse("me duele la rodílla izquíerda", "es", kb)
+    assert pain(a) == pain(b) == {("knee-anterior", "left")}
+
+
+def test_spelling_mistakes_are_corrected(kb):
+    assert ("shoulder-lateral", "left") in pain(parse("my lft shouldr hurts", "en", kb))
+    assert ("calf", "left") in pain(parse("me duele la pantorila isquierda", "es", kb))
+
+
+def test_damerau():
+    assert damerau("shouldr", "shoulder", 1) == 1
+    assert damerau("rodlila", "rodilla", 1) == 1  # transposition
+    assert damerau("hombre", "nalgas", 1) == 2
+
+
+# -- multi-word expressions and regional words ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("me duele la nalga derecha", "buttock-lower-inner"),
+        ("me duele la pompi derecha", "buttock-upper-outer"),
+        ("me duele el chamorro derecho", "calf"),
+        ("dolor en la pantorrilla derecha", "calf"),
+        ("dolor en la corva derecha", "knee-posterior"),
+        ("dolor en la ingle derecha", "groin"),
+        ("me duele la cadera derecha", "hip-lateral"),
+        ("me duele la baja espalda del lado derecho", "low-back"),
+        ("me duele la cintura del lado derecho", "low-back"),
+        ("me duele el hombro derecho", "shoulder-lateral"),
+        ("me duele la quijada derecha", "jaw"),
+        ("me duele la muñeca derecha", "wrist-front"),
+        ("me duele el sobaco derecho", "axilla"),
+        ("dolor entre los omoplatos del lado derecho", "interscapular"),
+    ],
+)
+def test_spanish_regional_words(kb, text, region):
+    assert (region, "right") in pain(parse(text, "es", kb))
+
+
+def test_longest_match_first(kb):
+    # "back of my knee" is one place, not "back" + "knee"
+    assert pain(parse("pain in the back of my right knee", "en", kb)) == {("knee-posterior", "right")}
+    assert pain(parse("me duele el dedo gordo del pie derecho", "es", kb)) == {("big-toe", "right")}
+
+
+def test_la_nuca_is_the_nape(kb):
+    assert ("cervical-spine", None) in pain(parse("me duele la nuca", "es", kb))
+
+
+# -- laterality --------------------------------------------------------------------------------------------
+def test_side_is_scoped_to_its_body_part(kb):
+    doc = parse("pain in my left buttock and right calf", "en", kb)
+    assert ("calf", "right") in pain(doc) and ("buttock-lower-inner", "left") in pain(doc)
+    assert ("calf", "left") not in pain(doc)
+    doc = parse("me duele la nalga izquierda y la rodilla derecha", "es", kb)
+    assert ("knee-anterior", "right") in pain(doc) and ("buttock-lower-inner", "left") in pain(doc)
+
+
+def test_both_sides(kb):
+    assert pain(parse("both knees hurt", "en", kb)) == {("knee-anterior", "both")}
+    assert pain(parse("me duele la espalda baja de ambos lados", "es", kb)) == {("low-back", "both")}
+    assert pain(parse("me duelen las rodillas", "es", kb)) == {("knee-anterior", "both")}
+
+
+def test_a_lateral_region_without_a_side_is_asked_not_guessed(kb):
+    with pytest.raises(ParseError) as exc:
+        parse("my buttock hurts when I sit", "en", kb)
+    doc = exc.value.document
+    assert doc is not None
+    assert any(u["reason"] == "needs-side" and u["text"] == "buttock" for u in doc["unsure"])
+    doc = parse("my buttock hurts, and no fever. Pain in my left calf.", "en", kb)
+    assert ("calf", "left") in pain(doc)
+    assert not any(r.startswith("buttock") for r, _ in pain(doc))
+    assert ("needs-side", "buttock") in reasons(doc)
+
+
+def test_coordinated_parts_share_one_side(kb):
+    assert pain(parse("my left buttock and calf hurt", "en", kb)) >= {("calf", "left"), ("buttock-lower-inner", "left")}
+
+
+def test_midline_region_takes_no_side(kb):
+    doc = parse("my tailbone hurts on the left", "en", kb)
+    assert ("coccyx", None) in pain(doc)
+
+
+# -- scopes: negation, hypothetical, other person -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "lang", "flag"),
+    [
+        ("left knee pain, no fever", "en", "fever"),
+        ("left knee pain. Fever: no", "en", "fever"),
+        ("left knee pain, denies weight loss", "en", "unexplained-weight-loss"),
+        ("dolor en la rodilla izquierda, sin fiebre", "es", "fever"),
+        ("me duele la rodilla izquierda y no me orino encima", "es", "bladder-dysfunction"),
+        ("me duele la rodilla izquierda, no tengo fiebre ni escalofrios", "es", "fever"),
+        ("me duele la rodilla izquierda, niega anestesia en silla de montar", "es", "saddle-anesthesia"),
+    ],
+)
+def test_denied_red_flag_is_not_set(kb, text, lang, flag):
+    doc = parse(text, lang, kb)
+    assert flag not in flags(doc)
+    assert flag in denied(doc)
+    if absent_supported():
+        assert flag in doc["intake"]["absent"]["red_flags"]
+    else:
+        assert "absent" not in doc["intake"]
+        assert any(u["reason"] == "denied" for u in doc["unsure"])
+
+
+def test_negation_scope_ends_at_a_new_clause(kb):
+    doc = parse("No fever, my left buttock hurts", "en", kb)
+    assert ("buttock-lower-inner", "left") in pain(doc)
+    doc = parse("no numbness, but my left calf hurts", "en", kb)
+    assert ("calf", "left") in pain(doc)
+
+
+def test_negated_region_and_the_other_side(kb):
+    doc = parse("no me duele la rodilla derecha pero la izquierda si", "es", kb)
+    assert pain(doc) == {("knee-anterior", "left")}
+
+
+def test_pseudo_negation_is_not_a_denial(kb):
+    doc = parse("I can't pee and my left buttock hurts", "en", kb)
+    assert "bladder-dysfunction" in flags(doc)
+    doc = parse("me duele la rodilla izquierda, no puedo dormir", "es", kb)
+    assert "night" in doc["intake"]["aggravating"]
+    doc = parse("perdí peso sin querer y me duele la cadera derecha", "es", kb)
+    assert "unexplained-weight-loss" in flags(doc)
+
+
+def test_other_person_is_not_the_patient(kb):
+    doc = parse("My mother had cancer. My left hip hurts.", "en", kb)
+    assert "cancer-history" not in flags(doc)
+    assert ("other-person", "cancer") in reasons(doc)
+    doc = parse("mi mamá tuvo cáncer y a mí me duele la cadera derecha", "es", kb)
+    assert "cancer-history" not in flags(doc)
+
+
+def test_hypothetical_red_flag_is_set_and_flagged(kb):
+    doc = parse("my left hip hurts, could it be cancer?", "en", kb)
+    assert "cancer-history" in flags(doc)
+    assert any(u["reason"] == "hypothetical" for u in doc["unsure"])
+
+
+def test_conditional_activity_is_an_aggravating_factor(kb):
+    # "if I sit long" / "cuando me siento": how people say what makes it worse
+    assert "sitting" in parse("my left buttock hurts if I sit long", "en", kb)["intake"]["aggravating"]
+    assert "sitting" in parse("me duele la nalga izquierda cuando me siento", "es", kb)["intake"]["aggravating"]
+
+
+# -- red flags: always set when mentioned, weak matches flagged ---------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "lang", "flag"),
+    [
+        ("numbness between my legs and low back pain", "en", "saddle-anesthesia"),
+        ("se me duerme la entrepierna", "es", "saddle-anesthesia"),
+        ("I wet myself and my back hurts", "en", "bladder-dysfunction"),
+        ("chest pain when I climb stairs", "en", "exertional-chest-arm-jaw-pain"),
+        ("me duele el pecho", "es", "chest-pain-or-breathlessness"),
+        ("tengo calentura y me duele la espalda", "es", "fever"),
+        ("my right calf is swollen and hot", "en", "calf-swelling-redness"),
+        ("worst headache of my life", "en", "thunderclap-headache"),
+        ("se me duermen las dos piernas", "es", "bilateral-leg-symptoms"),
+    ],
+)
+def test_red_flag_mentioned_is_set(kb, text, lang, flag):
+    assert flag in flags(parse(text, lang, kb))
+
+
+def test_weak_red_flag_is_set_and_listed_in_unsure(kb):
+    doc = parse("my left knee hurts and I have chills", "en", kb)
+    assert "fever" in flags(doc)
+    assert any(u["reason"] == "weak-match" and u["closest"] == [{"field": "red_flags", "value": "fever"}] for u in doc["unsure"])
+    doc = parse("my left knee hurts and I have a feaver", "en", kb)  # spelling
+    assert "fever" in flags(doc)
+
+
+def test_mentioned_and_denied_red_flag_is_set(kb):
+    doc = parse("no fever yesterday but today I have a fever, left hip pain", "en", kb)
+    assert "fever" in flags(doc)
+    assert any(u["reason"] == "conflict" for u in doc["unsure"])
+
+
+def test_nothing_symptom_like_is_dropped(kb):
+    doc = parse("my left knee hurts. I also have pain.", "en", kb)
+    assert any(u["reason"] == "no-region" for u in doc["unsure"])
+    doc = parse("me duele la pierna derecha y la rodilla derecha", "es", kb)
+    assert any(u["reason"] == "vague" and u["text"] == "pierna" for u in doc["unsure"])
+
+
+# -- intensity and duration ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "lang", "value"),
+    [
+        ("left knee pain 7/10", "en", 7),
+        ("left knee pain, 7 out of 10", "en", 7),
+        ("left knee pain, about a 6", "en", 6),
+        ("my left knee pain is very bad", "en", 7),
+        ("my left knee pain is mild", "en", 3),
+        ("me duele la rodilla izquierda, un 8", "es", 8),
+        ("me duele la rodilla izquierda, siete de diez", "es", 7),
+        ("me duele la rodilla izquierda, es insoportable", "es", 9),
+    ],
+)
+def test_intensity(kb, text, lang, value):
+    doc = parse(text, lang, kb)
+    assert [p.get("intensity") for p in doc["intake"]["pain"]] == [value]
+
+
+def test_intensity_goes_to_the_regions_it_refers_to(kb):
+    doc = parse("left knee 8/10. Right shoulder is mild.", "en", kb)
+    by = {p["region"]: p.get("intensity") for p in doc["intake"]["pain"]}
+    assert by == {"knee-anterior": 8, "shoulder-lateral": 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "weeks"),
+    [
+        ("left knee pain for 3 weeks", "en", 3),
+        ("left knee pain since yesterday", "en", 0.14),
+        ("left knee pain, started 2 months ago", "en", 8.69),
+        ("left knee pain for a year and a half", "en", 78),
+        ("me duele la rodilla izquierda desde hace dos meses", "es", 8.69),
+        ("me duele la rodilla izquierda desde hace 3 días", "es", 0.43),
+        ("me duele la rodilla izquierda desde ayer", "es", 0.14),
+    ],
+)
+def test_duration(kb, text, lang, weeks):
+    assert parse(text, lang, kb)["intake"]["duration_weeks"] == pytest.approx(weeks, abs=0.02)
+
+
+def test_frequency_and_age_are_not_durations(kb):
+    doc = parse("I'm 45, I run 3 days a week and my left knee hurts", "en", kb)
+    assert "duration_weeks" not in doc["intake"]
+    assert doc["intake"]["age"] == 45
+    doc = parse("tengo 62 años y me duele la rodilla izquierda", "es", kb)
+    assert doc["intake"]["age"] == 62 and "duration_weeks" not in doc["intake"]
+
+
+# -- the document ------------------------------------------------------------------------------------------
+def test_document_shape_and_offsets(kb):
+    text = "Me duele la nalga izquierda cuando me siento, desde hace dos meses. No tengo fiebre."
+    doc = parse(text, "es", kb)
+    assert set(doc) == {"intake", "evidence", "unsure"}
+    for e in doc["evidence"]:
+        assert set(e) <= {"field", "value", "side", "start", "end", "text"}
+        assert text[e["start"] : e["end"]] == e["text"]
+    for u in doc["unsure"]:
+        assert set(u) == {"text", "start", "end", "reason", "closest"}
+        assert text[u["start"] : u["end"]] == u["text"]
+    fields = {e["field"] for e in doc["evidence"]}
+    assert {"pain", "aggravating", "duration_weeks", "absent.red_flags"} <= fields
+    assess(parse_intake(doc["intake"], kb), kb, "es")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "field"),
+    [("", "en", "text"), ("   \n", "es", "text"), ("x" * 20_001, "en", "text"), ("a\x00b\x01c", "en", "text"),
+     ("left knee pain", "fr", "lang"), (b"\xff\xfe\x00", "en", "text")],
+)
+def test_bad_input(kb, text, lang, field):
+    with pytest.raises(ParseError) as exc:
+        parse_text(text, lang, kb)
+    assert exc.value.field == field
+
+
+# -- properties ---------------------------------------------------------------------------------------------
+WORDS = ["no", "sin", "fever", "fiebre", "left", "izquierda", "right", "derecha", "both", "knee", "rodilla",
+         "buttock", "nalga", "chest", "pecho", "pain", "dolor", "me", "duele", "numb", "between", "legs", "cancer",
+         "mother", "mamá", "7/10", "for", "3", "weeks", "desde", "hace", "meses", ",", ".", "and", "y", "but", "pero",
+         "if", "si", "can't", "pee", "orinar", "weight", "loss", "ni", "escalofríos", "chills"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=0, max_size=25) | st.text(max_size=200), st.sampled_from(["en", "es"]))
+def test_any_text_gives_a_valid_intake_or_a_clear_error(kb, words, lang):
+    text = words if isinstance(words, str) else " ".join(words)
+    try:
+        doc = parse_text(text, lang, kb)
+    except ParseError as exc:
+        assert exc.field in ("text", "lang") and exc.message
+        return
+    assess(parse_intake(doc["intake"], kb), kb, lang)
+    for e in doc["evidence"]:
+        assert text[e["start"] : e["end"]] == e["text"]
+
+
+DENIALS = [("en", "no {}"), ("en", "denies {}"), ("en", "{}: no"), ("es", "sin {}"), ("es", "no tengo {}"), ("es", "niega {}")]
+FLAG_WORDS = {"en": ["fever", "weight loss", "saddle numbness", "bowel incontinence", "double vision", "chest pain"],
+              "es": ["fiebre", "pérdida de peso", "incontinencia fecal", "visión doble", "dolor de pecho", "calentura"]}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_denied_red_flag_is_never_set(kb, data):
+    lang, pattern = data.draw(st.sampled_from(DENIALS))
+    word = data.draw(st.sampled_from(FLAG_WORDS[lang]))
+    before = data.draw(st.sampled_from(["", "my left knee hurts. ", "me duele la rodilla izquierda. "]))
+    after = data.draw(st.sampled_from(["", ". left hip pain", ". me duele la cadera derecha"]))
+    text = before + pattern.format(word) + after
+    try:
+        doc = parse_text(text, lang, kb)
+    except ParseError:
+        return
+    denied_ids = denied(doc)
+    assert denied_ids, text
+    assert not denied_ids & flags(doc), text
+
+
+# -- the text is never logged ------------------------------------------------------------------------------
+def test_text_is_not_logged(kb, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    parse("my secret left knee pain 7/10", "en", kb)
+    assert "secret" not in caplog.text
+
+
+# -- CLI ---------------------------------------------------------------------------------------------------
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "triggermap", *args], input=stdin, capture_output=True, timeout=120)
+
+
+def test_cli_parse_json():
+    out = run("parse", "me duele la nalga izquierda cuando me siento", "--lang", "es", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"intake", "evidence", "unsure"}
+    assert {"region": "buttock-lower-inner", "side": "left"} in doc["intake"]["pain"]
+
+
+def test_cli_parse_stdin_and_text_format():
+    out = run("parse", "-", "--lang", "en", stdin=b"left knee pain, no fever")
+    assert out.returncode == 0, out.stderr
+    assert b"knee-anterior" in out.stdout and b"fever" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "field"),
+    [
+        (("parse", ""), None, b"text"),
+        (("parse", "-"), b"x" * 90_000, b"text"),
+        (("parse", "-"), b"\xff\xfe\xfa binary", b"text"),
+        (("parse", "left knee", "--lang", "fr"), None, b"--lang"),
+        (("parse", "left knee", "--format", "xml"), None, b"--format"),
+        (("parse", "my knee hurts"), None, b"text"),
+    ],
+)
+def test_cli_parse_bad_input(args, stdin, field):
+    out = run(*args, stdin=stdin)
+    assert out.returncode == 2
+    assert out.stdout == b""
+    assert b"error: " + field in out.stderr
+    assert b"Traceback" not in out.stderr
+
+
+# -- API ---------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def client(kb):
+    import warnings
+
+    from triggermap.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    with TestClient(create_app(kb=kb), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_api_parse_matches_cli(client, kb):
+    text = "me duele la nalga izquierda cuando me siento, un 7 de 10"
+    r = client.post("/api/v1/parse", json={"text": text, "lang": "es"})
+    assert r.status_code == 200, r.text
+    assert r.json() == parse_text(text, "es", kb)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "x" * 20_001}, "text"),
+        ({"text": "left knee", "lang": "fr"}, "lang"),
+        ({"lang": "en"}, "text"),
+        ({"text": 5}, "text"),
+        ({"text": "left knee", "extra": 1}, "extra"),
+        ([1, 2], "(document)"),
+        ({"text": "my knee hurts"}, "text"),
+    ],
+)
+def test_api_parse_422(client, body, field):
+    r = client.post("/api/v1/parse", json=body)
+    assert r.status_code == 422
+    assert r.json()["field"] == field and r.json()["message"]
+
+
+def test_api_parse_415_and_bad_json(client):
+    r = client.post("/api/v1/parse", content=b"text=left knee", headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    r = client.post("/api/v1/parse", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "(document)"
+    r = client.post("/api/v1/parse", content=b"\xff\xfe", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_api_parse_nothing_to_draw_returns_the_unsure_list(client):
+    r = client.post("/api/v1/parse", json={"text": "my knee hurts", "lang": "en"})
+    assert r.status_code == 422
+    assert any(u["reason"] == "needs-side" for u in r.json()["unsure"])
+
+
+# -- web: the text box on the start page -------------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "title"), [("en", "Describe your pain in your own words"),
+                                             ("es", "Describa su dolor con sus propias palabras")])
+def test_start_page_has_the_text_box(client, lang, title):
+    r = client.get("/", params={"lang": lang}, headers={"accept-language": lang})
+    assert r.status_code == 200
+    assert "data-describe" in r.text and "/static/describe.js" in r.text
+    if title not in r.text:  # the page language may come from a cookie or header only
+        r = client.get("/", headers={"accept-language": lang, "cookie": f"lang={lang}"})
+    assert title in r.text
+    js = client.get("/static/describe.js")
+    assert js.status_code == 200 and "/api/v1/parse" in js.text
