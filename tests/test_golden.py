@@ -136,13 +136,31 @@ def test_face_pain_is_explained_by_head_muscles(kb):
 
 
 def test_pregnancy_withholds_contraindicated_items(kb):
-    base = make_intake(("buttock-lower-inner", "left", 5), ("coccyx", 4), aggravating=["sitting"])
-    preg = assess({**base, "history": ["pregnancy"]}, kb)
-    for item in preg["plan_withheld"]:
-        assert "pregnancy" in item["because"]
-    plan_ids = {p["id"] for p in preg["plan"]}
-    for eid in plan_ids:
-        assert "pregnancy" not in kb.exercises[eid]["contraindications"]
+    """For every muscle whose plan offers an item contraindicated in pregnancy, answering
+    "pregnancy" withholds exactly those items (naming pregnancy) and keeps the others."""
+    contraindicated = {eid for eid, ex in kb.exercises.items() if "pregnancy" in ex["contraindications"]}
+    assert contraindicated, "the knowledge base has no item contraindicated in pregnancy"
+    checked = 0
+    for mid, m in kb.muscles.items():
+        if not contraindicated.intersection(m["self_care"]):
+            continue
+        regions = sorted({z["region"] for tp in m["trigger_points"] for z in tp["essential"]})
+        base = make_intake(*[(r, 4) if kb.regions[r]["midline"] else (r, "left", 4) for r in regions])
+        before = assess(base, kb)
+        offered = [p["id"] for p in before["plan"] if p["id"] in contraindicated]
+        if not offered:
+            continue  # the muscle does not reach the plan on its own drawing
+        after = assess({**base, "history": ["pregnancy"]}, kb)
+        assert after["triage"]["level"] in ("self-care", "see-clinician"), mid
+        after_ids = [p["id"] for p in after["plan"]]
+        assert not contraindicated.intersection(after_ids), mid
+        withheld = {w["id"]: w for w in after["plan_withheld"]}
+        for eid in offered:
+            assert eid in withheld, (mid, eid)
+            assert "pregnancy" in withheld[eid]["because"]
+        assert after_ids == [p["id"] for p in before["plan"] if p["id"] not in contraindicated], mid
+        checked += 1
+    assert checked, "no muscle's plan offers an item contraindicated in pregnancy: the test checks nothing"
 
 
 def test_references_resolve_and_muscles_are_at_most_ten(kb):

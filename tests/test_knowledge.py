@@ -205,3 +205,31 @@ def test_cache_round_trip(tmp_path, monkeypatch):
     assert warm is not cold
     assert warm.version == cold.version
     assert warm.muscles == cold.muscles
+
+
+def test_unwritable_cache_directory_works_and_warns_once(tmp_path, monkeypatch, capsys):
+    from triggermap.knowledge import loader
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("TRIGGERMAP_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(loader, "_WARNED", set())
+    kbs = []
+    for _ in range(2):
+        monkeypatch.setattr(loader, "_CACHED", {})
+        kbs.append(loader.load())
+    assert kbs[0].version == kbs[1].version and kbs[0].muscles == kbs[1].muscles
+    err = capsys.readouterr().err
+    assert err.count("cannot write the knowledge-base cache") == 1, err
+
+
+def test_c_and_python_yaml_loaders_read_the_same_knowledge(monkeypatch):
+    import yaml
+
+    from triggermap.knowledge import loader
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("libyaml is not installed")
+    fast = loader.read_raw()
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    assert loader.read_raw() == fast

@@ -8,7 +8,7 @@ other command is a typer app built on demand, with heavy imports inside the comm
 import sys
 from typing import Any
 
-LANGS = ("en", "es")
+from .vocabulary import LANGS, did_you_mean
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,18 +30,14 @@ def _fail(field: str, message: str) -> Any:
 
 def _choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) -> str:
     if value not in allowed:
-        import difflib
-
-        close = difflib.get_close_matches(value, list(allowed), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        _fail(field, f"unknown value {value!r}{hint} Allowed: {', '.join(allowed)}")
+        _fail(field, f"unknown value {value!r}{did_you_mean(value, allowed)} Allowed: {', '.join(allowed)}")
     return value
 
 
 def _print_json(doc: Any) -> None:
-    import json
+    from .documents import dumps_pretty
 
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(dumps_pretty(doc) + "\n")
 
 
 def build_app() -> Any:

@@ -11,232 +11,33 @@ import argparse
 import json
 import os
 import sys
-from typing import IO, Any
+from typing import Any
 
-from .assess.messages import SIDES
+from .documents import (
+    MAX_DEPTH,
+    MAX_INTAKE_BYTES,
+    InputError,
+    dumps,
+    dumps_bytes,
+    loads_json,
+    parse_document,
+    read_document,
+)
+from .render_text import assessment_text as report
+from .vocabulary import DEFAULT_LANG, LANGS
 
-#: A single intake is a few hundred bytes; anything this big is not an intake.
-MAX_INTAKE_BYTES = 1_000_000
+#: the document reader and JSON writer live in :mod:`triggermap.documents` (shared with the
+#: charts and the web app); re-exported here for existing callers
+__all__ = [
+    "MAX_DEPTH", "MAX_INTAKE_BYTES", "InputError", "dumps", "loads_json", "main", "parse_document",
+    "read_document", "report",
+]
 
 EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
-
-_HEAD: dict[str, dict[str, Any]] = {
-    "en": {
-        "triage": "Triage",
-        "muscles": "Muscles whose trigger points may refer this pain",
-        "explains": "explains",
-        "unexplained": "leaves unexplained",
-        "confirm": "How a clinician would confirm it",
-        "uncovered": "Painful regions no muscle in the knowledge base explains",
-        "conditions": "Conditions to rule out",
-        "plan": "Self-care plan",
-        "withheld": "Left out of the plan because of your answers",
-        "references": "References",
-        "none": "none",
-        "levels": {
-            "emergency": "EMERGENCY: go to an emergency department now",
-            "urgent": "URGENT: see a doctor within a day or two",
-            "see-clinician": "SEE A CLINICIAN: book a professional assessment",
-            "self-care": "SELF-CARE: no warning sign found",
-        },
-    },
-    "es": {
-        "triage": "Triaje",
-        "muscles": "Músculos cuyos puntos gatillo pueden referir este dolor",
-        "explains": "explica",
-        "unexplained": "no explica",
-        "confirm": "Cómo lo confirmaría un profesional",
-        "uncovered": "Zonas dolorosas que ningún músculo de la base de conocimiento explica",
-        "conditions": "Afecciones que conviene descartar",
-        "plan": "Plan de autocuidado",
-        "withheld": "Excluido del plan por sus respuestas",
-        "references": "Referencias",
-        "none": "ninguno",
-        "levels": {
-            "emergency": "URGENCIA VITAL: acuda ahora a un servicio de urgencias",
-            "urgent": "URGENTE: consulte a un médico en uno o dos días",
-            "see-clinician": "CONSULTE A UN PROFESIONAL: pida una valoración",
-            "self-care": "AUTOCUIDADO: no se encontró ningún signo de alarma",
-        },
-    },
-}
-
-
-_ZONE = {"en": {"essential": "essential", "spillover": "spillover"}, "es": {"essential": "esencial", "spillover": "extensión"}}
-
-
-class InputError(Exception):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
-
-
-def read_document(path: str, stdin: IO[bytes] | None = None) -> Any:
-    """Read one JSON or YAML intake (``-`` for standard input), size-limited."""
-    try:
-        if path == "-":
-            raw = (stdin or sys.stdin.buffer).read(MAX_INTAKE_BYTES + 1)
-        else:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_INTAKE_BYTES + 1)
-    except OSError as exc:
-        raise InputError("FILE", f"cannot read {path!r}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_INTAKE_BYTES:
-        raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes; an intake is a small document")
-    return parse_document(raw, yaml_first=path.endswith((".yaml", ".yml")))
-
-
-def parse_document(raw: bytes, yaml_first: bool = False) -> Any:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
-    if not yaml_first:
-        try:
-            return loads_json(text)
-        except json.JSONDecodeError as exc:
-            json_error = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
-            if text.lstrip()[:1] in ("{", "["):
-                raise InputError("(document)", f"is not valid JSON: {json_error}") from None
-    else:
-        json_error = ""
-    return _parse_yaml(text, json_error)
-
-
-#: Deepest nesting accepted in a document (an intake is three levels deep).
-MAX_DEPTH = 32
-
-
-def _depth_ok(raw: str | bytes) -> bool:
-    """True when brackets nest at most MAX_DEPTH deep (checked before parsing, so a hostile
-    document cannot reach the parser's recursion limit). Brackets inside strings count too,
-    which can only make the check stricter for odd texts, never let a deep one through."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    depth = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
-
-
-def loads_json(text: str | bytes) -> Any:
-    """``json.loads`` that turns hostile input into a clear InputError instead of a traceback:
-    nesting deeper than MAX_DEPTH, numbers longer than Python accepts, invalid UTF-8."""
-    if not _depth_ok(text):
-        raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
-    try:
-        return json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
-    except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise
-        raise InputError("(document)", f"holds a number that is too long ({exc})") from None
-    except RecursionError:
-        raise InputError("(document)", "is nested too deeply") from None
-
-
-def _parse_yaml(text: str, json_error: str) -> Any:
-    import yaml
-
-    class NoAliasLoader(yaml.SafeLoader):
-        """Safe loader that refuses anchors/aliases (no entity-expansion bombs)."""
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                raise yaml.YAMLError("YAML aliases are not allowed in an intake")
-            return super().compose_node(parent, index)
-
-    if not _depth_ok(text):
-        raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
-    try:
-        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a safe loader subclass
-    except RecursionError:
-        raise InputError("(document)", "is nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
-        raise InputError("(document)", f"holds a value that cannot be read ({exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        msg = f"is not valid JSON or YAML: {where}{problem}"
-        if json_error:
-            msg += f" (as JSON: {json_error})"
-        raise InputError("(document)", msg) from None
-
 
 def _err(field: str, message: str) -> int:
     sys.stderr.write(f"triggermap: error: {field}: {message}\n")
     return EXIT_INVALID
-
-
-def dumps(doc: Any) -> str:
-    """Compact JSON, UTF-8 as is. orjson (a declared dependency) writes the same bytes as the
-    standard library here, about 4x faster, which matters for --batch; the fallback keeps a
-    broken orjson install from breaking the command."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    return orjson.dumps(doc).decode()
-
-
-def report(a: dict[str, Any], lang: str, regions: dict[str, dict] | None = None) -> str:
-    """The readable (non-JSON) report; ``regions`` (the vocabulary) gives region names."""
-    h = _HEAD[lang]
-
-    def _mark(x: dict[str, Any]) -> str:
-        name = regions[x["region"]]["label"][lang] if regions else x["region"]
-        side = x.get("side")
-        return name + (f" ({SIDES[lang][side]})" if side else "")
-
-    out: list[str] = []
-    tr = a["triage"]
-    out.append(f"{h['triage']}: {h['levels'][tr['level']]}")
-    for r in tr["reasons"]:
-        out.append(f"  - {r['text']}")
-    out.append("")
-    out.append(f"{h['muscles']}:")
-    if not a["muscles"]:
-        out.append(f"  ({h['none']})")
-    for i, m in enumerate(a["muscles"], 1):
-        side = f", {SIDES[lang].get(m['side'], m['side'])}" if m["side"] else ""
-        out.append(f"  {i}. {m['name']} ({m['latin']}{side}) {m['score']:.2f}")
-        ex = ", ".join(_mark(x) + f" [{_ZONE[lang][x['zone']]}]" for x in m["explains"])
-        out.append(f"     {h['explains']}: {ex}")
-        if m["unexplained"]:
-            out.append(f"     {h['unexplained']}: " + ", ".join(_mark(x) for x in m["unexplained"]))
-    if a["uncovered"]:
-        out.append(f"  {h['uncovered']}: " + ", ".join(_mark(x) for x in a["uncovered"]))
-    if a["muscles"]:
-        out.append(f"  {h['confirm']}: {a['muscles'][0]['confirm']}")
-    out.append("")
-    out.append(f"{h['conditions']}:")
-    if not a["conditions"]:
-        out.append(f"  ({h['none']})")
-    for c in a["conditions"]:
-        out.append(f"  - {c['name']} ({c['score']:.2f}): " + "; ".join(c["why"]))
-    if a["plan"] or a["plan_withheld"]:
-        out.append("")
-        out.append(f"{h['plan']}:")
-        for p in a["plan"]:
-            out.append(f"  - [{p['kind']}] {p['title']}: {p['dose']}")
-            for c in p["cautions"]:
-                out.append(f"      ! {c}")
-        for w in a["plan_withheld"]:
-            out.append(f"  - {h['withheld']}: {w['title']} ({', '.join(w['because'])})")
-    out.append("")
-    out.append(f"{h['references']}:")
-    for r in a["references"]:
-        out.append(f"  [{r['id']}] {r['citation']}")
-    out.append("")
-    out.append(a["disclaimer"])
-    return "\n".join(out) + "\n"
 
 
 def assess_one(path: str, fmt: str, lang: str) -> int:
@@ -251,15 +52,6 @@ def assess_one(path: str, fmt: str, lang: str) -> int:
         return _err(exc.field, exc.message)
     sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
-
-
-def _dumps_bytes() -> Any:
-    try:
-        import orjson
-
-        return orjson.dumps
-    except ImportError:  # pragma: no cover
-        return lambda doc: dumps(doc).encode()
 
 
 def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any) -> tuple[bytes, bool]:
@@ -290,7 +82,7 @@ def _batch_chunk(args: tuple[list[tuple[int, bytes]], str]) -> tuple[bytes, bool
 
     chunk, lang = args
     kb = load()
-    encode = _dumps_bytes()
+    encode = dumps_bytes
     out: list[bytes] = []
     failed = False
     for n, line in chunk:
@@ -391,7 +183,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("file", nargs="?", help="intake file, or - for standard input")
     p.add_argument("--batch", metavar="FILE.jsonl", help="one intake per line (- for standard input)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("en", "es"), default="en")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     a = p.parse_args(argv)
     if a.batch is not None:

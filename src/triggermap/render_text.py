@@ -1,8 +1,12 @@
-"""Plain-text renderings for the terminal (no colour codes: they pipe and print cleanly)."""
+"""Plain-text renderings for the terminal (no colour codes: they pipe and print cleanly): the
+one text renderer of an assessment (``triggermap assess``) and of a muscle card.
+Standard library only (the ``assess`` fast path imports it)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from .assess.messages import SIDES
 
 _H = {
     "en": {
@@ -80,3 +84,101 @@ def muscle_card_text(card: dict[str, Any], lang: str) -> str:
     out += ["", f"{h['references']}:"]
     out += [f"  [{r['id']}] {r['citation']}" for r in card["references"]]
     return "\n".join(out)
+
+
+_HEAD: dict[str, dict[str, Any]] = {
+    "en": {
+        "triage": "Triage",
+        "muscles": "Muscles whose trigger points may refer this pain",
+        "explains": "explains",
+        "unexplained": "leaves unexplained",
+        "confirm": "How a clinician would confirm it",
+        "uncovered": "Painful regions no muscle in the knowledge base explains",
+        "conditions": "Conditions to rule out",
+        "plan": "Self-care plan",
+        "withheld": "Left out of the plan because of your answers",
+        "references": "References",
+        "none": "none",
+        "levels": {
+            "emergency": "EMERGENCY: go to an emergency department now",
+            "urgent": "URGENT: see a doctor within a day or two",
+            "see-clinician": "SEE A CLINICIAN: book a professional assessment",
+            "self-care": "SELF-CARE: no warning sign found",
+        },
+    },
+    "es": {
+        "triage": "Triaje",
+        "muscles": "Músculos cuyos puntos gatillo pueden referir este dolor",
+        "explains": "explica",
+        "unexplained": "no explica",
+        "confirm": "Cómo lo confirmaría un profesional",
+        "uncovered": "Zonas dolorosas que ningún músculo de la base de conocimiento explica",
+        "conditions": "Afecciones que conviene descartar",
+        "plan": "Plan de autocuidado",
+        "withheld": "Excluido del plan por sus respuestas",
+        "references": "Referencias",
+        "none": "ninguno",
+        "levels": {
+            "emergency": "URGENCIA VITAL: acuda ahora a un servicio de urgencias",
+            "urgent": "URGENTE: consulte a un médico en uno o dos días",
+            "see-clinician": "CONSULTE A UN PROFESIONAL: pida una valoración",
+            "self-care": "AUTOCUIDADO: no se encontró ningún signo de alarma",
+        },
+    },
+}
+
+
+_ZONE = {"en": {"essential": "essential", "spillover": "spillover"}, "es": {"essential": "esencial", "spillover": "extensión"}}
+
+
+def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, Any]] | None = None) -> str:
+    """The readable (non-JSON) report; ``regions`` (the vocabulary) gives region names."""
+    h = _HEAD[lang]
+
+    def _mark(x: dict[str, Any]) -> str:
+        name: str = regions[x["region"]]["label"][lang] if regions else x["region"]
+        side = x.get("side")
+        return name + (f" ({SIDES[lang][side]})" if side else "")
+
+    out: list[str] = []
+    tr = a["triage"]
+    out.append(f"{h['triage']}: {h['levels'][tr['level']]}")
+    for r in tr["reasons"]:
+        out.append(f"  - {r['text']}")
+    out.append("")
+    out.append(f"{h['muscles']}:")
+    if not a["muscles"]:
+        out.append(f"  ({h['none']})")
+    for i, m in enumerate(a["muscles"], 1):
+        side = f", {SIDES[lang].get(m['side'], m['side'])}" if m["side"] else ""
+        out.append(f"  {i}. {m['name']} ({m['latin']}{side}) {m['score']:.2f}")
+        ex = ", ".join(_mark(x) + f" [{_ZONE[lang][x['zone']]}]" for x in m["explains"])
+        out.append(f"     {h['explains']}: {ex}")
+        if m["unexplained"]:
+            out.append(f"     {h['unexplained']}: " + ", ".join(_mark(x) for x in m["unexplained"]))
+    if a["uncovered"]:
+        out.append(f"  {h['uncovered']}: " + ", ".join(_mark(x) for x in a["uncovered"]))
+    if a["muscles"]:
+        out.append(f"  {h['confirm']}: {a['muscles'][0]['confirm']}")
+    out.append("")
+    out.append(f"{h['conditions']}:")
+    if not a["conditions"]:
+        out.append(f"  ({h['none']})")
+    for c in a["conditions"]:
+        out.append(f"  - {c['name']} ({c['score']:.2f}): " + "; ".join(c["why"]))
+    if a["plan"] or a["plan_withheld"]:
+        out.append("")
+        out.append(f"{h['plan']}:")
+        for p in a["plan"]:
+            out.append(f"  - [{p['kind']}] {p['title']}: {p['dose']}")
+            for c in p["cautions"]:
+                out.append(f"      ! {c}")
+        for w in a["plan_withheld"]:
+            out.append(f"  - {h['withheld']}: {w['title']} ({', '.join(w['because'])})")
+    out.append("")
+    out.append(f"{h['references']}:")
+    for r in a["references"]:
+        out.append(f"  [{r['id']}] {r['citation']}")
+    out.append("")
+    out.append(a["disclaimer"])
+    return "\n".join(out) + "\n"

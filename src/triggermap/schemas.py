@@ -13,6 +13,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .vocabulary import (
+    AGE_MAX,
+    AGE_MIN,
+    CHOIR_CODES,
+    CHOIR_RANGES_TEXT,
+    DEFAULT_INTENSITY,
+    DURATION_MAX_WEEKS,
+    DURATION_MIN_WEEKS,
+    INTENSITY_MAX,
+    INTENSITY_MIN,
+)
+
 if TYPE_CHECKING:
     from .knowledge import Knowledge
 
@@ -26,18 +38,19 @@ class PainIn(_M):
     side: Literal["left", "right", "both"] | None = Field(
         default=None, description="Required for lateral regions; omitted for midline ones."
     )
-    intensity: int = Field(default=5, ge=0, le=10, description="0-10 numeric pain rating.")
+    intensity: int = Field(default=DEFAULT_INTENSITY, ge=INTENSITY_MIN, le=INTENSITY_MAX,
+                           description=f"{INTENSITY_MIN}-{INTENSITY_MAX} numeric pain rating.")
 
 
 class IntakeDoc(_M):
     """A pain drawing and answers (contract v1). At least one of pain, choir, red_flags is non-empty."""
 
     version: Literal[1] = 1
-    age: int | None = Field(default=None, ge=0, le=120)
+    age: int | None = Field(default=None, ge=AGE_MIN, le=AGE_MAX)
     sex: Literal["female", "male", "other"] | None = None
-    duration_weeks: float | None = Field(default=None, ge=0, le=520)
+    duration_weeks: float | None = Field(default=None, ge=DURATION_MIN_WEEKS, le=DURATION_MAX_WEEKS)
     pain: list[PainIn] = []
-    choir: list[int] = Field(default=[], description="CHOIR Body Map codes, 101-136 and 201-238.")
+    choir: list[int] = Field(default=[], description=f"CHOIR Body Map codes, {CHOIR_RANGES_TEXT}.")
     choir_numbering: Literal["standard", "female-pre-2021"] = "standard"
     qualities: list[str] = []
     aggravating: list[str] = []
@@ -134,6 +147,9 @@ class AssessmentDoc(_M):
     version: Literal[1]
     contract: Literal["1.1"] = Field(description="The contract version the answer follows.")
     kb_version: str
+    model_version: str | None = Field(
+        default=None, description="Version of the model parameters that scored it (docs/model.md); 1.1 addition."
+    )
     lang: Literal["en", "es"]
     triage: Triage
     muscles: list[MuscleOut] = Field(max_length=10)
@@ -174,7 +190,7 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
     ):
         props[key]["items"]["enum"] = ids
         props[key]["uniqueItems"] = False
-    props["choir"]["items"] = {"type": "integer", "enum": list(range(101, 137)) + list(range(201, 239))}
+    props["choir"]["items"] = {"type": "integer", "enum": sorted(CHOIR_CODES)}
     _enum(s, ["$defs", "PainIn", "properties", "region"], list(kb.regions))
     s["anyOf"] = [
         {"properties": {"pain": {"minItems": 1}}, "required": ["pain"]},

@@ -1,7 +1,21 @@
 """The assessment engine: intake -> triage, ranked muscles, differential, plan. Pure, no I/O."""
 
-from .engine import assess, prepared
+from .engine import Engine, assess, engine_for, prepared
 from .intake import Intake, IntakeError, PainMark, parse_intake
+from .params import DEFAULT as DEFAULT_PARAMS
+from .params import ModelParams
 from .triage import LEVELS
 
-__all__ = ["LEVELS", "Intake", "IntakeError", "PainMark", "assess", "parse_intake", "prepared"]
+__all__ = [
+    "DEFAULT_PARAMS",
+    "LEVELS",
+    "Engine",
+    "Intake",
+    "IntakeError",
+    "ModelParams",
+    "PainMark",
+    "assess",
+    "engine_for",
+    "parse_intake",
+    "prepared",
+]

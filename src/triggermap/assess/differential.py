@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from math import exp, log
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -24,7 +24,7 @@ class Feat:
 class Cond:
     __slots__ = ("id", "prior_logit", "features", "data")
 
-    def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict):
+    def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict[str, Any]):
         self.id = id
         self.prior_logit = prior_logit
         self.features = features
@@ -36,7 +36,7 @@ def prepare(kb: Knowledge) -> list[Cond]:
 
     nested = nested_regions(kb)
 
-    def keys(f: dict) -> frozenset[str]:
+    def keys(f: dict[str, Any]) -> frozenset[str]:
         ids = set(f["ids"])
         if f["kind"] == "region":  # a coarse mark counts for the finer regions inside it, and back
             for i in f["ids"]:

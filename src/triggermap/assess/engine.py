@@ -7,11 +7,14 @@ knowledge base, so an assessment costs tens of microseconds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import CONTRACT_VERSION as CONTRACT
+from ..vocabulary import DEFAULT_LANG, LANGS, PLAN_LEVELS
 from . import params as P
 from .differential import Cond, differential, prepare
-from .intake import Intake, parse_intake
+from .intake import Intake, IntakeError, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
 from .rank import Index, build_index, explained, mark_items, rank_muscles, supporting
@@ -22,17 +25,16 @@ URGENT = RANK["urgent"]
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
-LANGS = ("en", "es")
-CONTRACT = "1.1"  # the contract version this engine answers (assessments keep "version": 1)
 
 
 class _Prepared:
-    """Per knowledge-base structures built once."""
+    """Per knowledge-base structures built once (held by an :class:`Engine`)."""
 
-    __slots__ = ("index", "conditions", "rules", "plan_items", "citations", "muscle_text")
+    __slots__ = ("params", "index", "conditions", "rules", "plan_items", "citations", "muscle_text")
 
-    def __init__(self, kb: Knowledge):
-        self.index: Index = build_index(kb)
+    def __init__(self, kb: Knowledge, params: P.ModelParams = P.DEFAULT):
+        self.params = params
+        self.index: Index = build_index(kb, params)
         self.conditions: list[Cond] = prepare(kb)
         self.rules = compile_rules(kb)
         self.plan_items = {
@@ -45,19 +47,68 @@ class _Prepared:
         }
 
 
-_PREPARED: dict[int, tuple[Knowledge, _Prepared]] = {}
+class Engine:
+    """The assessment engine over one knowledge base and one set of model parameters.
+
+    ``Engine()`` uses the installed knowledge base (:func:`triggermap.knowledge.load`) and the
+    published parameters (:data:`~triggermap.assess.params.DEFAULT`). Everything that does not
+    depend on the intake is prepared once, on the instance. Pure: no I/O after construction.
+    """
+
+    __slots__ = ("kb", "params", "_prep")
+
+    def __init__(self, kb: Knowledge | None = None, params: P.ModelParams | None = None):
+        if kb is None:
+            from ..knowledge import load
+
+            kb = load()
+        self.kb: Knowledge = kb
+        self.params: P.ModelParams = P.DEFAULT if params is None else params
+        self._prep = _Prepared(kb, self.params)
+
+    def assess(self, data: Mapping[str, Any] | Intake, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+        """Assess one intake (a parsed JSON/YAML document or an :class:`Intake`) into the
+        contract document in ``lang``. Raises :class:`IntakeError` for an invalid intake."""
+        return _assess(self.kb, self._prep, data, lang)
+
+    def assess_many(
+        self, intakes: Iterable[Mapping[str, Any] | Intake], lang: str = DEFAULT_LANG, *, errors: str = "raise"
+    ) -> Iterator[dict[str, Any]]:
+        """Assess intakes one at a time, lazily (memory stays flat however many there are).
+
+        ``errors="raise"`` stops at the first invalid intake; ``errors="report"`` yields
+        ``{"index": i, "field": ..., "message": ...}`` in its place and goes on.
+        """
+        if errors not in ("raise", "report"):
+            raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
+        for i, data in enumerate(intakes):
+            try:
+                yield _assess(self.kb, self._prep, data, lang)
+            except IntakeError as exc:
+                if errors == "raise":
+                    raise
+                yield {"index": i, **exc.to_dict()}
+
+
+_ENGINES: dict[int, Engine] = {}
+
+
+def engine_for(kb: Knowledge) -> Engine:
+    """The shared default-parameter :class:`Engine` of ``kb`` (built on first use)."""
+    hit = _ENGINES.get(id(kb))
+    if hit is None or hit.kb is not kb:
+        hit = _ENGINES[id(kb)] = Engine(kb)
+    return hit
 
 
 def prepared(kb: Knowledge) -> _Prepared:
-    hit = _PREPARED.get(id(kb))
-    if hit is None or hit[0] is not kb:
-        hit = (kb, _Prepared(kb))
-        _PREPARED[id(kb)] = hit
-    return hit[1]
+    """The prepared structures of ``kb``'s shared engine (kept for existing callers)."""
+    return engine_for(kb)._prep
 
 
-def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str = "en") -> dict[str, Any]:
-    """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`).
+def assess(data: Mapping[str, Any] | Intake, kb: Knowledge | None = None, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`) with the shared
+    engine of ``kb`` (default: the installed knowledge base): ``Engine(kb).assess(data, lang)``.
 
     Raises :class:`~triggermap.assess.intake.IntakeError` for invalid input. The result
     is a fresh document, but nested items (texts, explained regions) may be shared between its
@@ -67,10 +118,14 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         from ..knowledge import load
 
         kb = load()
+    return _assess(kb, prepared(kb), data, lang)
+
+
+def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, lang: str) -> dict[str, Any]:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    params = prep.params
     intake = data if isinstance(data, Intake) else parse_intake(data, kb)
-    prep = prepared(kb)
 
     # differential first: a likely condition raises the triage level
     diff = differential(prep.conditions, intake)
@@ -85,17 +140,17 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         pointed[rule["id"]] = rule["conditions"]
         for cid in rule["conditions"]:
             flagged.setdefault(cid, []).append(rule["id"])
-    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= P.CONDITION_LIKELY]
-    level, reasons = triage(kb, intake, rules, likely, lang)
+    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= params.condition_likely]
+    level, reasons = triage(kb, intake, rules, likely, lang, params)
 
     conditions = []
     for c, p, fired in diff:
-        if p >= P.CONDITION_LIST_MIN or c.id in flagged:
-            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], flagged.get(c.id, []), lang))
+        if p >= params.condition_list_min or c.id in flagged:
+            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], flagged.get(c.id, []), lang, params))
     listed = {c["id"] for c in conditions}
     for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
         why = [r["text"] for r in reasons if r["id"] in flagged[cid]]
-        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang))
+        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang, params))
     # contract 1.1: what an emergency or urgent red flag or rule points to comes first, the
     # most severe first, so that the most dangerous possibility is never listed below a common one
     severity: dict[str, int] = {}
@@ -106,7 +161,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     conditions.sort(key=lambda c: (-(severity.get(c["id"], 0) if severity.get(c["id"], 0) >= URGENT else 0),
                                    -c["score"], c["id"]))
 
-    ranked = rank_muscles(prep.index, intake, P.MAX_MUSCLES)
+    ranked = rank_muscles(prep.index, intake, params.max_muscles)
     painful = intake.painful
     items = mark_items(painful)
     texts = prep.muscle_text[lang]
@@ -135,11 +190,11 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         if mk.region not in covered
     ]
 
-    plan: list[dict] = []
-    withheld: list[dict] = []
-    if level in ("self-care", "see-clinician"):
+    plan: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
+    if level in PLAN_LEVELS:
         best = ranked[0].score if ranked else 0.0
-        top = [s.muscle for s in ranked[: P.PLAN_MUSCLES] if s.score >= P.PLAN_RELATIVE_MIN * best]
+        top = [s.muscle for s in ranked[: params.plan_muscles] if s.score >= params.plan_relative_min * best]
         plan, withheld = build_plan(kb, prep.plan_items[lang], intake, top, lang)
 
     ref_ids: dict[str, None] = {}
@@ -160,6 +215,7 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
         "version": 1,
         "contract": CONTRACT,
         "kb_version": kb.version,
+        "model_version": params.version,
         "lang": lang,
         "triage": {"level": level, "reasons": reasons},
         "muscles": muscles,
@@ -173,12 +229,14 @@ def assess(data: dict[str, Any] | Intake, kb: Knowledge | None = None, lang: str
     }
 
 
-def _condition(data: dict, p: float, why: list[str], flagged_by: list[str], lang: str) -> dict[str, Any]:
+def _condition(
+    data: dict[str, Any], p: float, why: list[str], flagged_by: list[str], lang: str, params: P.ModelParams
+) -> dict[str, Any]:
     return {
         "id": data["id"],
         "name": data["name"][lang],
         "score": round(p, 4),
-        "likely": p >= P.CONDITION_LIKELY,
+        "likely": p >= params.condition_likely,
         "flagged_by": flagged_by,
         "why": why,
         "confirm": data["confirm"][lang],

@@ -10,12 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..vocabulary import (
+    AGE_MAX,
+    AGE_MIN,
+    CHOIR_CODES,
+    CHOIR_RANGES_TEXT,
+    DEFAULT_INTENSITY,
+    DURATION_MAX_WEEKS,
+    DURATION_MIN_WEEKS,
+    INTAKE_VERSION,
+    INTENSITY_MAX,
+    INTENSITY_MIN,
+    SEXES,
+    SIDES,
+    did_you_mean,
+)
+from ..vocabulary import CHOIR_NUMBERINGS as NUMBERINGS
+
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
-SIDES = ("left", "right", "both")
-SEXES = ("female", "male", "other")
-NUMBERINGS = ("standard", "female-pre-2021")
 LISTS = {
     "qualities": "qualities",
     "aggravating": "aggravating",
@@ -37,11 +51,9 @@ FIELDS = (
     "history",
 )
 PAIN_FIELDS = ("region", "side", "intensity")
-DEFAULT_INTENSITY = 5
 #: The female CHOIR map numbered six front segments differently before August 2021
 #: (shared/data/choir/choir_codes.csv): old female code -> standard code.
 FEMALE_PRE_2021 = {114: 112, 115: 113, 116: 114, 117: 115, 112: 116, 113: 117}
-CHOIR_CODES = frozenset(range(101, 137)) | frozenset(range(201, 239))
 
 
 class IntakeError(ValueError):
@@ -120,13 +132,7 @@ def _fmt_allowed(allowed: Iterable[str], limit: int = 80) -> str:
 
 def _unknown(field: str, what: str, value: Any, allowed: Iterable[str]) -> IntakeError:
     allowed = list(allowed)
-    msg = f"unknown {what} {value!r}"
-    if isinstance(value, str):
-        import difflib
-
-        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
-        if close:
-            msg += f"; did you mean {close[0]!r}?"
+    msg = f"unknown {what} {value!r}" + did_you_mean(value, allowed)
     return IntakeError(field, f"{msg} Allowed: {_fmt_allowed(allowed)}")
 
 
@@ -138,7 +144,7 @@ def _int(field: str, value: Any, lo: int, hi: int) -> int:
             raise IntakeError(field, f"must be a whole number from {lo} to {hi}, got {value!r}")
     if not lo <= value <= hi:
         raise IntakeError(field, f"must be from {lo} to {hi}, got {value!r}")
-    return value
+    return int(value)
 
 
 _MISSING: Any = object()
@@ -167,21 +173,23 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if not isinstance(key, str) or key not in FIELDS:
             raise _unknown(key if isinstance(key, str) and key else "(document)", "field", key, FIELDS)
     version = data.get("version", 1)
-    if version != 1 or isinstance(version, bool):
-        raise IntakeError("version", f"must be 1, got {version!r}")
+    if version != INTAKE_VERSION or isinstance(version, bool):
+        raise IntakeError("version", f"must be {INTAKE_VERSION}, got {version!r}")
 
     age = data.get("age")
     if age is not None:
-        age = _int("age", age, 0, 120)
+        age = _int("age", age, AGE_MIN, AGE_MAX)
     sex = data.get("sex")
     if sex is not None and (not isinstance(sex, str) or sex not in SEXES):
         raise _unknown("sex", "value", sex, SEXES)
     duration = data.get("duration_weeks")
     if duration is not None:
         if isinstance(duration, bool) or not isinstance(duration, int | float) or duration != duration:
-            raise IntakeError("duration_weeks", f"must be a number from 0 to 520, got {duration!r}")
-        if not 0 <= duration <= 520:
-            raise IntakeError("duration_weeks", f"must be from 0 to 520, got {duration!r}")
+            raise IntakeError(
+                "duration_weeks", f"must be a number from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {duration!r}"
+            )
+        if not DURATION_MIN_WEEKS <= duration <= DURATION_MAX_WEEKS:
+            raise IntakeError("duration_weeks", f"must be from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {duration!r}")
 
     regions = kb.regions
     marks: dict[tuple[str, str | None], int] = {}
@@ -211,8 +219,8 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if region not in regions:
             raise _unknown(f"{f}.region", "region", region, regions)
         intensity = item.get("intensity", DEFAULT_INTENSITY)
-        if type(intensity) is not int or not 0 <= intensity <= 10:  # the common case skips the checks
-            intensity = _int(f"{f}.intensity", intensity, 0, 10)
+        if type(intensity) is not int or not INTENSITY_MIN <= intensity <= INTENSITY_MAX:  # common case: no call
+            intensity = _int(f"{f}.intensity", intensity, INTENSITY_MIN, INTENSITY_MAX)
         side = item.get("side")
         if regions[region]["midline"]:
             if side is not None:
@@ -245,7 +253,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
                 code = int(code)
             if isinstance(code, bool) or not isinstance(code, int) or code not in CHOIR_CODES:
                 raise IntakeError(
-                    f"choir[{i}]", f"{code!r} is not a CHOIR Body Map code. Allowed: 101-136 (front), 201-238 (back)"
+                    f"choir[{i}]", f"{code!r} is not a CHOIR Body Map code. Allowed: {CHOIR_RANGES_TEXT}"
                 )
             if numbering == "female-pre-2021":
                 code = FEMALE_PRE_2021.get(code, code)

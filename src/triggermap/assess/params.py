@@ -3,56 +3,118 @@
 Log-likelihood-ratio weights of a naive-Bayes style, one-muscle-versus-background model:
 each muscle is scored on its own (no normalisation across muscles), which is what makes
 the score monotone in the evidence for that muscle.
+
+:class:`ModelParams` holds them; :data:`DEFAULT` is the published model. The module-level
+names below are :data:`DEFAULT`'s values, kept for code that reads them directly. A test
+checks docs/model.md's parameter table against :data:`DEFAULT`.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 from math import log
 
-#: Prior probability that a given muscle's trigger points contribute to a lower-quarter pain drawing.
-PRIOR = 0.05
-PRIOR_LOGIT = log(PRIOR / (1 - PRIOR))
-#: Painful region inside a trigger point's essential zone (pain nearly always felt there).
-LR_ESSENTIAL = 6.0
-#: Painful region inside the spillover zone (pain sometimes felt there).
-LR_SPILLOVER = 2.5
-#: Essential region of the pattern that is not painful (mild: drawings are often partial).
-LR_ESSENTIAL_ABSENT = 0.8
-#: Several trigger points of one muscle active together, rather than one.
-LR_ALL_TRIGGER_POINTS = 0.7
-#: The same muscle active on both sides.
-LR_BILATERAL = 0.5
-#: Each aggravating activity, pain quality or clinician finding the muscle is known for.
-LR_AGGRAVATING = 1.5
-LR_QUALITY = 1.3
-LR_FINDING = 1.6
-#: At most this many activity/quality/finding matches count (they are not independent).
-MAX_SUPPORT_MATCHES = 3
 
-W_ESSENTIAL = log(LR_ESSENTIAL)
-W_SPILLOVER = log(LR_SPILLOVER)
-W_ABSENT = log(LR_ESSENTIAL_ABSENT)
-W_ALL_TPS = log(LR_ALL_TRIGGER_POINTS)
-W_BILATERAL = log(LR_BILATERAL)
-W_AGGRAVATING = log(LR_AGGRAVATING)
-W_QUALITY = log(LR_QUALITY)
-W_FINDING = log(LR_FINDING)
+@dataclass(frozen=True, slots=True)
+class ModelParams:
+    """The model's parameters. Change ``version`` whenever any other value changes."""
+
+    #: Version of this parameter set (appears with every assessment the engine writes).
+    version: str = "1.1"
+    #: Prior probability that a given muscle's trigger points contribute to a pain drawing.
+    prior: float = 0.05
+    #: Painful region inside a trigger point's essential zone (pain nearly always felt there).
+    lr_essential: float = 6.0
+    #: Painful region inside the spillover zone (pain sometimes felt there).
+    lr_spillover: float = 2.5
+    #: Essential region of the pattern that is not painful (mild: drawings are often partial).
+    lr_essential_absent: float = 0.8
+    #: Several trigger points of one muscle active together, rather than one.
+    lr_all_trigger_points: float = 0.7
+    #: The same muscle active on both sides.
+    lr_bilateral: float = 0.5
+    #: Each aggravating activity, pain quality or clinician finding the muscle is known for.
+    lr_aggravating: float = 1.5
+    lr_quality: float = 1.3
+    lr_finding: float = 1.6
+    #: At most this many activity/quality/finding matches count (they are not independent).
+    max_support_matches: int = 3
+    #: Weight of a painful region's evidence is ``intensity_base + intensity_step * intensity``
+    #: (0.55 at 1/10 up to 1.0 at 10/10).
+    intensity_base: float = 0.5
+    intensity_step: float = 0.05
+    #: Most muscles listed in an assessment (contract: at most 10).
+    max_muscles: int = 10
+    #: Muscles whose self-care items go into the plan: at most this many, and only those scoring
+    #: at least ``plan_relative_min`` times the best muscle's score (a plan for the likely ones).
+    plan_muscles: int = 3
+    plan_relative_min: float = 0.5
+    #: A condition is listed when its probability reaches this (or a red flag points to it).
+    condition_list_min: float = 0.08
+    #: A condition this probable raises triage to its ``level_when_likely``.
+    condition_likely: float = 0.5
+    #: Any region at this intensity or more means "see a clinician" (contract).
+    severe_intensity: int = 8
+    #: Pain lasting longer than this many weeks means "see a clinician" (contract).
+    long_duration_weeks: int = 6
+    # derived log weights (not arguments)
+    prior_logit: float = field(init=False, repr=False, compare=False)
+    w_essential: float = field(init=False, repr=False, compare=False)
+    w_spillover: float = field(init=False, repr=False, compare=False)
+    w_absent: float = field(init=False, repr=False, compare=False)
+    w_all_tps: float = field(init=False, repr=False, compare=False)
+    w_bilateral: float = field(init=False, repr=False, compare=False)
+    w_aggravating: float = field(init=False, repr=False, compare=False)
+    w_quality: float = field(init=False, repr=False, compare=False)
+    w_finding: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "prior_logit", log(self.prior / (1 - self.prior)))
+        put(self, "w_essential", log(self.lr_essential))
+        put(self, "w_spillover", log(self.lr_spillover))
+        put(self, "w_absent", log(self.lr_essential_absent))
+        put(self, "w_all_tps", log(self.lr_all_trigger_points))
+        put(self, "w_bilateral", log(self.lr_bilateral))
+        put(self, "w_aggravating", log(self.lr_aggravating))
+        put(self, "w_quality", log(self.lr_quality))
+        put(self, "w_finding", log(self.lr_finding))
+
+    def intensity_factor(self, intensity: int) -> float:
+        """Weight of a painful region's evidence: 0.55 at 1/10 up to 1.0 at 10/10."""
+        return self.intensity_base + self.intensity_step * intensity
 
 
-def intensity_factor(intensity: int) -> float:
-    """Weight of a painful region's evidence: 0.55 at 1/10 up to 1.0 at 10/10."""
-    return 0.5 + 0.05 * intensity
+#: The published model.
+DEFAULT = ModelParams()
 
+PRIOR = DEFAULT.prior
+PRIOR_LOGIT = DEFAULT.prior_logit
+LR_ESSENTIAL = DEFAULT.lr_essential
+LR_SPILLOVER = DEFAULT.lr_spillover
+LR_ESSENTIAL_ABSENT = DEFAULT.lr_essential_absent
+LR_ALL_TRIGGER_POINTS = DEFAULT.lr_all_trigger_points
+LR_BILATERAL = DEFAULT.lr_bilateral
+LR_AGGRAVATING = DEFAULT.lr_aggravating
+LR_QUALITY = DEFAULT.lr_quality
+LR_FINDING = DEFAULT.lr_finding
+MAX_SUPPORT_MATCHES = DEFAULT.max_support_matches
 
-#: Most muscles listed in an assessment (contract: at most 10).
-MAX_MUSCLES = 10
-#: Muscles whose self-care items go into the plan: at most this many, and only those scoring
-#: at least PLAN_RELATIVE_MIN times the best muscle's score (a plan for the likely ones).
-PLAN_MUSCLES = 3
-PLAN_RELATIVE_MIN = 0.5
-#: A condition is listed when its probability reaches this (or a red flag points to it).
-CONDITION_LIST_MIN = 0.08
-#: A condition this probable raises triage to its ``level_when_likely``.
-CONDITION_LIKELY = 0.5
-#: Any region at this intensity or more means "see a clinician" (contract).
-SEVERE_INTENSITY = 8
-#: Pain lasting longer than this many weeks means "see a clinician" (contract).
-LONG_DURATION_WEEKS = 6
+W_ESSENTIAL = DEFAULT.w_essential
+W_SPILLOVER = DEFAULT.w_spillover
+W_ABSENT = DEFAULT.w_absent
+W_ALL_TPS = DEFAULT.w_all_tps
+W_BILATERAL = DEFAULT.w_bilateral
+W_AGGRAVATING = DEFAULT.w_aggravating
+W_QUALITY = DEFAULT.w_quality
+W_FINDING = DEFAULT.w_finding
+
+intensity_factor = DEFAULT.intensity_factor
+
+MAX_MUSCLES = DEFAULT.max_muscles
+PLAN_MUSCLES = DEFAULT.plan_muscles
+PLAN_RELATIVE_MIN = DEFAULT.plan_relative_min
+CONDITION_LIST_MIN = DEFAULT.condition_list_min
+CONDITION_LIKELY = DEFAULT.condition_likely
+SEVERE_INTENSITY = DEFAULT.severe_intensity
+LONG_DURATION_WEEKS = DEFAULT.long_duration_weeks

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 KIND_ORDER = {"self-release": 0, "stretch": 1, "strengthening": 2, "habit": 3}
 
 
-def plan_item(ex: dict, muscle: str, lang: str) -> dict[str, Any]:
+def plan_item(ex: dict[str, Any], muscle: str, lang: str) -> dict[str, Any]:
     return {
         "id": ex["id"],
         "kind": ex["kind"],
@@ -27,16 +27,16 @@ def plan_item(ex: dict, muscle: str, lang: str) -> dict[str, Any]:
 
 
 def build_plan(
-    kb: Knowledge, items_by_id: dict[str, dict], intake: Intake, muscles: list[str], lang: str
-) -> tuple[list[dict], list[dict]]:
+    kb: Knowledge, items_by_id: dict[str, dict[str, Any]], intake: Intake, muscles: list[str], lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return (items, withheld) for ``muscles`` in rank order.
 
     ``items_by_id`` holds the prepared plan items of one language. An item whose
     contraindications include one of the person's answers is withheld, naming them.
     """
     answers = intake.answers()
-    chosen: list[tuple[int, int, int, dict]] = []
-    withheld: list[dict] = []
+    chosen: list[tuple[int, int, int, dict[str, Any]]] = []
+    withheld: list[dict[str, Any]] = []
     seen: set[str] = set()
     for rank, mid in enumerate(muscles):
         for eid in kb.muscles[mid]["self_care"]:

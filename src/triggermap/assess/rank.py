@@ -16,7 +16,7 @@ of patterns that reach each one (an inverted index), not to the size of the know
 from __future__ import annotations
 
 from math import exp
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import params as P
 
@@ -52,14 +52,20 @@ class Pattern:
 class Index:
     """Inverted index (region -> patterns reaching it) and each muscle's supporting answer ids."""
 
-    __slots__ = ("patterns", "by_region", "muscle_support", "meta", "weighted")
+    __slots__ = ("patterns", "by_region", "muscle_support", "meta", "weighted", "params", "by_weight")
 
     def __init__(
         self,
         patterns: list[Pattern],
         by_region: dict[str, list[tuple[int, float, bool, bool]]],  # (pattern, weight, essential, crosses)
         muscle_support: dict[str, dict[str, frozenset[str]]],  # muscle -> list -> answer ids
+        params: P.ModelParams = P.DEFAULT,
     ):
+        self.params = params
+        #: answer lists in order of evidence weight (findings > aggravating > qualities) with their weights
+        self.by_weight = (
+            ("findings", params.w_finding), ("aggravating", params.w_aggravating), ("qualities", params.w_quality)
+        )
         self.patterns = patterns
         self.by_region = by_region
         self.muscle_support = muscle_support
@@ -68,14 +74,14 @@ class Index:
         self.meta = [(p.muscle, p.base, p.essential_lateral, p.essential_midline) for p in patterns]
         self.weighted = {
             region: [
-                [(i, w * P.intensity_factor(intensity), ess, both) for i, w, ess, both in entries]
+                [(i, w * params.intensity_factor(intensity), ess, both) for i, w, ess, both in entries]
                 for intensity in range(11)
             ]
             for region, entries in by_region.items()
         }
 
 
-def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
+def _zones(members: list[dict[str, Any]]) -> dict[str, tuple[bool, bool]]:
     """Referral zones of trigger points together: region -> (essential, crosses midline)."""
     zones: dict[str, tuple[bool, bool]] = {}
     for tp in members:
@@ -88,7 +94,7 @@ def _zones(members: list[dict]) -> dict[str, tuple[bool, bool]]:
     return zones
 
 
-def _zone_key(members: list[dict]) -> tuple:
+def _zone_key(members: list[dict[str, Any]]) -> tuple[Any, ...]:
     return tuple(sorted(_zones(members).items()))
 
 
@@ -125,21 +131,21 @@ def _with_nested(
     return out
 
 
-def build_index(kb: Knowledge) -> Index:
+def build_index(kb: Knowledge, params: P.ModelParams = P.DEFAULT) -> Index:
     patterns: list[Pattern] = []
     nested = nested_regions(kb)
     midline = frozenset(r for r, d in kb.regions.items() if d["midline"])
     for mid, m in kb.muscles.items():
         tps = m["trigger_points"]
         # trigger points with the same referral zones are one pattern (indistinguishable from a drawing)
-        by_zones: dict[tuple, list[dict]] = {}
+        by_zones: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for tp in tps:
             by_zones.setdefault(_zone_key([tp]), []).append(tp)
-        groups: list[tuple[tuple[str, ...], list[dict], float]] = [
-            (tuple(tp["id"] for tp in same), same, P.PRIOR_LOGIT) for same in by_zones.values()
+        groups: list[tuple[tuple[str, ...], list[dict[str, Any]], float]] = [
+            (tuple(tp["id"] for tp in same), same, params.prior_logit) for same in by_zones.values()
         ]
         if len(by_zones) > 1:  # all of them together, penalised
-            groups.append((tuple(tp["id"] for tp in tps), tps, P.PRIOR_LOGIT + P.W_ALL_TPS))
+            groups.append((tuple(tp["id"] for tp in tps), tps, params.prior_logit + params.w_all_tps))
         for tp_ids, members, base in groups:
             zones = _zones(members)
             ess_mid = sum(1 for r, (e, _) in zones.items() if e and r in midline)
@@ -148,13 +154,13 @@ def build_index(kb: Knowledge) -> Index:
     by_region: dict[str, list[tuple[int, float, bool, bool]]] = {}
     for i, p in enumerate(patterns):
         for region, (ess, both) in p.zones.items():
-            w = P.W_ESSENTIAL if ess else P.W_SPILLOVER
+            w = params.w_essential if ess else params.w_spillover
             by_region.setdefault(region, []).append((i, w, ess, both))
     muscle_support = {
         mid: {key: frozenset(m[key]) for key in ("aggravating", "qualities", "findings")}
         for mid, m in kb.muscles.items()
     }
-    return Index(patterns, by_region, muscle_support)
+    return Index(patterns, by_region, muscle_support, params)
 
 
 class MuscleScore:
@@ -168,16 +174,13 @@ class MuscleScore:
         self.side = side  # "left" | "right" | "both" | None (only midline regions explained)
 
 
-#: answer lists in order of evidence weight (findings > aggravating > qualities) with their weights
-_BY_WEIGHT = (("findings", P.W_FINDING), ("aggravating", P.W_AGGRAVATING), ("qualities", P.W_QUALITY))
-
-
-def _bonus(own: dict[str, frozenset[str]], lists: tuple[tuple[frozenset[str], str, float], ...]) -> float:
+def _bonus(own: dict[str, frozenset[str]], lists: tuple[tuple[frozenset[str], str, float], ...], room: int) -> float:
     """Evidence weight of the answers that support a muscle (the strongest few count).
 
-    ``lists`` holds the intake's non-empty answer sets with their kind and weight, strongest first.
+    ``lists`` holds the intake's non-empty answer sets with their kind and weight, strongest first;
+    at most ``room`` matches count.
     """
-    room, bonus = P.MAX_SUPPORT_MATCHES, 0.0
+    bonus = 0.0
     for answers, key, weight in lists:
         n = len(answers & own[key])
         if n:
@@ -206,7 +209,7 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     """The muscles that explain at least one painful region, best first (the first ``limit``)."""
     # per touched pattern: [left, right, midline] evidence, their essential counts, and the
     # evidence crossing over from the other side (patterns that cross the midline)
-    acc: dict[int, list] = {}
+    acc: dict[int, list[Any]] = {}
     weighted = index.weighted
     for region, mark_side, intensity in intake.pain:
         if intensity <= 0:
@@ -235,7 +238,9 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
                     a[other + 3] += 1
     best: dict[str, tuple[float, int, str | None]] = {}
     meta = index.meta
-    wa = P.W_ABSENT
+    params = index.params
+    wa = params.w_absent
+    wb = params.w_bilateral
     for i in sorted(acc):
         lat_l, lat_r, mid, cl, cr, cm, cross_l, cross_r = acc[i]
         if cross_l:
@@ -258,17 +263,18 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
             elif lat_l > 0.0 and lat_r > 0.0 and abs(right - logit) <= 1e-9:
                 side = "both"  # equal evidence on both sides: say so (keeps left/right mirror-exact)
         if lat_l > 0.0 and lat_r > 0.0:
-            bilateral = base + P.W_BILATERAL + lat_l + lat_r + absent_l + absent_r
+            bilateral = base + wb + lat_l + lat_r + absent_l + absent_r
             if bilateral > logit:
                 logit, side = bilateral, "both"
         prev = best.get(muscle)
         if prev is None or logit > prev[0]:
             best[muscle] = (logit, i, side)
     patterns = index.patterns
-    lists = tuple((getattr(intake, key), key, w) for key, w in _BY_WEIGHT if getattr(intake, key))
+    lists = tuple((getattr(intake, key), key, w) for key, w in index.by_weight if getattr(intake, key))
+    room = params.max_support_matches
     support = index.muscle_support
     totals = sorted(
-        (-(logit + (_bonus(support[m], lists) if lists else 0.0)), m, i, side) for m, (logit, i, side) in best.items()
+        (-(logit + (_bonus(support[m], lists, room) if lists else 0.0)), m, i, side) for m, (logit, i, side) in best.items()
     )
     out = []
     for neg, m, i, side in totals[:limit] if limit else totals:
@@ -285,7 +291,7 @@ _HYPOTHESIS_SIDES: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict, dict, dict]]:
+def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Per painful mark, its output items built once and shared by every muscle's explanation:
     (region, side, as essential, as spillover, as unexplained)."""
     out = []
@@ -298,12 +304,12 @@ def mark_items(marks: tuple[PainMark, ...]) -> list[tuple[str, str | None, dict,
 
 
 def explained(
-    pattern: Pattern, side: str | None, items: list[tuple[str, str | None, dict, dict, dict]]
-) -> tuple[list[dict], list[dict]]:
+    pattern: Pattern, side: str | None, items: list[tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any]]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split the painful marks (see :func:`mark_items`) into those the pattern (on ``side``)
     explains and the rest."""
-    explains: list[dict] = []
-    rest: list[dict] = []
+    explains: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
     sides = _HYPOTHESIS_SIDES[side]
     zones = pattern.zones
     for region, mark_side, as_essential, as_spillover, as_rest in items:

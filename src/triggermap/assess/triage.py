@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import LEVEL_RANK as RANK
+from ..vocabulary import LEVELS
 from . import params as P
 from .messages import SIDES, msg
 
@@ -11,11 +13,10 @@ if TYPE_CHECKING:
     from ..knowledge import Knowledge
     from .intake import Intake
 
-LEVELS = ("self-care", "see-clinician", "urgent", "emergency")
-RANK = {level: i for i, level in enumerate(LEVELS)}
+__all__ = ["LEVELS", "RANK", "compile_rules", "fired_rules", "triage"]
 
 
-Rule = tuple[dict, frozenset[str], frozenset[str], frozenset[str], "int | None"]
+Rule = tuple[dict[str, Any], frozenset[str], frozenset[str], frozenset[str], "int | None"]
 
 
 def compile_rules(kb: Knowledge) -> list[Rule]:
@@ -33,7 +34,7 @@ def compile_rules(kb: Knowledge) -> list[Rule]:
     return out
 
 
-def fired_rules(rules: list[Rule], intake: Intake) -> list[dict]:
+def fired_rules(rules: list[Rule], intake: Intake) -> list[dict[str, Any]]:
     """The combination rules the intake satisfies, in file order: every ``all_of`` id present,
     at least one ``any_of`` id when the rule has any, pain in one of its ``regions`` when it
     has any, and ``min_age`` reached."""
@@ -54,13 +55,14 @@ def fired_rules(rules: list[Rule], intake: Intake) -> list[dict]:
 def triage(
     kb: Knowledge,
     intake: Intake,
-    rules: list[dict],
-    likely: list[tuple[dict, float, list[str]]],
+    rules: list[dict[str, Any]],
+    likely: list[tuple[dict[str, Any], float, list[str]]],
     lang: str,
-) -> tuple[str, list[dict]]:
+    params: P.ModelParams = P.DEFAULT,
+) -> tuple[str, list[dict[str, Any]]]:
     """Return (level, reasons) given the fired ``rules`` and the ``likely`` conditions
     as (condition, probability, why)."""
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     answers = intake.answers()
     for fid in sorted(intake.red_flags):
         flag = kb.red_flags[fid]
@@ -83,7 +85,7 @@ def triage(
                 "answers": [],
             }
         )
-    severe = [m for m in intake.pain if m.intensity >= P.SEVERE_INTENSITY]
+    severe = [m for m in intake.pain if m.intensity >= params.severe_intensity]
     if severe:
         top = max(m.intensity for m in severe)
         names = ", ".join(
@@ -99,7 +101,7 @@ def triage(
                 "answers": ["pain.intensity"],
             }
         )
-    if intake.duration_weeks is not None and intake.duration_weeks > P.LONG_DURATION_WEEKS:
+    if intake.duration_weeks is not None and intake.duration_weeks > params.long_duration_weeks:
         weeks = int(intake.duration_weeks) if float(intake.duration_weeks).is_integer() else intake.duration_weeks
         reasons.append(
             {

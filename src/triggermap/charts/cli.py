@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 
 import typer
 
+from ..vocabulary import LANGS, did_you_mean
+
 app = typer.Typer(
     help="Body charts: a muscle's trigger points and referral zones, a pain drawing, an assessment.",
     no_args_is_help=True,
@@ -22,7 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-LANGS = ("en", "es")
 SIDES = ("right", "left")
 
 _OUTPUT = typer.Option(None, "-o", "--output", help="output file: .svg, .png or .pdf (default: SVG on stdout)")
@@ -56,7 +57,7 @@ def _kb() -> Any:
 
 
 def _read(path: str) -> Any:
-    from ..fastcli import InputError, read_document
+    from ..documents import InputError, read_document
 
     try:
         doc = read_document(path)
@@ -127,10 +128,7 @@ def muscle_command(
     _check_output(output)
     kb = _kb()
     if muscle_id not in kb.muscles:
-        import difflib
-
-        close = difflib.get_close_matches(muscle_id, list(kb.muscles), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(muscle_id, kb.muscles, fmt=" (did you mean {!r}?)")
         _fail("ID", f"unknown muscle {muscle_id!r}{hint}; allowed: {', '.join(sorted(kb.muscles))}")
     _write(_guard(muscle_chart, kb, muscle_id, lang, side=side, views=views), output, scale)
 

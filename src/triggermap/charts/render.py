@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..vocabulary import INTENSITY_MAX, did_you_mean
 from . import style as st
 from .geometry import (
     BODY_VIEWS,
@@ -26,7 +27,6 @@ from .geometry import (
     tp_point,
 )
 
-INTENSITY_MAX = 10
 LATERAL_FOCUS = frozenset({"hip-lateral", "thigh-lateral", "knee-lateral", "leg-lateral", "ankle-lateral"})
 MAX_MUSCLES = len(st.MUSCLE_COLOURS)
 LOWER_BODY_TOP = 240.0  # crop line of lower-body charts (view units, just above the lowest ribs)
@@ -398,10 +398,7 @@ def normalise_marks(marks: Iterable[Any] | None, field: str = "pain") -> list[tu
 def _muscle(kb: Any, muscle_id: str) -> dict[str, Any]:
     muscles = kb.muscles
     if muscle_id not in muscles:
-        import difflib
-
-        close = difflib.get_close_matches(muscle_id, list(muscles), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(muscle_id, muscles, fmt=" (did you mean {!r}?)")
         raise ChartError("muscle", f"{muscle_id!r} is not a muscle id{hint}; allowed: {', '.join(sorted(muscles))}")
     return dict(muscles[muscle_id])
 

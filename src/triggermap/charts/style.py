@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-LANGS = ("en", "es")
+from ..vocabulary import LANGS
+
+__all__ = ["LANGS"]  # re-exported for the renderer (st.LANGS)
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 

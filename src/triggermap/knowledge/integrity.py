@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import CHOIR_CODES, LANGS
+
 if TYPE_CHECKING:
     from .loader import Knowledge
 
-#: The 74 CHOIR Body Map codes (standard numbering): 101-136 front, 201-238 back.
-CHOIR_CODES = frozenset(range(101, 137)) | frozenset(range(201, 239))
 
-
-def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict]]:
-    """Every {en, es} text inside ``obj`` with its path."""
+def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every text inside ``obj`` (an object keyed by every language) with its path."""
     if isinstance(obj, dict):
-        if "en" in obj and "es" in obj:
+        if all(lang in obj for lang in LANGS):
             yield path, obj
         for k, v in obj.items():
             yield from _texts(v, f"{path}.{k}")

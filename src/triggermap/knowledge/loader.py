@@ -56,17 +56,17 @@ class Knowledge:
 
     def __init__(self, version: str, raw: dict[str, Any]):
         self.version = version
-        self.regions: dict[str, dict] = {r["id"]: r for r in raw["regions"]}
-        self.vocab: dict[str, dict[str, dict]] = {
+        self.regions: dict[str, dict[str, Any]] = {r["id"]: r for r in raw["regions"]}
+        self.vocab: dict[str, dict[str, dict[str, Any]]] = {
             cat: {item["id"]: item for item in items} for cat, items in raw["vocab"].items()
         }
-        self.red_flags: dict[str, dict] = {f["id"]: f for f in raw["red_flags"]["flags"]}
-        self.rules: list[dict] = list(raw["red_flags"]["rules"])
-        self.conditions: dict[str, dict] = {c["id"]: c for c in raw["conditions"]}
-        self.muscles: dict[str, dict] = {m["id"]: m for m in raw["muscles"]}
-        self.exercises: dict[str, dict] = {e["id"]: e for e in raw["exercises"]}
-        self.references: dict[str, dict] = {r["id"]: r for r in raw["references"]}
-        self.trigger_points: dict[str, tuple[str, dict]] = {
+        self.red_flags: dict[str, dict[str, Any]] = {f["id"]: f for f in raw["red_flags"]["flags"]}
+        self.rules: list[dict[str, Any]] = list(raw["red_flags"]["rules"])
+        self.conditions: dict[str, dict[str, Any]] = {c["id"]: c for c in raw["conditions"]}
+        self.muscles: dict[str, dict[str, Any]] = {m["id"]: m for m in raw["muscles"]}
+        self.exercises: dict[str, dict[str, Any]] = {e["id"]: e for e in raw["exercises"]}
+        self.references: dict[str, dict[str, Any]] = {r["id"]: r for r in raw["references"]}
+        self.trigger_points: dict[str, tuple[str, dict[str, Any]]] = {
             tp["id"]: (m["id"], tp) for m in raw["muscles"] for tp in m["trigger_points"]
         }
         choir: dict[int, list[tuple[str, str | None]]] = {}
@@ -137,9 +137,12 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
 
     from . import schema as s
 
+    # libyaml's parser where installed (about 10x faster on these files), the same safe constructor
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
     def y(name: str) -> Any:
         with open(data_dir / name, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
 
     problems: list[str] = []
 
@@ -253,15 +256,27 @@ def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowl
     return kb
 
 
+_WARNED: set[str] = set()
+
+
 def _write_cache(cache_file: str, kb: Knowledge) -> None:
+    """Write the compiled cache; a directory that cannot be written still works (every run then
+    compiles the data) and says so once per process and directory, on standard error."""
+    cache_dir = os.path.dirname(cache_file)
     try:
-        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        os.makedirs(cache_dir, exist_ok=True)
         tmp = f"{cache_file}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
-    except OSError:
-        pass  # a read-only home still works, just without the warm cache
+    except OSError as exc:
+        if cache_dir not in _WARNED:
+            _WARNED.add(cache_dir)
+            sys.stderr.write(
+                f"triggermap: warning: cannot write the knowledge-base cache in {cache_dir!r} "
+                f"({exc.strerror or exc}); every run compiles the data files, which is slower. "
+                "Set TRIGGERMAP_CACHE_DIR to a writable directory (or to nothing to turn the cache off).\n"
+            )
 
 
 def _state(kb: Knowledge) -> tuple[Any, ...]:

@@ -251,9 +251,11 @@ class Feature(Strict):
     """One piece of evidence for a condition with its likelihood ratio.
 
     ``kind`` says which intake list ``ids`` come from (``age-over``/``age-under`` use ``value``).
-    A feature fires once when any of its ids is present. ``lr`` is the positive likelihood ratio;
-    give ``sensitivity``/``specificity`` when they are published (then ``lr`` is derived from them
-    where not set).
+    A feature fires once when any of its ids is present. ``lr``, the positive likelihood ratio,
+    is required: it is the only number the engine reads. ``sensitivity``/``specificity`` are
+    optional provenance, given when a study publishes them for exactly this intake item; they are
+    never read and never used to derive ``lr`` (the curator writes the ratio sens / (1 - spec),
+    or says in a comment why the lr differs from it).
     """
 
     kind: Evidence

@@ -62,7 +62,7 @@ def vocab_all(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
     return {c: vocab_items(kb, c) for c in CATEGORIES}
 
 
-def _t(text: dict, lang: str) -> str:
+def _t(text: dict[str, Any], lang: str) -> str:
     return str(text[lang])
 
 
@@ -72,7 +72,7 @@ def muscle_card(kb: Knowledge, muscle_id: str, lang: str) -> dict[str, Any]:
     an = m["anatomy"]
     regions = kb.regions
 
-    def zones(zs: list[dict]) -> list[dict[str, str]]:
+    def zones(zs: list[dict[str, Any]]) -> list[dict[str, str]]:
         return [{"region": z["region"], "label": _t(regions[z["region"]]["label"], lang)} for z in zs]
 
     return {

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import LANGS, LEVELS_SEVERE_FIRST
 from . import source
 
 LICENCE = {
@@ -130,7 +131,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                    "visceral, headache, systemic or bone."),
             ("prior", "number", "Pre-test probability in people with this kind of pain (0-1)."),
             ("level_when_likely", "string", "Triage level when the condition is likely.",
-             {"constraints": {"enum": ["emergency", "urgent", "see-clinician", "self-care"]}}),
+             {"constraints": {"enum": list(LEVELS_SEVERE_FIRST)}}),
             REFS,
         ],
         "primaryKey": ["id"],
@@ -161,7 +162,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fields": [
             ("id", "string", "Stable id of the red flag."),
             ("level", "string", "Triage level the flag reaches on its own.",
-             {"constraints": {"enum": ["emergency", "urgent", "see-clinician", "self-care"]}}),
+             {"constraints": {"enum": list(LEVELS_SEVERE_FIRST)}}),
             ("conditions", "list", "Condition ids this flag points to.", {"itemType": "string"}),
             REFS,
         ],
@@ -178,7 +179,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("regions", "list", "Regions of which one must be painful.", {"itemType": "string"}),
             ("min_age", "integer", "Minimum age."),
             ("level", "string", "Triage level.",
-             {"constraints": {"enum": ["emergency", "urgent", "see-clinician", "self-care"]}}),
+             {"constraints": {"enum": list(LEVELS_SEVERE_FIRST)}}),
             ("conditions", "list", "Condition ids the rule points to.", {"itemType": "string"}),
             REFS,
         ],
@@ -235,7 +236,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 ORDER = tuple(SCHEMAS)
-LANGS = ("en", "es")
 
 
 def _field(spec: Field, jsonl: bool) -> dict[str, Any]:

@@ -18,9 +18,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import LANGS
 from . import source
 
-LANGS = ("en", "es")
 HERE = Path(__file__).resolve().parent
 WEB_STATIC = HERE.parent / "web" / "static"
 

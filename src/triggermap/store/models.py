@@ -47,8 +47,6 @@ NAMING = {
 }
 
 ROLES = ("clinician", "patient")
-SIDES = ("left", "right", "both")
-LANGS = ("en", "es")
 
 
 def utcnow() -> dt.datetime:

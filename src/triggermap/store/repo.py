@@ -23,10 +23,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..vocabulary import LANGS
 from . import auth
 from .errors import AccessError, DuplicateEntry, Forbidden, NotFound, RateLimited, ValidationError
 from .models import (
-    LANGS,
     ROLES,
     Account,
     Assessment,

@@ -7,13 +7,13 @@ the web app) may pass their own :class:`Vocab` to the repository functions.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..vocabulary import SIDES, closest
 from .errors import StoreError, ValidationError
 
-SIDES = ("left", "right", "both")
+__all__ = ["SIDES", "Vocab", "closest", "current_vocab", "from_knowledge"]
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,6 @@ def current_vocab() -> Vocab:
             ) from exc
         _CURRENT = from_knowledge(kb)
     return _CURRENT
-
-
-def closest(value: str, choices: Iterable[str]) -> str | None:
-    found = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _short_list(ids: Iterable[str], limit: int = 12) -> str:

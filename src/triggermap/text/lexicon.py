@@ -14,8 +14,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ..vocabulary import LANGS
+
 LEXICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "knowledge", "data", "lexicon")
-LANGS = ("en", "es")
 
 #: sentence boundaries and clause boundaries (tokens)
 SENTENCE_END = frozenset(".!?;\n¡¿")

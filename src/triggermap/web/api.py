@@ -8,15 +8,16 @@ is serialised exactly as ``triggermap assess --format json`` prints it.
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from ..documents import dumps_bytes
 from ..schemas import AssessmentDoc, ErrorDoc
-from .i18n import DEFAULT_LANG, parse_accept_language
+from ..vocabulary import DEFAULT_LANG, LANGS, did_you_mean
+from .i18n import parse_accept_language
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 meta = APIRouter(tags=["meta"])
@@ -28,7 +29,7 @@ HEALTH = b'{"status":"ok"}'
 async def healthz() -> Response:
     return Response(HEALTH, media_type="application/json")
 
-Lang = Literal["en", "es"]
+Lang = Literal["en", "es"]  # = vocabulary.LANGS (tests/test_vocabulary.py checks)
 LANG_QUERY = Query(
     None, description="Language of text fields (`en` or `es`); default: the Accept-Language header, else `en`."
 )
@@ -38,21 +39,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-_orjson: Any
-try:  # the same bytes as the stdlib with these settings, ~5x faster on a 30 KB assessment
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - optional speed-up
-    _orjson = None
-
-
 def dumps(doc: Any) -> bytes:
-    """The CLI's JSON serialisation (``fastcli.dumps``: compact, UTF-8), as bytes."""
-    if _orjson is not None:
-        try:
-            return bytes(_orjson.dumps(doc))
-        except TypeError:  # e.g. an integer over 64 bits: the stdlib copes
-            pass
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    """The CLI's JSON serialisation (compact, UTF-8), as bytes: :func:`triggermap.documents.dumps_bytes`."""
+    return dumps_bytes(doc)
 
 
 def json_response(doc: Any, status: int = 200) -> Response:
@@ -70,9 +59,7 @@ def api_lang(request: Request, lang: str | None) -> str:
 
 
 def _unknown(what: str, value: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what} {value!r}{hint} Allowed: {', '.join(allowed)}"
+    return f"unknown {what} {value!r}{did_you_mean(value, allowed, cutoff=0.5)} Allowed: {', '.join(allowed)}"
 
 
 class BodyError(Exception):
@@ -86,7 +73,7 @@ def parse_json_body(raw: bytes) -> Any:
     """The request body as JSON, or :class:`BodyError` naming ``(document)`` like the CLI does."""
     if not raw.strip():
         raise BodyError("(document)", "is empty; send the intake as a JSON object")
-    from ..fastcli import InputError, loads_json
+    from ..documents import InputError, loads_json
 
     try:
         text = raw.decode("utf-8-sig")
@@ -150,7 +137,7 @@ def _intake_body_schema() -> dict[str, Any]:
         "parameters": [{
             "name": "lang", "in": "query", "required": False,
             "description": "Language of text fields (`en` or `es`); default: the Accept-Language header, else `en`.",
-            "schema": {"type": "string", "enum": ["en", "es"]},
+            "schema": {"type": "string", "enum": list(LANGS)},
         }],
     },
 )
@@ -158,8 +145,8 @@ async def api_assess(request: Request) -> Response:
     # `lang` is read by hand (documented in openapi_extra): FastAPI's parameter machinery costs
     # more than a third of the framework's time on this, the hot route
     lang = request.query_params.get("lang")
-    if lang is not None and lang not in ("en", "es"):
-        return error_response(422, "lang", f"unknown language {lang!r}. Allowed: en, es")
+    if lang is not None and lang not in LANGS:
+        return error_response(422, "lang", f"unknown language {lang!r}. Allowed: {', '.join(LANGS)}")
     wrong_type = json_content_type(request)
     if wrong_type is not None:
         return wrong_type

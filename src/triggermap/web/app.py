@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.staticfiles import StaticFiles
 
+from ..vocabulary import AGE_MAX, AGE_MIN, DURATION_MAX_WEEKS, DURATION_MIN_WEEKS
 from .i18n import LANG_NAMES, LANGS, choose_lang, translations
 from .security import (
     TIMEOUT_MESSAGE,
@@ -59,6 +60,10 @@ def _static_version() -> str:
     return h.hexdigest()[:10]
 
 
+#: The intake's limits, for the form's min/max attributes (the parser checks the same numbers).
+LIMITS = {"age_min": AGE_MIN, "age_max": AGE_MAX, "weeks_min": DURATION_MIN_WEEKS, "weeks_max": DURATION_MAX_WEEKS}
+
+
 def _environments() -> dict[str, Any]:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -74,7 +79,7 @@ def _environments() -> dict[str, Any]:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.policies["ext.i18n.trimmed"] = True
-        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS)
+        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS)
         envs[lang] = env
     return envs
 

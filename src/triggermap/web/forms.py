@@ -20,11 +20,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import (
+    AGE_MAX,
+    AGE_MIN,
+    BODY_SIDES,
+    DEFAULT_INTENSITY,
+    DURATION_MAX_WEEKS,
+    DURATION_MIN_WEEKS,
+    INTAKE_VERSION,
+    INTENSITY_MAX,
+    INTENSITY_MIN,
+)
+
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
 LIST_FIELDS = {"q": "qualities", "agg": "aggravating", "hist": "history", "find": "findings"}
-DEFAULT_INTENSITY = 5
 #: Intensities the body map cycles through on each tap: mild, moderate, severe, then clear.
 MAP_STEPS = (3, 5, 8)
 
@@ -118,7 +129,7 @@ def intake_from_form(
         region, _sep, side = key.partition(":")
         raw = form.get(f"int:{key}", str(DEFAULT_INTENSITY))
         try:
-            intensity = _number(raw, 0, 10, whole=True)
+            intensity = _number(raw, INTENSITY_MIN, INTENSITY_MAX, whole=True)
         except ValueError:
             intensity = None
             errors.append(FormError(f"int:{key}", _("Pain intensity must be a whole number from 0 to 10.")))
@@ -130,7 +141,7 @@ def intake_from_form(
         pain.append(mark)
         state.marks[key] = int(intensity)
 
-    doc: dict[str, Any] = {"version": 1, "pain": pain}
+    doc: dict[str, Any] = {"version": INTAKE_VERSION, "pain": pain}
     from .screeners import MOSTLY, asked_areas, collect_flags
 
     rf = collect_flags(form)
@@ -147,7 +158,7 @@ def intake_from_form(
     state.sex = form.get("sex").strip()
     state.weeks = form.get("weeks").strip()
     try:
-        age = _number(state.age, 0, 120, whole=True)
+        age = _number(state.age, AGE_MIN, AGE_MAX, whole=True)
         if age is not None:
             doc["age"] = age
     except ValueError:
@@ -155,7 +166,7 @@ def intake_from_form(
     if state.sex:
         doc["sex"] = state.sex
     try:
-        weeks = _number(state.weeks, 0, 520, whole=False)
+        weeks = _number(state.weeks, DURATION_MIN_WEEKS, DURATION_MAX_WEEKS, whole=False)
         if weeks is not None:
             doc["duration_weeks"] = weeks
     except ValueError:
@@ -180,7 +191,7 @@ def state_from_intake(doc: dict[str, Any]) -> FormState:
         intensity = mark.get("intensity", DEFAULT_INTENSITY)
         if not isinstance(intensity, int):
             intensity = DEFAULT_INTENSITY
-        sides = ["left", "right"] if side == "both" else [side if isinstance(side, str) else None]
+        sides = list(BODY_SIDES) if side == "both" else [side if isinstance(side, str) else None]
         for s in sides:
             state.marks[pain_key(region, s)] = intensity
     state.red_flags = [x for x in doc.get("red_flags") or [] if isinstance(x, str)]

@@ -27,9 +27,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-LANGS = ("en", "es")
-DEFAULT_LANG = "en"
-LANG_NAMES = {"en": "English", "es": "Español"}
+from ..vocabulary import DEFAULT_LANG, LANG_NAMES, LANGS
+
+__all__ = ["DEFAULT_LANG", "LANGS", "LANG_NAMES", "choose_lang", "parse_accept_language", "translations"]
 WEB_DIR = Path(__file__).resolve().parent
 LOCALE_DIR = WEB_DIR / "locale"
 DOMAIN = "messages"

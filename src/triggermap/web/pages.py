@@ -3,7 +3,6 @@ muscle library. Every page works without JavaScript; the script only enhances it
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from ..vocabulary import LANGS, LEVELS_SEVERE_FIRST, closest
 from . import maps, screeners
 from .api import BodyError, assess_document
 from .app import render, request_lang, ui_gettext
@@ -147,9 +147,8 @@ def _pain_page(request: Request, state: FormState, status: int = 200,
 
 
 def _worst(flags: list[dict[str, str]]) -> str | None:
-    order = ("emergency", "urgent", "see-clinician", "self-care")
     levels = [f["level"] for f in flags]
-    for lv in order:
+    for lv in LEVELS_SEVERE_FIRST:
         if lv in levels:
             return lv
     return None
@@ -427,8 +426,8 @@ async def muscles(request: Request, q: str = "") -> Response:
     items = []
     for mid, m in kb.muscles.items():
         regions = {z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"]}
-        region_words = " ".join(kb.regions[r]["label"][lg] for r in regions for lg in ("en", "es"))
-        hay = _fold(" ".join([mid, m["names"]["en"], m["names"]["es"], m["names"]["la"],
+        region_words = " ".join(kb.regions[r]["label"][lg] for r in regions for lg in LANGS)
+        hay = _fold(" ".join([mid, *(m["names"][lg] for lg in LANGS), m["names"]["la"],
                               m["summary"][lang], region_words]))
         if needle and needle not in hay:
             continue
@@ -446,10 +445,10 @@ async def muscle(request: Request, muscle_id: str) -> Response:
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
     if muscle_id not in kb.muscles:
-        close = difflib.get_close_matches(muscle_id, list(kb.muscles), n=1, cutoff=0.5)
+        close = closest(muscle_id, kb.muscles, cutoff=0.5)
         return render(request, "error.html", status=404, lang=lang, status_code=404,
                       title=_("Muscle not found"), message=_("There is no muscle with this name in the library."),
-                      suggestion=({"href": f"/muscles/{close[0]}", "text": kb.muscles[close[0]]["names"][lang]}
+                      suggestion=({"href": f"/muscles/{close}", "text": kb.muscles[close]["names"][lang]}
                                   if close else None))
     card = muscle_card(kb, muscle_id, lang)
     return render(request, "muscle.html", lang=lang, card=card, chart=maps.muscle_chart(kb, muscle_id, lang))

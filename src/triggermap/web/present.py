@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import LEVELS_SEVERE_FIRST
 from .forms import pain_key
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def region_groups(kb: Knowledge, lang: str, _: Gettext, marks: dict[str, int]) -
 
 def red_flag_groups(kb: Knowledge, lang: str, _: Gettext) -> list[dict[str, Any]]:
     """Red-flag questions, the emergency ones first."""
-    order = ("emergency", "urgent", "see-clinician", "self-care")
+    order = LEVELS_SEVERE_FIRST
     titles = {
         "emergency": _("Signs that need emergency care"),
         "urgent": _("Signs that need a doctor soon"),

@@ -1,0 +1,69 @@
+"""The fixed vocabulary of the contract, each term defined once and imported everywhere.
+
+Languages, triage levels and their order, sides, sexes, CHOIR Body Map code ranges, the
+intensity and age/duration limits of an intake, and the contract version. Standard library
+only (``triggermap assess`` imports it on its fast path). Adding a language means adding it
+to :data:`LANGS` plus its texts (knowledge data, messages, web translations).
+
+The one "did you mean" helper, :func:`closest`, lives here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Languages of every text (knowledge base, engine messages, web app), the default first.
+LANGS: tuple[str, ...] = ("en", "es")
+DEFAULT_LANG = "en"
+#: Each language's name in itself (the language menus).
+LANG_NAMES: dict[str, str] = {"en": "English", "es": "Español"}
+
+#: Triage levels, least severe first (``LEVEL_RANK[level]`` grows with severity).
+LEVELS: tuple[str, ...] = ("self-care", "see-clinician", "urgent", "emergency")
+LEVEL_RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
+#: The same levels, most severe first (the order the contract and the pages list them).
+LEVELS_SEVERE_FIRST: tuple[str, ...] = tuple(reversed(LEVELS))
+#: Levels at which a self-care plan is offered.
+PLAN_LEVELS: tuple[str, ...] = ("self-care", "see-clinician")
+
+#: Sides of a pain mark on a lateral region ("both" marks left and right).
+SIDES: tuple[str, ...] = ("left", "right", "both")
+#: Sides a result can carry (a mark on "both" becomes one left and one right mark).
+BODY_SIDES: tuple[str, ...] = ("left", "right")
+SEXES: tuple[str, ...] = ("female", "male", "other")
+
+#: CHOIR Body Map codes: 101-136 on the front view, 201-238 on the back view.
+CHOIR_FRONT = range(101, 137)
+CHOIR_BACK = range(201, 239)
+CHOIR_CODES: frozenset[int] = frozenset(CHOIR_FRONT) | frozenset(CHOIR_BACK)
+CHOIR_RANGES_TEXT = f"{CHOIR_FRONT[0]}-{CHOIR_FRONT[-1]} (front), {CHOIR_BACK[0]}-{CHOIR_BACK[-1]} (back)"
+#: Numberings of CHOIR codes an intake may use.
+CHOIR_NUMBERINGS: tuple[str, ...] = ("standard", "female-pre-2021")
+
+#: Pain intensity of a mark: 0 (pain-free) to 10; a mark without one (or a CHOIR code) gets 5.
+INTENSITY_MIN, INTENSITY_MAX = 0, 10
+DEFAULT_INTENSITY = 5
+#: Age in whole years and duration of the pain in weeks (about ten years at most).
+AGE_MIN, AGE_MAX = 0, 120
+DURATION_MIN_WEEKS, DURATION_MAX_WEEKS = 0, 520
+
+#: Intake document version, and the contract version the engine answers
+#: (assessments keep ``"version": 1`` and carry ``"contract"``).
+INTAKE_VERSION = 1
+CONTRACT_VERSION = "1.1"
+
+
+def closest(value: object, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice closest to a mistyped ``value`` (``difflib`` similarity >= ``cutoff``), or None."""
+    if not isinstance(value, str):
+        return None
+    import difflib
+
+    found = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def did_you_mean(value: object, choices: Iterable[str], cutoff: float = 0.6, fmt: str = "; did you mean {!r}?") -> str:
+    """The hint to append to an error message (``fmt`` filled with the closest choice), or ``""``."""
+    close = closest(value, choices, cutoff)
+    return fmt.format(close) if close is not None else ""
