@@ -43,11 +43,26 @@ def prepare(kb: Knowledge) -> list[Cond]:
                 ids.update(nested.get(i, ()))
         return frozenset(f"{f['kind']}:{i}" for i in ids)
 
-    out = []
+    out = Conditions()
     for cid, c in kb.conditions.items():
         feats = tuple(Feat(f["kind"], keys(f), f["value"], log(f["lr"]), f["why"]) for f in c["features"])
         out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
+    for k, cond in enumerate(out):
+        for f in cond.features:
+            if f.kind in _ANCHORS:
+                for key in f.keys:
+                    out.anchors.setdefault(key, set()).add(k)
     return out
+
+
+class Conditions(list[Cond]):
+    """The prepared conditions, with an inverted index of their anchor features (a painful
+    region, a finding or a red flag -> the conditions it can anchor), so that an assessment
+    looks only at the conditions the intake can reach."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: dict[str, set[int]] = {}
 
 
 #: A condition is considered only when the pain is where it hurts (a region feature) or a sign
@@ -78,7 +93,16 @@ def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, l
     present = _present(intake)
     age = intake.age
     out = []
-    for c in conds:
+    anchors = getattr(conds, "anchors", None)
+    candidates: list[Cond] = conds
+    if anchors is not None:  # only the conditions one of the intake's anchors can reach
+        reach: set[int] = set()
+        for key in present:
+            hit = anchors.get(key)
+            if hit:
+                reach.update(hit)
+        candidates = [conds[k] for k in sorted(reach)]
+    for c in candidates:
         fired = []
         for f in c.features:
             if f.value is None:
