@@ -68,8 +68,11 @@ def start_server(url: str, cmd: list[str] | None = None, env: dict[str, str] | N
 
 
 @contextmanager
-def servers(url: str, n: int = 1) -> Iterator[list[tuple[subprocess.Popen[bytes], str]]]:
-    procs = [start_server(url) for _ in range(n)]  # started together: they race to migrate and to create "me"
+def serving(url: str, *argsets: list[str]) -> Iterator[list[tuple[subprocess.Popen[bytes], str]]]:
+    """One ``triggermap serve`` per argument list, all on database ``url``, started together
+    (they race to migrate and to create "me"), stopped at the end."""
+    procs = [start_server(url, [sys.executable, "-m", "triggermap", "serve", "--port", "{port}", *args])
+             for args in argsets]
     try:
         for proc, base in procs:
             _wait_up(proc, base)
@@ -79,6 +82,11 @@ def servers(url: str, n: int = 1) -> Iterator[list[tuple[subprocess.Popen[bytes]
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.communicate(timeout=30)
+
+
+def servers(url: str, n: int = 1) -> Any:
+    """``n`` plain single-user servers on ``url`` (see :func:`serving`)."""
+    return serving(url, *([] for _ in range(n)))
 
 
 class DiaryClient:

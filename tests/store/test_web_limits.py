@@ -8,35 +8,16 @@ import os
 import re
 import signal
 import socket
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 
 from triggermap.store import db, repo
 
-from .test_web_durability import _wait_up, start_server
+from .test_web_durability import serving
 
 PW = "correct horse battery staple"
-
-
-@contextmanager
-def serving(url: str, *argsets: list[str]) -> Iterator[list[tuple[Any, str]]]:
-    procs = [start_server(url, [sys.executable, "-m", "triggermap", "serve", "--port", "{port}", *args])
-             for args in argsets]
-    try:
-        for proc, base in procs:
-            _wait_up(proc, base)
-        yield procs
-    finally:
-        for proc, _ in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-            proc.communicate(timeout=30)
 
 
 def login(base: str, password: str, forwarded_for: str | None = None) -> httpx.Response:
