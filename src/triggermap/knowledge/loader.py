@@ -109,9 +109,12 @@ def _data_files(data_dir: str) -> list[str]:
 
 
 def _signature(files: list[str]) -> str:
-    """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents)."""
+    """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
+    The schema and this module count too: a change to either rebuilds the compiled form."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = [os.path.join(here, "schema.py"), os.path.join(here, "loader.py")]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
-        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p in files for st in (os.stat(p),)
+        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p in [*files, *code] for st in (os.stat(p),)
     )
     data = text.encode()
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"

@@ -80,12 +80,23 @@ class Region(Strict):
     _id = field_validator("id")(_check_id)
 
 
+Asker = Literal["self", "clinician"]
+
+
 class VocabItem(Strict):
-    """An id of a simple vocabulary (qualities, aggravating, findings, history)."""
+    """An id of a simple vocabulary (qualities, aggravating, findings, history).
+
+    ``question`` is how the engine asks for it as a next question (contract 1.1
+    ``next_questions``): a plain yes/no question, or for a self-test the short instructions
+    and the question. ``who`` says who can answer it: ``self`` (the person, perhaps by a
+    self-test) or ``clinician``; by default findings are ``clinician`` and the rest ``self``.
+    """
 
     id: str
     label: Text
     definition: Text
+    question: Text | None = None
+    who: Asker | None = None
     refs: list[str] = []
 
     _id = field_validator("id")(_check_id)
@@ -248,20 +259,23 @@ Evidence = Literal["region", "quality", "aggravating", "finding", "red-flag", "h
 
 
 class Feature(Strict):
-    """One piece of evidence for a condition with its likelihood ratio.
+    """One piece of evidence for a condition with its likelihood ratios.
 
     ``kind`` says which intake list ``ids`` come from (``age-over``/``age-under`` use ``value``).
     A feature fires once when any of its ids is present. ``lr``, the positive likelihood ratio,
-    is required: it is the only number the engine reads. ``sensitivity``/``specificity`` are
-    optional provenance, given when a study publishes them for exactly this intake item; they are
-    never read and never used to derive ``lr`` (the curator writes the ratio sens / (1 - spec),
-    or says in a comment why the lr differs from it).
+    is required (the curator writes the ratio sens / (1 - spec), or says in a comment why the
+    lr differs from it). ``lr_absent`` is the negative likelihood ratio, used when every id of
+    the feature was asked and answered "no" (intake ``absent``); when it is not given the engine
+    uses (1 - sensitivity) / specificity if both are given, and otherwise the model's documented
+    assumption (docs/model.md, "Absent answers"). ``sensitivity``/``specificity`` are given when
+    a study publishes them for exactly this intake item.
     """
 
     kind: Evidence
     ids: list[str] = []
     value: int | None = None
     lr: float = Field(gt=0)
+    lr_absent: float | None = Field(default=None, gt=0)
     sensitivity: float | None = Field(default=None, ge=0, le=1)
     specificity: float | None = Field(default=None, ge=0, le=1)
     why: Text
