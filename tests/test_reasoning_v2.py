@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_properties import intakes
 from triggermap.assess import assess, parse_intake, prepared
 from triggermap.assess.differential import ANSWERABLE, differential
 from triggermap.assess.intake import IntakeError
 from triggermap.assess.rank import rank_muscles
 from triggermap.knowledge import load
 from triggermap.schemas import assessment_schema, intake_schema
-
-from test_properties import intakes
 
 KB = load()
 PREP = prepared(KB)
