@@ -112,6 +112,7 @@ def next_questions(
     level: str,
     params: ModelParams,
     who: str | None = None,
+    limit: int = MAX_NEXT_QUESTIONS,
 ) -> list[Candidate]:
     """The best unanswered questions, best first (at most
     :data:`~triggermap.vocabulary.MAX_NEXT_QUESTIONS`); ``who`` keeps only those that
@@ -172,11 +173,14 @@ def next_questions(
             if gain > 1e-6:
                 pro.sort(key=lambda t: -t[0])
                 out.append(Candidate(field, qid, None, gain, [i for _w, i in pro[:2]]))
-    # palpation of the best muscles, on the side the drawing points to
-    if who in (None, "clinician") and len(pi) > 1:
+    # palpation of the best muscles, on the side the drawing points to (by the person, pressing
+    # the spot, when the muscle has a self-release item: it is within reach of their own hands)
+    if len(pi) > 1:
         lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
         sens = params.palpation_sensitivity
         for k, m in enumerate(top):
+            if who is not None and palpation_who(kb, m.muscle) != who:
+                continue
             midline = bool(kb.muscles[m.muscle].get("midline"))
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
@@ -189,7 +193,7 @@ def next_questions(
     out.sort(key=lambda c: (-c.gain, c.field, c.value))
     flags = _relevant_flags(kb, relevance, intake)
     head = [flags[0]] if flags else []
-    return (head + out)[:MAX_NEXT_QUESTIONS]
+    return (head + out)[:limit]
 
 
 def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
@@ -200,6 +204,15 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
     relevant -= intake.answered("red_flags")
     ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
     return [Candidate("red_flags", f, None, 0.0, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+
+
+def palpation_who(kb: Knowledge, muscle: str) -> str:
+    """``self`` when the person can press the muscle (it has a self-release item), else ``clinician``."""
+    for eid in kb.muscles[muscle]["self_care"]:
+        ex = kb.exercises.get(eid)
+        if ex is not None and ex["kind"] == "self-release":
+            return "self"
+    return "clinician"
 
 
 def _who(vocab: dict[str, dict[str, dict[str, Any]]], field: str, qid: str | None) -> str:
@@ -226,9 +239,11 @@ def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: s
         best = next((s for s in ranked if s.muscle == c.value), None)
         tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
         landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
-        text = msg("ask-palpation", lang, muscle=m["names"][lang], where=landmark)
+        who = palpation_who(kb, c.value)
+        where = landmark.rstrip(". ")
+        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=m["names"][lang],
+                   where=where)
         why = msg("why-palpation", lang, muscle=m["names"][lang])
-        who = "clinician"
     else:
         item = kb.vocab[c.field][c.value]
         q = item.get("question")
