@@ -88,10 +88,10 @@ def problems_of(case: dict[str, Any], kb: Any) -> list[str]:
         out += [f"{f}: {k} must be a boolean" for k in ("reproduces", "taut_band") if k in p and not isinstance(p[k], bool)]
         if p.get("reproduces") and not p.get("tender"):
             out.append(f"{f}: reproduces the familiar pain but not tender")
-        key = (p.get("muscle"), p.get("side"))
-        if key in seen:
-            out.append(f"{f}: {key} palpated twice")
-        seen.add(key)
+        where = (p.get("muscle"), p.get("side"))
+        if where in seen:
+            out.append(f"{f}: {where} palpated twice")
+        seen.add(where)
     expect = case.get("expect") or {}
     if expect.get("triage") not in LEVELS:
         out.append(f"expect.triage {expect.get('triage')!r}")
