@@ -310,8 +310,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate_dir(folder: Path) -> dict[str, Any]:
-    return evaluate_cases(load_cases(folder))
+def evaluate_dir(folder: Path, *, simulation: bool = True) -> dict[str, Any]:
+    return evaluate_cases(load_cases(folder), simulation=simulation)
 
 
 def format_report(res: dict[str, Any]) -> str:

@@ -153,14 +153,17 @@ def next_questions(
         ids -= intake.answered(field)
         kind = _KIND[field]
         lr_m = lr_of.get(field)
-        key = _MUSCLE_LIST.get(field)
+        support_list = _MUSCLE_LIST.get(field)
         for qid in sorted(ids):
             if who is not None and _who(vocab, field, qid) != who:
                 continue
             fkey = f"{kind}:{qid}"
             # each hypothesis's likelihood ratio for a "yes" (1 = the question does not concern it)
-            lrs = [lr_m if key is not None and lr_m is not None and qid in support[m.muscle][key] else 1.0
-                   for m in top]
+            lrs = [
+                lr_m if support_list is not None and lr_m is not None and qid in support[m.muscle][support_list]
+                else 1.0
+                for m in top
+            ]
             base_rates: list[float] = []
             for (c, _p, _fired), done in zip(conds, fired_keys, strict=True):
                 lr = 1.0
