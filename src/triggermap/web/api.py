@@ -96,8 +96,9 @@ def json_content_type(request: Request) -> Response | None:
     return error_response(415, "Content-Type", f"must be application/json, got {shown}")
 
 
-def assess_document(doc: Any, kb: Any, lang: str) -> dict[str, Any]:
-    """Assess a parsed document; raises BodyError for anything the intake parser refuses."""
+def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
+    """Assess a parsed document; raises BodyError for anything the intake parser refuses.
+    ``who`` keeps only the next questions that ``self`` or a ``clinician`` can answer."""
     from ..assess import IntakeError, assess, parse_intake
 
     try:
@@ -108,7 +109,11 @@ def assess_document(doc: Any, kb: Any, lang: str) -> dict[str, Any]:
         # a value of a type the parser did not expect (e.g. a list where an id belongs):
         # the client's input, so HTTP 422, never a server error
         raise BodyError("(document)", f"is not a valid intake ({type(exc).__name__}: {str(exc)[:120]})") from None
-    return assess(intake, kb, lang)
+    if who is None:
+        return assess(intake, kb, lang)
+    from ..assess.engine import engine_for
+
+    return engine_for(kb).assess(intake, lang, who=who)
 
 
 def _intake_body_schema() -> dict[str, Any]:
