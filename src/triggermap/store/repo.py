@@ -748,7 +748,7 @@ def progressive_delay(failures: int, free: int) -> dt.timedelta:
     0 before, then 2 s, 4 s, 8 s ... up to :data:`LOGIN_MAX_DELAY`."""
     if failures < free:
         return dt.timedelta(0)
-    return min(LOGIN_BASE_DELAY * 2 ** min(failures - free, 20), LOGIN_MAX_DELAY)
+    return min(LOGIN_BASE_DELAY * (1 << min(failures - free, 20)), LOGIN_MAX_DELAY)  # 2**n, n >= 0
 
 
 def login_delay(
