@@ -288,6 +288,12 @@ def test_account_cli(db_url):
     )
     assert r.exit_code == 2 and "short" not in r.stderr
     assert runner.invoke(app, ["persons"]).stdout.split() == ["pc"]
+    # assign and unassign accept only a clinician's account, and say so the same way
+    for command in ("assign", "unassign"):
+        for name in ("pat.c", "nobody"):
+            r = runner.invoke(account_app, [command, "--clinician", name, "--person", "pc"])
+            assert r.exit_code == 2, (command, name, r.stdout)
+            assert f"no such clinician account ({name!r})" in r.stderr, (command, name, r.stderr)
 
 
 def test_account_lifecycle_cli(clinic):

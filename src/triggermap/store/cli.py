@@ -473,6 +473,20 @@ def account_add_command(
         typer.echo(f"created {account_role} account {name}")
 
 
+def _clinician(session: Any, username: str) -> Any:
+    """The clinician account with this user name (case-insensitive); a :class:`ValidationError`
+    on ``clinician`` (exit code 2) when there is none or the account is not a clinician's."""
+    from sqlalchemy import select
+
+    from . import repo
+    from .models import Account
+
+    account = session.scalar(select(Account).where(Account.username == repo.normalise_username(username)))
+    if account is None or account.role != "clinician":
+        raise ValidationError("clinician", username, "no such clinician account")
+    return account
+
+
 @account_app.command("assign")
 def account_assign_command(
     clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
@@ -481,18 +495,11 @@ def account_assign_command(
 ) -> None:
     """Let a clinician see a person's records."""
     with _errors(db):
-        from sqlalchemy import select
-
         from . import repo
         from .db import session_scope
-        from .models import Account
 
         with session_scope(db) as session:
-            account = session.scalar(
-                select(Account).where(Account.username == repo.normalise_username(clinician))
-            )
-            if account is None or account.role != "clinician":
-                raise ValidationError("clinician", clinician, "no such clinician account")
+            account = _clinician(session, clinician)
             repo.assign_patient(session, account, _person(session, person), actor=_actor())
         typer.echo(f"{clinician} now sees {person}")
 
@@ -509,9 +516,7 @@ def account_unassign_command(
         from .db import session_scope
 
         with session_scope(db) as session:
-            account = repo.get_account(session, clinician)
-            if account.role != "clinician":
-                raise ValidationError("clinician", clinician, "no such clinician account")
+            account = _clinician(session, clinician)
             repo.unassign_patient(session, account, _person(session, person), actor=_actor())
         typer.echo(f"{clinician} no longer sees {person}")
 
