@@ -193,7 +193,8 @@ class Atlas:
     def search_index(self, lang: str) -> list[dict[str, str]]:
         items: list[dict[str, str]] = []
         for m in self.muscles.values():
-            zones = {z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"]}
+            # in the order the trigger points name them (a set's order changes from run to run)
+            zones = dict.fromkeys(z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"])
             words = [m["id"], *(m["names"][lg] for lg in (*LANGS, "la"))]
             words += [self.regions[z]["label"][lg] for z in zones for lg in LANGS]
             items.append({"k": "muscle", "t": m["names"][lang], "d": m["names"]["la"],
