@@ -316,6 +316,26 @@ def _shift(panels: Sequence[_Panel], dx: float) -> None:
         p.x += dx
 
 
+def _page_panels(views: Sequence[str], crop: tuple[float, float], *, top: float, gap: float, margin: float,
+                 whole_h: float, body_h: float, close_h: float, max_w: float
+                 ) -> tuple[list[_Panel], float, float]:
+    """A chart page's panels, centred on a page at least 720 wide with ``margin`` each side: whole-body
+    views alone stand in one row ``whole_h`` high (the layout as it always was); with close-ups, in
+    the rows of :func:`_arrange` (``body_h``, ``close_h``). No row is wider than ``max_w``. Returns
+    the panels, the page width and the bottom of the last row."""
+    body_views = [n for n in views if n in BODY_VIEWS]
+    if body_views and len(body_views) == len(views):
+        scale = _fit_scale(views, crop, gap, whole_h, max_w)
+        widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
+        page_w = max(widths + 2 * margin, 720.0)
+        panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
+        return panels, page_w, top + max(p.height for p in panels)
+    panels, widths, bottom = _arrange(views, crop, top, gap, body_h, close_h, max_w)
+    page_w = max(widths + 2 * margin, 720.0)
+    _shift(panels, (page_w - widths) / 2)
+    return panels, page_w, bottom
+
+
 def _on_view(view: View, values: Mapping[tuple[str, str | None], Any],
              rank: Any = None) -> dict[tuple[str, str | None], Any]:
     """``values`` keyed by the shapes drawn on ``view``: a region's own shape, and for a coarse
@@ -565,18 +585,10 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     full_h = max((get_view(n).height for n in body_views), default=0.0)
     crop = _crop_for(ys, full_h, trim_legs=True)
     margin = 28.0
-    gap = 18.0
     top = 112.0
-    if body_views and len(body_views) == len(chosen):  # the whole-body layout, as it always was
-        scale = _fit_scale(chosen, crop, gap, 660.0 if crop[0] > 0 else 700.0, 1040.0)
-        widths = sum(get_view(n).width * scale for n in chosen) + gap * (len(chosen) - 1)
-        page_w = max(widths + 2 * margin, 720.0)
-        panels = _layout(chosen, crop, scale, (page_w - widths) / 2, top, gap)
-        bottom = top + max(p.height for p in panels)
-    else:
-        panels, widths, bottom = _arrange(chosen, crop, top, gap, 600.0, 420.0 if body_views else 600.0, 1040.0)
-        page_w = max(widths + 2 * margin, 720.0)
-        _shift(panels, (page_w - widths) / 2)
+    panels, page_w, bottom = _page_panels(chosen, crop, top=top, gap=18.0, margin=margin,
+                                          whole_h=660.0 if crop[0] > 0 else 700.0, body_h=600.0,
+                                          close_h=420.0 if body_views else 600.0, max_w=1040.0)
     panel_h = bottom - top
 
     name = muscle["names"][lang]
@@ -744,19 +756,9 @@ def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[
                 ys.extend((shape.bbox[1], shape.bbox[3]))
     crop = _crop_for(ys, full_h)
     margin = 28.0
-    gap = 14.0
-    top = 108.0
-    if len(body_views) == len(views):  # the whole-body layout, as it always was
-        scale = _fit_scale(views, crop, gap, 620.0 if crop[0] > 0 else 663.0, 1120.0)
-        widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
-        page_w = max(widths + 2 * margin, 720.0)
-        panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
-        bottom = top + max(p.height for p in panels)
-    else:
-        panels, widths, bottom = _arrange(views, crop, top, gap, 620.0 if crop[0] > 0 else 663.0,
-                                          360.0 if body_views else 560.0, 1120.0)
-        page_w = max(widths + 2 * margin, 720.0)
-        _shift(panels, (page_w - widths) / 2)
+    body_h = 620.0 if crop[0] > 0 else 663.0
+    panels, page_w, bottom = _page_panels(views, crop, top=108.0, gap=14.0, margin=margin, whole_h=body_h,
+                                          body_h=body_h, close_h=360.0 if body_views else 560.0, max_w=1120.0)
     intensities = {(r, s): n for r, s, n in marks}
     body = [_text(margin, 44, title, 26, weight="bold"), _text(margin, 68, subtitle, 14, fill=st.MUTED),
             f'<line x1="{fmt(margin)}" y1="82" x2="{fmt(page_w - margin)}" y2="82" stroke="#d8d2cb" stroke-width="1"/>']
