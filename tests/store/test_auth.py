@@ -344,6 +344,9 @@ def test_account_lifecycle_cli(clinic):
     assert r.exit_code == 0, r.stderr
     with db.session_scope(url) as s:
         assert not repo.can_access(s, _account(s, clinic["a"]), s.get(repo.Person, clinic["pa"]))
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "unassign")).one()
+        assert (audit.actor.startswith("cli:"), audit.record_type, audit.record_id, audit.person_id,
+                audit.detail) == (True, "person", str(clinic["pa"]), clinic["pa"], {"clinician": "dr.a"})
 
     # one account per person
     r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")

@@ -860,21 +860,18 @@ def purge_expired(session: Session) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(LOGIN_WINDOW, dt.timedelta(days=1))))
 
 
+def _audit_assignment(session: Session, action: str, clinician: Account, person: Person, actor: Actor) -> None:
+    record_audit(session, actor or "system", action, "person", person.id, person_id=person.id,
+                 detail={"clinician": clinician.username})
+
+
 def assign_patient(session: Session, clinician: Account, person: Person, *, actor: Actor = None) -> None:
     if clinician.role != "clinician":
         raise ValidationError("clinician", clinician.username, "not a clinician account")
     if session.get(ClinicianPatient, (clinician.id, person.id)) is None:
         session.add(ClinicianPatient(clinician_id=clinician.id, person_id=person.id))
         session.flush()
-        record_audit(
-            session,
-            actor or "system",
-            "assign",
-            "person",
-            person.id,
-            person_id=person.id,
-            detail={"clinician": clinician.username},
-        )
+        _audit_assignment(session, "assign", clinician, person, actor)
 
 
 def unassign_patient(session: Session, clinician: Account, person: Person, *, actor: Actor = None) -> None:
@@ -883,15 +880,7 @@ def unassign_patient(session: Session, clinician: Account, person: Person, *, ac
             ClinicianPatient.clinician_id == clinician.id, ClinicianPatient.person_id == person.id
         )
     )
-    record_audit(
-        session,
-        actor or "system",
-        "unassign",
-        "person",
-        person.id,
-        person_id=person.id,
-        detail={"clinician": clinician.username},
-    )
+    _audit_assignment(session, "unassign", clinician, person, actor)
 
 
 def patients_of(session: Session, clinician: Account) -> list[Person]:
