@@ -40,7 +40,8 @@ VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "uppe
 #: The whole-body views (version-1 coarse regions) and the close-ups (the finer 1.1 regions).
 BODY_VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
 CLOSE_UPS: tuple[str, ...] = tuple(v for v in VIEWS if v not in BODY_VIEWS)
-SIDES = ("right", "left")
+#: The body sides a chart draws, in the order it draws them (the right side is the default).
+SIDES: tuple[str, ...] = ("right", "left")
 #: view -> (authored file, drawn mirrored)
 VIEW_FILES: dict[str, tuple[str, bool]] = {
     "front": ("front.yaml", False), "back": ("back.yaml", False),

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..vocabulary import LANGS
+from ..vocabulary import BODY_SIDES, LANGS
 from . import auth
 from .errors import AccessError, DuplicateEntry, Forbidden, NotFound, RateLimited, ValidationError
 from .models import (
@@ -471,7 +471,7 @@ def region_days(
         nq = nq.where(DiaryEntry.entry_date <= end)
     counts: Counter[tuple[str, str | None]] = Counter()
     for region, side, n in session.execute(q):
-        for s in ("left", "right") if side == "both" else (side,):
+        for s in BODY_SIDES if side == "both" else (side,):
             counts[(region, s)] += n
     return counts, int(session.scalar(nq) or 0)
 
