@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..vocabulary import BODY_SIDES, LANGS
+from ..vocabulary import BODY_SIDES, INTENSITY_MAX, INTENSITY_MIN, LANGS
 from . import auth
 from .errors import AccessError, DuplicateEntry, Forbidden, NotFound, RateLimited, ValidationError
 from .models import (
@@ -228,19 +228,22 @@ def parse_date(value: dt.date | str, field: str = "date") -> dt.date:
     return day
 
 
+PAIN_ALLOWED = f"a whole number from {INTENSITY_MIN} to {INTENSITY_MAX}"
+
+
 def parse_pain(value: int | str, field: str = "pain") -> int:
-    """Pain on the 0-10 numeric rating scale, a whole number."""
+    """Pain on the 0-10 numeric rating scale (the intake's intensity scale), a whole number."""
     if isinstance(value, bool):
-        raise ValidationError(field, value, "not a whole number", allowed="a whole number from 0 to 10")
+        raise ValidationError(field, value, "not a whole number", allowed=PAIN_ALLOWED)
     if isinstance(value, int):
         pain = value
     else:
         text = str(value).strip()
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise ValidationError(field, value, "not a whole number", allowed="a whole number from 0 to 10")
+            raise ValidationError(field, value, "not a whole number", allowed=PAIN_ALLOWED)
         pain = int(text)
-    if not 0 <= pain <= 10:
-        raise ValidationError(field, value, "out of range", allowed="a whole number from 0 to 10")
+    if not INTENSITY_MIN <= pain <= INTENSITY_MAX:
+        raise ValidationError(field, value, "out of range", allowed=PAIN_ALLOWED)
     return pain
 
 
