@@ -473,52 +473,40 @@ def account_add_command(
         typer.echo(f"created {account_role} account {name}")
 
 
-def _clinician(session: Any, username: str) -> Any:
-    """The clinician account with this user name (case-insensitive); a :class:`ValidationError`
-    on ``clinician`` (exit code 2) when there is none or the account is not a clinician's."""
-    from sqlalchemy import select
+def _set_assignment(clinician: str, person: str, db: str | None, assign: bool) -> None:
+    """Let the clinician account ``clinician`` see (or stop seeing) ``person``'s records; a name that
+    is not a clinician's is a :class:`ValidationError` on ``clinician`` (exit code 2)."""
+    with _errors(db):
+        from sqlalchemy import select
 
-    from . import repo
-    from .models import Account
+        from . import repo
+        from .db import session_scope
+        from .models import Account
 
-    account = session.scalar(select(Account).where(Account.username == repo.normalise_username(username)))
-    if account is None or account.role != "clinician":
-        raise ValidationError("clinician", username, "no such clinician account")
-    return account
+        with session_scope(db) as session:
+            account = session.scalar(
+                select(Account).where(Account.username == repo.normalise_username(clinician))
+            )
+            if account is None or account.role != "clinician":
+                raise ValidationError("clinician", clinician, "no such clinician account")
+            change = repo.assign_patient if assign else repo.unassign_patient
+            change(session, account, _person(session, person), actor=_actor())
+        typer.echo(f"{clinician} {'now sees' if assign else 'no longer sees'} {person}")
+
+
+ClinicianOption = Annotated[str, typer.Option("--clinician", help="The clinician's user name.")]
 
 
 @account_app.command("assign")
-def account_assign_command(
-    clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
-    person: PersonOption,
-    db: DbOption = None,
-) -> None:
+def account_assign_command(clinician: ClinicianOption, person: PersonOption, db: DbOption = None) -> None:
     """Let a clinician see a person's records."""
-    with _errors(db):
-        from . import repo
-        from .db import session_scope
-
-        with session_scope(db) as session:
-            account = _clinician(session, clinician)
-            repo.assign_patient(session, account, _person(session, person), actor=_actor())
-        typer.echo(f"{clinician} now sees {person}")
+    _set_assignment(clinician, person, db, assign=True)
 
 
 @account_app.command("unassign")
-def account_unassign_command(
-    clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
-    person: PersonOption,
-    db: DbOption = None,
-) -> None:
+def account_unassign_command(clinician: ClinicianOption, person: PersonOption, db: DbOption = None) -> None:
     """Stop a clinician seeing a person's records."""
-    with _errors(db):
-        from . import repo
-        from .db import session_scope
-
-        with session_scope(db) as session:
-            account = _clinician(session, clinician)
-            repo.unassign_patient(session, account, _person(session, person), actor=_actor())
-        typer.echo(f"{clinician} no longer sees {person}")
+    _set_assignment(clinician, person, db, assign=False)
 
 
 UsernameOption = Annotated[str, typer.Option("--username", "-u", help="Log-in name.")]
