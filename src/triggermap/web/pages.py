@@ -193,7 +193,7 @@ async def check_safety(request: Request) -> Response:
 
     params = [("rf", f) for f in rf] + [("mostly", mostly)]
     q = request.query_params.get("lang")
-    if q in ("en", "es"):
+    if q in LANGS:
         params.append(("lang", q))
     # post/redirect/get: Back from the results comes to a page, not to a form resubmission
     return RedirectResponse("/where?" + urlencode(params), status_code=303)
@@ -320,7 +320,7 @@ async def results(request: Request) -> Response:
         )
     del a  # assessed again by the page it redirects to (post/redirect/get)
     q = request.query_params.get("lang")
-    tail = f"&lang={q}" if q in ("en", "es") else ""
+    tail = f"&lang={q}" if q in LANGS else ""
     return RedirectResponse(f"/results?i={encode_intake(doc)}{tail}", status_code=303)
 
 
