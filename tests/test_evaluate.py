@@ -39,7 +39,7 @@ def test_the_simulation_starts_from_the_drawing_and_answers_from_the_case(kb):
 
     cases = [c for c in load_cases(CASES) if c.get("needs")][:8]
     sim = simulate(cases)
-    for key, rates in sim.items():
+    for rates in sim.values():
         assert len(rates) == SIM_ROUNDS + 1
         assert all(0.0 <= r <= 1.0 for r in rates if r is not None)
     for key in ("muscles_top1", "conditions_top1"):  # both paths start from the same drawing

@@ -14,7 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-URGENT = ("emergency", "urgent")
+from .vocabulary import LEVEL_RANK, LEVELS_SEVERE_FIRST
+
+#: the levels that count as positive: urgent and above
+URGENT = tuple(level for level in LEVELS_SEVERE_FIRST if LEVEL_RANK[level] >= LEVEL_RANK["urgent"])
 
 
 def default_cases_dir() -> Path:
@@ -287,8 +290,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     fn = sum(1 for r in rows if r["expected_triage"] in URGENT and r["triage"] not in URGENT)
     tn = sum(1 for r in rows if r["expected_triage"] not in URGENT and r["triage"] not in URGENT)
     fp = sum(1 for r in rows if r["expected_triage"] not in URGENT and r["triage"] in URGENT)
-    order = ("self-care", "see-clinician", "urgent", "emergency")
-    under = [r["id"] for r in rows if order.index(r["triage"]) < order.index(r["expected_triage"])]
+    under = [r["id"] for r in rows if LEVEL_RANK[r["triage"]] < LEVEL_RANK[r["expected_triage"]]]
     exact = sum(1 for r in rows if r["triage"] == r["expected_triage"])
     return {
         "cases": len(rows),

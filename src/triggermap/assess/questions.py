@@ -251,6 +251,8 @@ def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: s
         landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
         who = palpation_who(kb, c.value)
         where = landmark.rstrip(". ")
+        if len(where) > 1 and where[0].isupper() and where[1].islower():
+            where = where[0].lower() + where[1:]  # it runs on inside the sentence
         text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=m["names"][lang],
                    where=where)
         why = msg("why-palpation", lang, muscle=m["names"][lang])
