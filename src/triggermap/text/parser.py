@@ -97,6 +97,17 @@ FOOT = frozenset({"sole", "heel", "foot-dorsum", "big-toe", "lesser-toes", "ankl
 NON_PAIN_FLAGS = frozenset({"face-arm-speech-weakness", "sudden-vision-loss-or-double-vision",
                             "dizziness-swallowing-speech-trouble", "hand-clumsiness-or-gait-change", "foot-drop",
                             "arm-weakness-progressive", "progressive-weakness", "coughing-blood"})
+SIDE_NOUNS = frozenset({"side", "lado", "costado"})
+#: "knee pain, inner side", "la rodilla, cara externa", "forearm, thumb side": the finer region meant
+REFINE: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
+    ("knee-anterior",): {"inner": ("knee-medial",), "outer": ("knee-lateral",)},
+    ("elbow-lateral",): {"inner": ("elbow-medial",), "outer": ("elbow-lateral",)},
+    ("thigh-anterior",): {"inner": ("thigh-medial",), "outer": ("thigh-lateral",)},
+    ("ankle-lateral", "ankle-medial"): {"inner": ("ankle-medial",), "outer": ("ankle-lateral",)},
+    ("upper-arm-lateral",): {"inner": ("upper-arm-medial",), "outer": ("upper-arm-lateral",)},
+    ("forearm-front", "forearm-back"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",)},
+    ("upper-arm-lateral", "forearm-radial"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",)},
+}
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
 
 
@@ -119,7 +130,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how", "side_span")
+                 "side_explicit", "how", "side_span", "midline")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -134,6 +145,7 @@ class Mention:
         self.side_explicit = False
         self.how = ""
         self.side_span: tuple[int, int] | None = None
+        self.midline = False  # "neck pain in the middle": no side, whatever the sentence says
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -268,6 +280,12 @@ class _Parse:
                 k += 1
                 continue
             n, entries = m
+            if all(e.plural for e in entries):
+                # "las dos manos": a side only right before a body part
+                nxt = lex.body.match(cw, k + n) if k + n < len(cw) else None
+                if nxt is None or not any(e.kind == "region" for e in nxt[1]):
+                    k += 1
+                    continue
             i, j = content[k], content[k + n - 1] + 1
             for e in entries:
                 self.mentions.append(Mention(e, i, j, toks, self.sent))
@@ -406,7 +424,7 @@ class _Parse:
         posts = [t for t in self.triggers if t.kind == "neg_post"]
         posts += [m for m in self.mentions if m.kind == "negative"]
         for t in posts:
-            if words[t.i] == "no" and t.j < n and words[t.j] not in PUNCT and words[t.j] not in CONJ:
+            if t.j - t.i == 1 and words[t.i] == "no" and t.j < n and words[t.j] not in PUNCT and words[t.j] not in CONJ:
                 continue  # "no" as a post-trigger only when it ends the clause
             j = t.i
             gap = 0
@@ -425,9 +443,58 @@ class _Parse:
                     if m.i <= x.i and x.j <= m.j and x is not m:
                         x.neg = True
 
+    # -- places: the midline, a landmark, an object ----------------------------------------------------------
+    def _lateral(self, m: Mention) -> bool:
+        return not m.entry.midline_side and all(not self.kb.regions.get(x, {}).get("midline", False) for x in m.ids)
+
+    def _phrase_before(self, i: int, phrases: set[tuple[str, ...]], allow_sides: bool) -> int | None:
+        """Start of a phrase that ends before ``words[i]`` with only skipped (and side) words between."""
+        words, skip, side_words = self.words, self.lex.skip, self.lex.side_words
+        j = i
+        for _ in range(5):
+            k = _ends_with(words, j, phrases)
+            if k:
+                return j - k
+            if j > 0 and (words[j - 1] in skip or (allow_sides and words[j - 1] in side_words)):
+                j -= 1
+            else:
+                return None
+        return None
+
+    def places(self) -> None:
+        """Body parts named as the midline ("neck pain in the middle"), a landmark ("near my spine", "left of
+        the spine") or the object of a movement ("when I bend my elbow", "me caí sobre la mano"): the last
+        two are not drawn when the text names another part."""
+        lex, words = self.lex, self.words
+        regions = [m for m in self.mentions if m.kind == "region"]
+        in_region = {x for r in regions for x in range(r.i, r.j)}
+        pain_tok = {x for m in self.mentions if m.kind == "pain" for x in range(m.i, m.j)}
+        n = len(words)
+        for r in regions:
+            if self._lateral(r):
+                continue
+            start = self._phrase_before(r.i, lex.midline_marks, False)
+            if start is not None and start not in in_region:
+                r.midline = True
+                continue
+            j, steps = r.j, 0
+            while j < n and steps < 5 and (words[j] in lex.skip or j in pain_tok):
+                j += 1
+                steps += 1
+            if j < n and j not in in_region and _starts_with(words, j, lex.midline_marks):
+                r.midline = True
+        cands = [r for r in regions if not r.entry.vague and (
+            self._phrase_before(r.i, lex.locator_pre, False) is not None
+            or self._phrase_before(r.i, lex.object_pre, True) is not None)]
+        others = [r for r in regions if not r.entry.vague and r not in cands and not r.neg]
+        if others:
+            for r in cands:
+                r.how = "place"
+
     # -- laterality -------------------------------------------------------------------------------------------
     def sides(self) -> None:
-        regions = [m for m in self.mentions if m.kind == "region"]
+        self.places()
+        regions = [m for m in self.mentions if m.kind == "region" and m.how != "place"]
         sides = [m for m in self.mentions if m.kind == "side"]
         if not regions:
             return
@@ -454,8 +521,12 @@ class _Parse:
                     w in skip for w in gap
                 ):
                     claimed[id(s)] = r
+                elif s.entry.plural and s.sent == r.sent and s.j <= r.i and all(w in skip for w in words[s.j : r.i]):
+                    claimed[id(s)] = r  # "las dos sienes": "dos" is the next part's
         for r in regions:
             best: tuple[int, int, str, Mention] | None = None
+            if r.midline:
+                continue
             for s in sides:
                 if s.sent != r.sent or claimed.get(id(s), r) is not r:
                     continue
@@ -473,6 +544,11 @@ class _Parse:
             if best is not None:
                 r.side, r.side_explicit = best[2], True
                 r.side_span = (best[3].i, best[3].j)
+                s = best[3]
+                if r.entry.sided and words[r.i] in SIDE_NOUNS and (
+                    r.i < s.i < r.j or (s.j <= r.i and all(w in skip for w in words[s.j : r.i]))
+                ):
+                    r.ids = r.entry.sided  # "the left side of my chest" is the left chest
             elif r.entry.plural:
                 r.side = "both"
         # locators: "the index finger of my right hand", "el pulgar de la mano derecha"
@@ -507,8 +583,15 @@ class _Parse:
             if len(given) == 1:
                 side = next(iter(given))
                 for m in group:
-                    if m.side is None:
+                    # "both" sides of a midline part is the midline part: "la nuca y las dos sienes"
+                    if m.side is None and not m.midline and (side != "both" or self._lateral(m)):
                         m.side = side
+            elif not given and any(m.entry.plural and m.side == "both" for m in group):
+                # "las dos manos y los dedos": a plural part lends "both" to the lateral parts beside it that are
+                # plural words too ("my temples and my jaw" leaves the jaw's side open)
+                for m in group:
+                    if m.side is None and not m.midline and self._lateral(m) and self.words[m.j - 1].endswith("s"):
+                        m.side = "both"
             group.clear()
 
         prev: Mention | None = None
@@ -526,10 +609,21 @@ class _Parse:
         for r in regions:
             if r.side_explicit and not r.neg:
                 by_sent.setdefault(r.sent, set()).add(r.side or "")
+        # (lateral parts only: "the middle of my chest ... my left arm" leaves the chest in the midline)
         for r in regions:
             given = by_sent.get(r.sent, set())
-            if r.side is None and len(given) == 1:
+            if r.side is None and len(given) == 1 and not r.midline and self._lateral(r):
                 r.side = next(iter(given))
+        # refinements: "knee pain, inner side", "el codo derecho, cara externa", "forearm, thumb side"
+        for c in self.mentions:
+            if c.kind != "cue" or c.ids[0] not in ("inner", "outer", "thumb_side", "pinky_side"):
+                continue
+            before = [r for r in regions if r.sent == c.sent and r.j <= c.i and c.i - r.j <= 5]
+            if before:
+                r = max(before, key=lambda m: m.j)
+                new = REFINE.get(r.ids, {}).get(c.ids[0])
+                if new:
+                    r.ids = new
 
     # -- raw tokens: intensity, duration, age, sex ------------------------------------------------------
     def numbers(self) -> None:
@@ -593,10 +687,13 @@ class _Parse:
                     w in lex.units for w in words[nxt + 2 : nxt + 4]
                 ):
                     continue  # "3 days a week", "8 horas al día"
-                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units):
+                shorthand = i > 0 and words[i - 1] == "x" and not (i > 1 and words[i - 2][:1].isdigit())  # "pain x 2 months"
+                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units) and not shorthand:
                     continue  # "every 2 weeks", "3 days a week"
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
+                if unit < 0.001 and not (_ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)):
+                    continue  # minutes: "20 minutes ago", "hace 20 minutos", not "walk for 10 minutes"
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
@@ -700,8 +797,10 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     for m in regions:
         ids = m.ids
         side = m.side
-        if m.how == "locator" or any(a <= m.i and m.j <= b for a, b in flag_spans):
+        if m.how in ("locator", "place") or any(a <= m.i and m.j <= b for a, b in flag_spans):
             continue
+        if _weak_not_painful(p, m):
+            continue  # "my right hand is weak": a warning sign (rules), not a painful part
         if ids == FINGERS and m.sent in foot_sents and m.sent not in hand_sents:
             ids = ("big-toe", "lesser-toes")  # "la planta del pie y los dedos"
         if side is not None and m.entry.midline_side:
@@ -881,6 +980,21 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     return doc
 
 
+def _weak_not_painful(p: _Parse, m: Mention) -> bool:
+    """A body part in a clause that says it is weak and has no pain or quality word."""
+    words = p.words
+    lo = m.i
+    while lo > 0 and words[lo - 1] not in CLAUSE and words[lo - 1] not in SENTENCE_END:
+        lo -= 1
+    hi = m.j
+    while hi < len(words) and words[hi] not in CLAUSE and words[hi] not in SENTENCE_END:
+        hi += 1
+    inside = [x for x in p.mentions if lo <= x.i and x.j <= hi and not x.neg]
+    weak = any(x.kind == "cue" and x.ids[0] == "weakness" for x in inside) or any(
+        x.kind in ("red_flag", "red_flag_weak") and x.ids[0] in NON_PAIN_FLAGS for x in inside)
+    return weak and not any(x.kind in ("pain", "quality") for x in inside)
+
+
 def _closest_regions(p: _Parse, i: int, j: int) -> list[str]:
     import difflib
 
@@ -969,7 +1083,7 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
             add("calf-swelling-redness", swn, denied=True)
         # chest: the word "chest"/"pecho" with pain, or chest + effort
         chest = regions(lambda x: x in ("sternum", "chest"))
-        if chest and any(m.kind in ("pain", "quality") and not m.neg for m in ms):
+        if chest and (any(m.kind in ("pain", "quality") and not m.neg for m in ms) or cue("pressure")):
             add("chest-pain-or-breathlessness", chest)
         effort = aggr(EXERTION)
         cj = regions(lambda x: x in CHEST or x == "jaw")
@@ -978,6 +1092,10 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         if effort and (cj or (ms and "chest-pain-or-breathlessness" in pos["red_flags"]
                               and any(m.sent == ms[0].sent for m in pos["red_flags"]["chest-pain-or-breathlessness"]))):
             add("exertional-chest-arm-jaw-pain", effort + cj)
+        # the scalp with a pain word: scalp tenderness
+        scalp = cue("scalp")
+        if scalp and any(m.kind in ("pain", "quality") and not m.neg for m in ms):
+            add("scalp-tenderness", scalp)
         # sudden + neck / head
         sudden = cue("sudden")
         if sudden:
