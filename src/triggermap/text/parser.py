@@ -523,6 +523,8 @@ class _Parse:
                     claimed[id(s)] = r
                 elif s.entry.plural and s.sent == r.sent and s.j <= r.i and all(w in skip for w in words[s.j : r.i]):
                     claimed[id(s)] = r  # "las dos sienes": "dos" is the next part's
+                elif r.i < s.i and s.j < r.j:
+                    claimed[id(s)] = r  # inside the phrase: "la parte de arriba de los dos hombros"
         for r in regions:
             best: tuple[int, int, str, Mention] | None = None
             if r.midline:
