@@ -42,6 +42,28 @@ class PainIn(_M):
                            description=f"{INTENSITY_MIN}-{INTENSITY_MAX} numeric pain rating.")
 
 
+class AbsentIn(_M):
+    """What was asked and answered "no", by list (contract 1.1); an id may not also be given."""
+
+    qualities: list[str] = []
+    aggravating: list[str] = []
+    findings: list[str] = []
+    red_flags: list[str] = []
+    history: list[str] = []
+
+
+class PalpationIn(_M):
+    """A clinician's palpation of one muscle (contract 1.1)."""
+
+    muscle: str = Field(description="Muscle id (`triggermap vocab muscles`).")
+    side: Literal["left", "right", "both"] | None = Field(
+        default=None, description="Required for paired muscles; omitted for a midline one."
+    )
+    tender: bool = Field(description="The muscle was tender to pressure.")
+    reproduces: bool | None = Field(default=None, description="Pressure reproduced the person's familiar pain.")
+    taut_band: bool | None = Field(default=None, description="A taut band was felt.")
+
+
 class IntakeDoc(_M):
     """A pain drawing and answers (contract v1). At least one of pain, choir, red_flags is non-empty."""
 
@@ -57,6 +79,8 @@ class IntakeDoc(_M):
     findings: list[str] = []
     red_flags: list[str] = []
     history: list[str] = []
+    absent: AbsentIn | None = Field(default=None, description="Asked and answered no (1.1).")
+    palpation: list[PalpationIn] = Field(default=[], description="Palpation findings (1.1).")
 
 
 Level = Literal["emergency", "urgent", "see-clinician", "self-care"]
@@ -92,6 +116,9 @@ class Support(_M):
     aggravating: list[str]
     qualities: list[str]
     findings: list[str]
+    palpation: list[str] | None = Field(
+        default=None, description="Palpation findings, e.g. `left:tender`, `left:reproduces` (1.1 addition)."
+    )
 
 
 class MuscleOut(_M):
@@ -104,6 +131,7 @@ class MuscleOut(_M):
     explains: list[Explained] = Field(min_length=1)
     unexplained: list[Unexplained]
     supporting: Support
+    against: Support | None = Field(default=None, description="Answers of `absent` (and palpation) against it (1.1).")
     confirm: str
 
 
@@ -115,6 +143,16 @@ class ConditionOut(_M):
     flagged_by: list[str] = Field(description="Red flags or combination rules that point to this condition.")
     why: list[str]
     confirm: str
+
+
+class NextQuestion(_M):
+    field: Literal["red_flags", "findings", "aggravating", "qualities", "history", "palpation"]
+    value: str = Field(description="The id to ask about (a muscle id for palpation).")
+    side: Literal["left", "right", "both"] | None = None
+    who: Literal["self", "clinician"]
+    text: str
+    why: str
+    gain: float = Field(ge=0, description="Expected information gain in bits (docs/model.md).")
 
 
 class PlanItem(_M):
@@ -155,6 +193,7 @@ class AssessmentDoc(_M):
     muscles: list[MuscleOut] = Field(max_length=10)
     uncovered: list[Unexplained]
     conditions: list[ConditionOut]
+    next_questions: list[NextQuestion] = Field(default=[], max_length=3, description="1.1 addition.")
     plan: list[PlanItem]
     plan_withheld: list[Withheld]
     references: list[ReferenceOut]
@@ -191,6 +230,25 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         props[key]["items"]["enum"] = ids
         props[key]["uniqueItems"] = False
     props["choir"]["items"] = {"type": "integer", "enum": sorted(CHOIR_CODES)}
+    absent = s["$defs"]["AbsentIn"]["properties"]
+    for key, ids in (
+        ("qualities", list(kb.vocab["qualities"])),
+        ("aggravating", list(kb.vocab["aggravating"])),
+        ("findings", list(kb.vocab["findings"])),
+        ("history", list(kb.vocab["history"])),
+        ("red_flags", list(kb.red_flags)),
+    ):
+        absent[key]["items"]["enum"] = ids
+    _enum(s, ["$defs", "PalpationIn", "properties", "muscle"], list(kb.muscles))
+    midline_muscles = [m for m, d in kb.muscles.items() if d.get("midline")]
+    paired = [m for m, d in kb.muscles.items() if not d.get("midline")]
+    s["$defs"]["PalpationIn"]["allOf"] = [
+        {"if": {"properties": {"muscle": {"enum": midline_muscles}}}, "then": {"not": {"required": ["side"]}}},
+        {
+            "if": {"properties": {"muscle": {"enum": paired}}},
+            "then": {"required": ["side"], "properties": {"side": {"enum": ["left", "right", "both"]}}},
+        },
+    ]
     _enum(s, ["$defs", "PainIn", "properties", "region"], list(kb.regions))
     s["anyOf"] = [
         {"properties": {"pain": {"minItems": 1}}, "required": ["pain"]},
@@ -227,6 +285,9 @@ def assessment_schema(kb: Knowledge) -> dict[str, Any]:
     _enum(d, ["Unexplained", "properties", "region"], regions)
     _enum(d, ["ReferenceOut", "properties", "id"], list(kb.references))
     d["MuscleOut"]["properties"]["trigger_points"]["items"] = {"enum": list(kb.trigger_points)}
+    # a next question's value is an answer id or a muscle id
+    values = sorted({*kb.red_flags, *kb.muscles, *(i for cat in kb.vocab.values() for i in cat)})
+    _enum(d, ["NextQuestion", "properties", "value"], values)
     return s
 
 

@@ -47,6 +47,17 @@ DEFAULT_INTENSITY = 5
 AGE_MIN, AGE_MAX = 0, 120
 DURATION_MIN_WEEKS, DURATION_MAX_WEEKS = 0, 520
 
+#: Intake lists that may also be answered "no" (contract 1.1 ``absent``), in the order the
+#: contract lists them; ``next_questions`` fields are these plus ``palpation``.
+ANSWER_LISTS: tuple[str, ...] = ("qualities", "aggravating", "findings", "red_flags", "history")
+QUESTION_FIELDS: tuple[str, ...] = ("red_flags", "findings", "aggravating", "qualities", "history", "palpation")
+#: Who can answer a next question: the person (perhaps by a self-test) or a clinician.
+ASKERS: tuple[str, ...] = ("self", "clinician")
+#: Fields of one palpation entry (contract 1.1); ``tender`` is required.
+PALPATION_FIELDS: tuple[str, ...] = ("muscle", "side", "tender", "reproduces", "taut_band")
+#: Most next questions an assessment lists (contract 1.1).
+MAX_NEXT_QUESTIONS = 3
+
 #: Intake document version, and the contract version the engine answers
 #: (assessments keep ``"version": 1`` and carry ``"contract"``).
 INTAKE_VERSION = 1

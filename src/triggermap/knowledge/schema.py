@@ -174,6 +174,7 @@ class Muscle(Strict):
     ontology: Ontology
     summary: Text = Field(description="One or two plain sentences for the person in pain.")
     anatomy: Anatomy
+    midline: bool = Field(default=False, description="An unpaired muscle on the midline (palpation takes no side).")
     trigger_points: list[TriggerPoint] = Field(min_length=1)
     symptoms: list[Fact] = Field(min_length=1)
     # vocabulary ids the engine uses as evidence (each list backed by refs)

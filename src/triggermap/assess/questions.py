@@ -1,0 +1,248 @@
+"""Next questions: the unanswered questions whose answers would most change the assessment.
+
+Contract 1.1 ``next_questions``. Every candidate is a yes/no question (a red flag, a finding,
+an aggravating activity, a pain quality, a history item, or palpating a muscle). Its *gain* is
+the expected information, in bits, that its answer gives about
+
+* which of the best muscles is the source (one categorical variable over the best
+  :attr:`~.params.ModelParams.question_muscles` muscles, weighted by their scores), plus
+* whether each listed condition is present (one yes/no variable per condition),
+
+using the same likelihoods the scoring uses: a "yes" is expected with the evidence's
+sensitivity where the hypothesis is true and with sensitivity / LR where it is not (the
+sensitivity published for the feature, or the model's assumed one). Summing the conditions'
+information treats them as independent, as the scoring does (docs/model.md, "Next questions").
+
+A red flag that the drawing makes relevant (it points to a condition whose pain map or rule
+includes a painful region) and that is unanswered is asked first, the most severe first; at
+most one per list, so the ranking questions are never crowded out (the web app's safety step
+asks all of them anyway). Nothing is asked once the triage is ``emergency``: nothing should
+delay care.
+"""
+
+from __future__ import annotations
+
+from math import exp, log2
+from typing import TYPE_CHECKING, Any
+
+from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
+from .differential import ANSWERABLE
+from .messages import msg
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+    from .differential import Cond, Feat
+    from .intake import Intake
+    from .params import ModelParams
+    from .rank import Index, MuscleScore
+
+#: Intake list -> the muscle support list it feeds (history has none).
+_MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities": "qualities"}
+#: Feature kind of each intake list.
+_KIND = {field: kind for kind, field in ANSWERABLE.items()}
+
+
+def _h(p: float) -> float:
+    """Binary entropy in bits."""
+    if p <= 0.0 or p >= 1.0:
+        return 0.0
+    return -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+
+
+def _clip(p: float) -> float:
+    return 0.001 if p < 0.001 else 0.999 if p > 0.999 else p
+
+
+def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset[str]]:
+    """Region -> the red flags it makes relevant: the flags that point to a condition with a
+    region feature there (nested regions included), and the flags of rules keyed to it."""
+    by_cond: dict[str, set[str]] = {}
+    for fid, flag in kb.red_flags.items():
+        for cid in flag["conditions"]:
+            by_cond.setdefault(cid, set()).add(fid)
+    out: dict[str, set[str]] = {}
+    for c in conditions:
+        flags = by_cond.get(c.id)
+        if not flags:
+            continue
+        for f in c.features:
+            if f.kind == "region":
+                for key in f.keys:
+                    out.setdefault(key.split(":", 1)[1], set()).update(flags)
+    from .rank import nested_regions
+
+    nested = nested_regions(kb)
+    for rule in kb.rules:
+        flags = {i for i in (*rule["all_of"], *rule["any_of"]) if i in kb.red_flags}
+        for region in rule["regions"]:
+            for r in (region, *nested.get(region, ())):
+                out.setdefault(r, set()).update(flags)
+    return {r: frozenset(f) for r, f in out.items()}
+
+
+class Candidate:
+    __slots__ = ("field", "value", "side", "gain", "for_ids")
+
+    def __init__(self, field: str, value: str, side: str | None, gain: float, for_ids: list[str]):
+        self.field = field
+        self.value = value
+        self.side = side
+        self.gain = gain
+        self.for_ids = for_ids  # muscles / conditions a "yes" points to, most probable first
+
+
+def _muscle_gain(pi: list[float], p_yes: list[float]) -> float:
+    """Mutual information (bits) between a yes/no answer and the muscle variable."""
+    py = sum(w * q for w, q in zip(pi, p_yes, strict=True))
+    return _h(py) - sum(w * _h(q) for w, q in zip(pi, p_yes, strict=True))
+
+
+def _condition_gain(p: float, yes_if: float, yes_else: float) -> float:
+    py = p * yes_if + (1.0 - p) * yes_else
+    return _h(py) - (p * _h(yes_if) + (1.0 - p) * _h(yes_else))
+
+
+def next_questions(
+    kb: Knowledge,
+    index: Index,
+    relevance: dict[str, frozenset[str]],
+    intake: Intake,
+    ranked: list[MuscleScore],
+    diff: list[tuple[Cond, float, list[Feat], list[Feat]]],
+    level: str,
+    params: ModelParams,
+    who: str | None = None,
+) -> list[Candidate]:
+    """The best unanswered questions, best first (at most
+    :data:`~triggermap.vocabulary.MAX_NEXT_QUESTIONS`); ``who`` keeps only those that
+    ``self`` or a ``clinician`` can answer."""
+    if level == "emergency":
+        return []
+    s0 = params.assumed_sensitivity
+    top = ranked[: params.question_muscles]
+    total = sum(m.score for m in top)
+    pi = [m.score / total for m in top] if total > 0 else []
+    conds = [(c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]]
+    fired_keys = [frozenset(k for f in fired for k in f.keys) for _c, _p, fired in conds]
+    vocab = kb.vocab
+    palpated = {(p.muscle, p.side) for p in intake.palpation}
+
+    # candidate answer ids per intake list: what the best muscles and the listed conditions
+    # would use, and that is not answered yet
+    wanted: dict[str, set[str]] = {field: set() for field in ANSWERABLE.values()}
+    support = index.muscle_support
+    for m in top:
+        for field, key in _MUSCLE_LIST.items():
+            wanted[field].update(support[m.muscle][key])
+    for c, _p, _fired in conds:
+        for f in c.features:
+            listed = ANSWERABLE.get(f.kind)
+            if listed is not None:
+                wanted[listed].update(f.ids)
+    out: list[Candidate] = []
+    lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
+    for field, ids in wanted.items():
+        if field == "red_flags":
+            continue  # asked by relevance below
+        ids -= intake.answered(field)
+        kind = _KIND[field]
+        lr_m = lr_of.get(field)
+        for qid in sorted(ids):
+            if who is not None and _who(vocab, field, qid) != who:
+                continue
+            gain = 0.0
+            pro: list[tuple[float, str]] = []
+            if lr_m is not None and pi:
+                key = _MUSCLE_LIST[field]
+                yes = [s0 if qid in support[m.muscle][key] else s0 / lr_m for m in top]
+                g = _muscle_gain(pi, yes)
+                gain += g
+                pro.extend((w, m.muscle) for w, m, q in zip(pi, top, yes, strict=True) if q == s0 and g > 0)
+            fkey = f"{kind}:{qid}"
+            for (c, p, _fired), done in zip(conds, fired_keys, strict=True):
+                for f in c.features:
+                    if fkey in f.keys and f.keys.isdisjoint(done):
+                        lr = exp(f.weight)
+                        yes_if = _clip(f.sensitivity)
+                        g = _condition_gain(_clip(p), yes_if, _clip(yes_if / lr))
+                        gain += g
+                        if lr > 1.0:
+                            pro.append((p, c.id))
+                        break
+            if gain > 1e-6:
+                pro.sort(key=lambda t: -t[0])
+                out.append(Candidate(field, qid, None, gain, [i for _w, i in pro[:2]]))
+    # palpation of the best muscles, on the side the drawing points to
+    if who in (None, "clinician") and len(pi) > 1:
+        lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
+        sens = params.palpation_sensitivity
+        for k, m in enumerate(top):
+            midline = bool(kb.muscles[m.muscle].get("midline"))
+            sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
+                                                                    else (m.side,))
+            if all((m.muscle, s) in palpated for s in sides):
+                continue
+            yes = [sens if j == k else sens / lr_p for j in range(len(top))]
+            gain = _muscle_gain(pi, yes)
+            side = None if midline else ("both" if len(sides) == 2 else sides[0])
+            out.append(Candidate("palpation", m.muscle, side, gain, [m.muscle]))
+    out.sort(key=lambda c: (-c.gain, c.field, c.value))
+    flags = _relevant_flags(kb, relevance, intake)
+    head = [flags[0]] if flags else []
+    return (head + out)[:MAX_NEXT_QUESTIONS]
+
+
+def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
+    relevant: set[str] = set()
+    for mark in intake.pain:
+        if mark.intensity > 0:
+            relevant.update(relevance.get(mark.region, ()))
+    relevant -= intake.answered("red_flags")
+    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
+    return [Candidate("red_flags", f, None, 0.0, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+
+
+def _who(vocab: dict[str, dict[str, dict[str, Any]]], field: str, qid: str | None) -> str:
+    """Who can answer: as curated, else findings are the clinician's and the rest the person's."""
+    if field == "red_flags":
+        return "self"
+    if qid is not None:
+        item = vocab[field][qid]
+        if item.get("who"):
+            return str(item["who"])
+    return "clinician" if field == "findings" else "self"
+
+
+def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: str) -> dict[str, Any]:
+    """One ``next_questions`` item of the contract, in ``lang``."""
+    names = [_name(kb, i, lang) for i in c.for_ids]
+    if c.field == "red_flags":
+        flag = kb.red_flags[c.value]
+        text = flag["question"][lang]
+        why = msg("why-red-flag", lang, what=", ".join(names) if names else flag["label"][lang])
+        who = "self"
+    elif c.field == "palpation":
+        m = kb.muscles[c.value]
+        best = next((s for s in ranked if s.muscle == c.value), None)
+        tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
+        landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
+        text = msg("ask-palpation", lang, muscle=m["names"][lang], where=landmark)
+        why = msg("why-palpation", lang, muscle=m["names"][lang])
+        who = "clinician"
+    else:
+        item = kb.vocab[c.field][c.value]
+        q = item.get("question")
+        text = q[lang] if q else msg(f"ask-{c.field}", lang, label=item["label"][lang])
+        who = _who(kb.vocab, c.field, c.value)
+        why = msg("why-question", lang, what=" / ".join(names)) if names else msg("why-question-against", lang)
+    doc: dict[str, Any] = {"field": c.field, "value": c.value}
+    if c.side is not None:
+        doc["side"] = c.side
+    doc.update({"who": who, "text": text, "why": why, "gain": round(c.gain, 4)})
+    return doc
+
+
+def _name(kb: Knowledge, i: str, lang: str) -> str:
+    if i in kb.muscles:
+        return str(kb.muscles[i]["names"][lang])
+    return str(kb.conditions[i]["name"][lang])
