@@ -46,6 +46,8 @@ def expected_pairs(items: list[str]) -> set[tuple[str, str | None]]:
 def got_pairs(intake: dict[str, Any]) -> set[tuple[str, str | None]]:
     out: set[tuple[str, str | None]] = set()
     for p in intake.get("pain", []):
+        if p.get("intensity") == 0:
+            continue  # said not to hurt
         side = p.get("side")
         for s in ("left", "right") if side == "both" else (side,):
             out.add((p["region"], s))

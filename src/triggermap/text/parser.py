@@ -130,7 +130,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how", "side_span", "midline")
+                 "side_explicit", "how", "side_span", "midline", "pain_denied")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -146,6 +146,7 @@ class Mention:
         self.how = ""
         self.side_span: tuple[int, int] | None = None
         self.midline = False  # "neck pain in the middle": no side, whatever the sentence says
+        self.pain_denied = False  # a body part said not to hurt ("no pain in my right knee", "no me duele el hombro")
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -409,9 +410,15 @@ class _Parse:
                         if m.kind == "region":
                             seen_region = True
                 j += 1
+            if t.kind == "neg_pre" and covered:
+                end = max(m.j for m in covered)
+                denies_pain = any(x.kind == "pain" and x.sent == t.sent and t.i <= x.i and x.j <= end + 2
+                                  for x in self.mentions)
             for m in covered:
                 if t.kind == "neg_pre":
                     m.neg = True
+                    if m.kind == "region" and denies_pain:
+                        m.pain_denied = True
                 elif t.kind == "hypothetical":
                     m.hyp = True
                 else:
@@ -429,19 +436,24 @@ class _Parse:
             j = t.i
             gap = 0
             while j > 0 and gap < 3 and j not in ends:
-                if words[j - 1] not in (":", "?", "-", "=", ")", "(") and words[j - 1] not in self.lex.skip:
-                    break
+                if (words[j - 1] not in (":", "?", "-", "=", ")", "(") and words[j - 1] not in self.lex.skip
+                        and words[j - 1] not in self.lex.side_words):
+                    break  # (a side word may sit between: "la rodilla derecha no me duele")
                 j -= 1
                 gap += 1
             for m in ends.get(j, ()):
                 m.neg = True
+                if m.kind == "region" and any(x.kind == "pain" and t.i <= x.i and x.j <= t.j for x in self.mentions):
+                    m.pain_denied = True  # "my right knee doesn't hurt", "la rodilla no me duele"
 
         # what a denied phrase contains is denied with it ("chest pain: no" -> not the chest either)
         for m in self.mentions:
             if m.neg and m.kind in CONCEPTS:
-                for x in self.mentions:
-                    if m.i <= x.i and x.j <= m.j and x is not m:
-                        x.neg = True
+                inner = [x for x in self.mentions if m.i <= x.i and x.j <= m.j and x is not m]
+                for x in inner:
+                    x.neg = True
+                    if x.kind == "region" and any(y.kind == "pain" for y in inner):
+                        x.pain_denied = True
 
     # -- places: the midline, a landmark, an object ----------------------------------------------------------
     def _lateral(self, m: Mention) -> bool:
@@ -569,6 +581,8 @@ class _Parse:
                 continue
             denied = [r for r in regions if r.neg and r.sent == s.sent and r.j <= s.i]
             turn = any(t.kind == "terminate" and t.sent == s.sent and denied and denied[-1].j <= t.i < s.i for t in self.triggers)
+            # "la rodilla derecha no me duele, la izquierda sí": a side alone after a comma
+            turn = turn or bool(denied and any(words[x] in CLAUSE for x in range(denied[-1].j, s.i)))
             if denied and turn:
                 src = denied[-1]
                 copy = Mention(src.entry, src.i, src.j, self.toks, self.sent)
@@ -871,6 +885,10 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             else:
                 p.unsure_add("no-result", m.i, m.j, [(field, iid)])
             continue
+        if m.neg and (m.other or m.hyp):
+            # "my mother never had cancer", "in case it is not a fever": not the person's own "no"
+            p.unsure_add("other-person" if m.other else "hypothetical", m.i, m.j, [(field, iid)])
+            continue
         if m.neg:
             neg[field].setdefault(iid, []).append(m)
             continue
@@ -916,9 +934,23 @@ def _assemble(p: _Parse) -> dict[str, Any]:
                 absent.setdefault(field, []).append(iid)
             elif field == "red_flags":
                 p.unsure_add("denied", ms[0].i, ms[0].j, [(field, iid)])
+    # a body part said not to hurt: an intensity-0 mark (contract: 0 = pain-free; not evidence) on the side
+    # given, on both sides when none is (unless that side hurts), never for a vague word ("no leg pain");
+    # a part only denied something else ("no swelling in my knee") is listed in evidence only
+    zero: dict[tuple[str, str | None], Mention] = {}
     for rid, side, m in denied_regions:
-        if not any(k[0] == rid for k in marks):
-            p.ev("absent.pain", rid, m, side=side)
+        info = regions_kb.get(rid)
+        if info is None or not m.pain_denied:
+            continue
+        if m.entry.vague:
+            p.ev("absent.pain", rid, m, side=side)  # "no leg pain": said, but not drawn
+            continue
+        keys: list[tuple[str, str | None]] = (
+            [(rid, None)] if info["midline"] else [(rid, s) for s in (("left", "right") if side in (None, "both") else (side,))]
+        )
+        for key in keys:
+            if key not in marks and (key[0], "both") not in marks and key not in zero:
+                zero[key] = m
     # unplaced pain: a sentence with a pain word, no body part and no red flag
     sents_with_place = {m.sent for m in regions} | {m.sent for ms in pos["red_flags"].values() for m in ms}
     sents_with_place |= {x[0] for x in p.intensities}
@@ -954,6 +986,20 @@ def _assemble(p: _Parse) -> dict[str, Any]:
         if intensity >= 0:
             item["intensity"] = intensity
         pain.append(item)
+    painful = bool(pain)
+    done: set[tuple[str, str | None]] = set()
+    for (rid, side), m in zero.items():
+        if (rid, side) in done:
+            continue
+        other = "right" if side == "left" else "left"
+        if side is not None and zero.get((rid, other)) is m:
+            done.add((rid, other))
+            side = "both"
+        pain.append({"region": rid, **({"side": side} if side else {}), "intensity": 0})
+        if m.side_span is not None and side is not None:
+            p.ev("absent.pain", rid, None, min(m.i, m.side_span[0]), max(m.j, m.side_span[1]), side=side)
+        else:
+            p.ev("absent.pain", rid, m, side=side)
     if pain:
         intake["pain"] = pain
     for cand in by_sent.values():
@@ -970,9 +1016,11 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     from ..assess.intake import IntakeError, parse_intake
 
     try:
+        if not painful and not intake.get("red_flags"):
+            raise IntakeError("pain", "nothing painful")
         parse_intake(intake, kb)
     except IntakeError as exc:
-        if not pain and not intake.get("red_flags"):
+        if not painful and not intake.get("red_flags"):
             raise ParseError(
                 "text",
                 "no painful body part (with its side) or warning sign was recognised; see 'unsure' or draw the pain on the body map",
