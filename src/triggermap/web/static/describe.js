@@ -140,6 +140,7 @@
       return el;
     }
     (intake.pain || []).forEach(function (p) {
+      if (p.intensity === 0) { return; }  /* said not to hurt: shown in the list ("you said no"), not ticked */
       var sides = p.side === "both" ? ["left", "right"] : [p.side];
       sides.forEach(function (s) {
         var key = s ? p.region + ":" + s : p.region;
