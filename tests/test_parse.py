@@ -516,6 +516,80 @@ def test_absent_and_given_never_overlap(kb, data):
     parse_intake(intake, kb)
 
 
+# -- rules the development texts showed (session 3) ------------------------------------------------------
+def test_a_denial_does_not_run_past_a_comma_into_a_new_clause(kb):
+    # "no la puedo doblar, tengo calentura": the fever is said, not denied (a missed red flag otherwise)
+    doc = parse("la rodilla izquierda hinchada, no la puedo doblar, tengo calentura", "es", kb)
+    assert "fever" in flags(doc)
+    doc = parse("my left knee is swollen, I can't bend it, I have a fever", "en", kb)
+    assert "fever" in flags(doc)
+    # ... but it does run through a list
+    doc = parse("left knee pain, no fever, chills or night sweats", "en", kb)
+    assert "fever" in denied(doc) and "fever" not in flags(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "weeks", "age"),
+    [
+        ("me duele la espalda baja desde hace 10 años", "es", 520, None),
+        ("tengo 45 años y me duele la rodilla izquierda", "es", None, 45),
+        ("crushing pain in the centre of my chest for 30 minutes", "en", 0, None),
+        ("my left calf hurts when I walk for 10 minutes", "en", None, None),
+        ("me duele el pecho desde hace 20 minutos", "es", 0, None),
+        ("34 yo M with R lateral elbow pain x 2 months", "en", 8.69, 34),
+    ],
+)
+def test_duration_and_age(kb, text, lang, weeks, age):
+    intake = parse(text, lang, kb)["intake"]
+    assert intake.get("duration_weeks") == (pytest.approx(weeks, abs=0.05) if weeks is not None else None)
+    assert intake.get("age") == age
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "want"),
+    [
+        ("my right shoulder clicks and hurts at the front when I throw", "en", {("shoulder-front", "right")}),
+        ("el hombro derecho me duele adelante cuando lanzo", "es", {("shoulder-front", "right")}),
+        ("the outer part of my right ankle aches", "en", {("ankle-lateral", "right")}),
+        ("pain in my right wrist on the palm side", "en", {("wrist-front", "right")}),
+        ("dolor en la muñeca derecha del lado de la palma", "es", {("wrist-front", "right")}),
+        ("my left knee hurts at the back when I squat", "en", {("knee-posterior", "left")}),
+        ("me duele la rodilla izquierda por dentro", "es", {("knee-medial", "left")}),
+        ("pain in the right side of my sacrum", "en", {("sacroiliac", "right")}),
+        ("both buttocks and the backs of both thighs hurt", "en",
+         {(r, "both") for r in ("buttock-upper-inner", "buttock-upper-outer", "buttock-lower-inner",
+                                "buttock-lower-outer", "thigh-posterior")}),
+        ("me duelen las dos nalgas y la parte de atrás de los dos muslos", "es",
+         {(r, "both") for r in ("buttock-upper-inner", "buttock-upper-outer", "buttock-lower-inner",
+                                "buttock-lower-outer", "thigh-posterior")}),
+        ("cervicalgia izquierda irradiada al hombro izquierdo", "es", {("neck-posterior", "left"), ("shoulder-lateral", "left")}),
+        ("me duele la rótula derecha al ponerme de rodillas", "es", {("knee-anterior", "right")}),
+    ],
+)
+def test_where_on_the_part(kb, text, lang, want):
+    assert pain(parse(text, lang, kb)) == want
+
+
+def test_neck_pain_in_the_middle_stays_in_the_midline(kb):
+    doc = parse("Neck pain in the middle, and my right shoulder blade", "en", kb)
+    assert pain(doc) == {("cervical-spine", None), ("scapula", "right")}
+    doc = parse("dolor en el medio del cuello que se va al omóplato derecho", "es", kb)
+    assert pain(doc) == {("cervical-spine", None), ("scapula", "right")}
+
+
+def test_a_landmark_or_the_object_of_a_movement_is_not_drawn(kb):
+    assert pain(parse("burning between my shoulder blades, left of the spine", "en", kb)) == {("interscapular", "left")}
+    assert pain(parse("tingling in my left little finger when I bend my elbow", "en", kb)) == {("fingers-ulnar", "left")}
+    assert pain(parse("me duele el dorso de la muñeca derecha, me caí sobre la mano", "es", kb)) == {("wrist-back", "right")}
+    # alone, the part is the painful one
+    assert pain(parse("my left elbow hurts when I bend my elbow", "en", kb)) == {("elbow-lateral", "left")}
+
+
+def test_pressure_in_the_chest_is_chest_pain(kb):
+    assert "chest-pain-or-breathlessness" in flags(parse("pressure in the middle of my chest when I climb stairs", "en", kb))
+    assert "chest-pain-or-breathlessness" in flags(parse("siento presión en el centro del pecho al subir escaleras", "es", kb))
+
+
 # -- the text is never logged ------------------------------------------------------------------------------
 def test_text_is_not_logged(kb, caplog):
     import logging

@@ -100,14 +100,21 @@ NON_PAIN_FLAGS = frozenset({"face-arm-speech-weakness", "sudden-vision-loss-or-d
 SIDE_NOUNS = frozenset({"side", "lado", "costado"})
 #: "knee pain, inner side", "la rodilla, cara externa", "forearm, thumb side": the finer region meant
 REFINE: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
-    ("knee-anterior",): {"inner": ("knee-medial",), "outer": ("knee-lateral",)},
-    ("elbow-lateral",): {"inner": ("elbow-medial",), "outer": ("elbow-lateral",)},
-    ("thigh-anterior",): {"inner": ("thigh-medial",), "outer": ("thigh-lateral",)},
-    ("ankle-lateral", "ankle-medial"): {"inner": ("ankle-medial",), "outer": ("ankle-lateral",)},
-    ("upper-arm-lateral",): {"inner": ("upper-arm-medial",), "outer": ("upper-arm-lateral",)},
-    ("forearm-front", "forearm-back"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",)},
+    ("knee-anterior",): {"inner": ("knee-medial",), "outer": ("knee-lateral",), "back": ("knee-posterior",)},
+    ("elbow-lateral",): {"inner": ("elbow-medial",), "outer": ("elbow-lateral",), "front": ("elbow-front",),
+                         "back": ("elbow-back",)},
+    ("thigh-anterior",): {"inner": ("thigh-medial",), "outer": ("thigh-lateral",), "back": ("thigh-posterior",)},
+    ("ankle-lateral", "ankle-medial"): {"inner": ("ankle-medial",), "outer": ("ankle-lateral",), "back": ("achilles",)},
+    ("upper-arm-lateral",): {"inner": ("upper-arm-medial",), "outer": ("upper-arm-lateral",), "front": ("upper-arm-front",),
+                             "back": ("upper-arm-back",)},
+    ("forearm-front", "forearm-back"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",),
+                                        "outer": ("forearm-radial",), "inner": ("forearm-ulnar",),
+                                        "front": ("forearm-front",), "back": ("forearm-back",)},
     ("upper-arm-lateral", "forearm-radial"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",)},
+    ("shoulder-lateral",): {"front": ("shoulder-front",), "back": ("shoulder-back",)},
+    ("wrist-front", "wrist-back"): {"palm_side": ("wrist-front",), "front": ("wrist-front",), "back": ("wrist-back",)},
 }
+REFINE_CUES = frozenset({"inner", "outer", "thumb_side", "pinky_side", "palm_side"})
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
 
 
@@ -401,6 +408,9 @@ class _Parse:
                         nk = kinds_at(nxt)
                         if nk & {"subject", "pain", "side"} or ("region" in nk and not seen_region):
                             break
+                        if (w in CLAUSE and t.kind == "neg_pre" and not nk & (CONCEPTS | {"neg_pre"})
+                                and words[nxt] not in CONJ):
+                            break  # after a comma a denial goes on only through a list: "no fever, chills or sweats"
                 if j - anchor > SCOPE_WINDOW:
                     break
                 for m in starts.get(j, ()):
@@ -630,16 +640,51 @@ class _Parse:
             given = by_sent.get(r.sent, set())
             if r.side is None and len(given) == 1 and not r.midline and self._lateral(r):
                 r.side = next(iter(given))
-        # refinements: "knee pain, inner side", "el codo derecho, cara externa", "forearm, thumb side"
+        self.refine(regions)
+
+    def refine(self, regions: list[Mention]) -> None:
+        """Where on the part: "knee pain, inner side", "the outer part of my right ankle", "el codo derecho,
+        cara externa", "forearm, thumb side", "my right shoulder hurts at the front"."""
+        words, skip = self.words, self.lex.skip
+        side_words = self.lex.side_words
         for c in self.mentions:
-            if c.kind != "cue" or c.ids[0] not in ("inner", "outer", "thumb_side", "pinky_side"):
+            if c.kind != "cue" or c.ids[0] not in REFINE_CUES:
                 continue
+            after = [r for r in regions if r.sent == c.sent and c.j <= r.i
+                     and all(w in skip or w in side_words for w in words[c.j : r.i])]
             before = [r for r in regions if r.sent == c.sent and r.j <= c.i and c.i - r.j <= 5]
-            if before:
-                r = max(before, key=lambda m: m.j)
+            for r in after[:1] or sorted(before, key=lambda m: -m.j)[:1]:
                 new = REFINE.get(r.ids, {}).get(c.ids[0])
                 if new:
                     r.ids = new
+        # positions, on raw tokens after the part in its clause: "hurts at the front", "me duele adelante"
+        if not self.lex.positions:
+            return
+        all_regions = [m for m in self.mentions if m.kind == "region"]
+        n = len(words)
+        for r in regions:
+            table = REFINE.get(r.ids)
+            if not table:
+                continue
+            j = r.j
+            while j < n and j - r.j <= 8 and words[j] not in CLAUSE and words[j] not in SENTENCE_END:
+                if any(x is not r and x.i == j and x.how != "place" and not self._inside_position(x, j) for x in all_regions):
+                    break  # another part first
+                for where, phrases in self.lex.positions.items():
+                    k = _starts_with(words, j, phrases)
+                    if k and where in table:
+                        inside = [x for x in all_regions if j <= x.i and x.j <= j + k]
+                        if any(x.j > j + k for x in all_regions if j <= x.i < j + k):
+                            continue  # "at the back of my arm": a part of its own
+                        r.ids = table[where]
+                        for x in inside:
+                            x.how = "place"  # the "back" of "at the back" is not the back
+                        j = n
+                        break
+                j += 1
+
+    def _inside_position(self, x: Mention, j: int) -> bool:
+        return any(_starts_with(self.words, j, ps) for ps in self.lex.positions.values()) and x.j - x.i == 1
 
     # -- raw tokens: intensity, duration, age, sex ------------------------------------------------------
     def numbers(self) -> None:
@@ -695,7 +740,8 @@ class _Parse:
                 post = _starts_with(words, nxt + 1, lex.duration_post)
                 age_post = _starts_with(words, nxt, lex.age_post)
                 age_pre = _ends_with(words, i, lex.age_pre)
-                if unit > 50 and 10 <= v <= 120 and (age_post or (age_pre and not pre)):
+                strong_pre = bool(pre) and tuple(words[i - pre : i]) not in lex.age_pre  # "desde hace 10 años"
+                if unit > 50 and 10 <= v <= 120 and not strong_pre and (age_post or (age_pre and not pre)):
                     if self.age is None:
                         self.age = (int(v), i, nxt + max(age_post, 1))
                     continue
@@ -709,7 +755,10 @@ class _Parse:
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
                 if unit < 0.001 and not (_ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)):
-                    continue  # minutes: "20 minutes ago", "hace 20 minutos", not "walk for 10 minutes"
+                    # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
+                    # minutes" (an activity's length)
+                    if not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions):
+                        continue
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
