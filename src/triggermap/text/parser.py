@@ -754,11 +754,13 @@ class _Parse:
                     continue  # "every 2 weeks", "3 days a week"
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
-                if unit < 0.001 and not (_ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)):
-                    # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
-                    # minutes" (an activity's length)
-                    if not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions):
-                        continue
+                # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
+                # minutes" (an activity's length)
+                ago = _ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)
+                if unit < 0.001 and not ago and (
+                    not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
+                ):
+                    continue
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
