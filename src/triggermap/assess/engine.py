@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, PLAN_LEVELS
+from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, MAX_NEXT_QUESTIONS, PLAN_LEVELS
 from ..vocabulary import CONTRACT_VERSION as CONTRACT
 from . import params as P
 from .differential import ANSWERABLE, Cond, Feat, differential, prepare
@@ -84,12 +84,19 @@ class Engine:
         self._prep = _Prepared(kb, self.params)
 
     def assess(
-        self, data: Mapping[str, Any] | Intake, lang: str = DEFAULT_LANG, *, who: str | None = None
+        self,
+        data: Mapping[str, Any] | Intake,
+        lang: str = DEFAULT_LANG,
+        *,
+        who: str | None = None,
+        max_questions: int = MAX_NEXT_QUESTIONS,
     ) -> dict[str, Any]:
         """Assess one intake (a parsed JSON/YAML document or an :class:`Intake`) into the
         contract document in ``lang``. ``who`` (``self`` or ``clinician``) keeps only the next
-        questions that they can answer. Raises :class:`IntakeError` for an invalid intake."""
-        return _assess(self.kb, self._prep, data, lang, who)
+        questions that they can answer; ``max_questions`` above the contract's 3 is for
+        evaluation (the whole ranked candidate list). Raises :class:`IntakeError` for an
+        invalid intake."""
+        return _assess(self.kb, self._prep, data, lang, who, max_questions)
 
     def assess_many(
         self, intakes: Iterable[Mapping[str, Any] | Intake], lang: str = DEFAULT_LANG, *, errors: str = "raise"
@@ -142,7 +149,12 @@ def assess(data: Mapping[str, Any] | Intake, kb: Knowledge | None = None, lang: 
 
 
 def _assess(
-    kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, lang: str, who: str | None = None
+    kb: Knowledge,
+    prep: _Prepared,
+    data: Mapping[str, Any] | Intake,
+    lang: str,
+    who: str | None = None,
+    max_questions: int = MAX_NEXT_QUESTIONS,
 ) -> dict[str, Any]:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
@@ -253,7 +265,9 @@ def _assess(
         "conditions": conditions,
         "next_questions": [
             question_doc(kb, q, ranked, lang)
-            for q in next_questions(kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who)
+            for q in next_questions(
+                kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who, max_questions
+            )
         ],
         "plan": plan,
         "plan_withheld": withheld,

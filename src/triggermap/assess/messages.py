@@ -53,6 +53,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Palpate the {muscle} ({where}): is it tender, and does pressure bring on the familiar pain?",
         "es": "Palpe el músculo {muscle} ({where}): ¿duele a la presión y la presión reproduce el dolor habitual?",
     },
+    "ask-self-palpation": {
+        "en": "Press firmly with a fingertip for a few seconds on {where} ({muscle}); stop if it hurts sharply. "
+        "Is the spot tender, and does pressing bring on your usual pain?",
+        "es": "Presione firmemente con la yema de un dedo durante unos segundos en {where} ({muscle}); deténgase si "
+        "siente un dolor agudo. ¿Le duele ese punto y, al presionarlo, aparece su dolor de siempre?",
+    },
     "why-red-flag": {
         "en": "A warning sign to rule out first: it checks for {what}.",
         "es": "Un signo de alarma que conviene descartar primero: busca {what}.",

@@ -92,14 +92,9 @@ class Candidate:
 
 
 def _muscle_gain(pi: list[float], p_yes: list[float]) -> float:
-    """Mutual information (bits) between a yes/no answer and the muscle variable."""
+    """Mutual information (bits) between a yes/no answer and the source variable."""
     py = sum(w * q for w, q in zip(pi, p_yes, strict=True))
     return _h(py) - sum(w * _h(q) for w, q in zip(pi, p_yes, strict=True))
-
-
-def _condition_gain(p: float, yes_if: float, yes_else: float) -> float:
-    py = p * yes_if + (1.0 - p) * yes_else
-    return _h(py) - (p * _h(yes_if) + (1.0 - p) * _h(yes_else))
 
 
 def next_questions(
@@ -112,17 +107,27 @@ def next_questions(
     level: str,
     params: ModelParams,
     who: str | None = None,
+    limit: int = MAX_NEXT_QUESTIONS,
 ) -> list[Candidate]:
     """The best unanswered questions, best first (at most
     :data:`~triggermap.vocabulary.MAX_NEXT_QUESTIONS`); ``who`` keeps only those that
     ``self`` or a ``clinician`` can answer."""
     if level == "emergency":
         return []
-    s0 = params.assumed_sensitivity
     top = ranked[: params.question_muscles]
-    total = sum(m.score for m in top)
-    pi = [m.score / total for m in top] if total > 0 else []
     conds = [(c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]]
+    # one categorical variable "what is the source": the best muscles and the listed
+    # conditions. Muscles are alternative explanations of one myofascial source, so together
+    # they weigh as much as the best of them (shared in proportion to their scores); each
+    # condition weighs its probability
+    mass = sum(m.score for m in top)
+    best = top[0].score if top else 0.0
+    weights = [m.score * best / mass for m in top] + [p for _c, p, _f in conds]
+    total = sum(weights)
+    if total <= 0:
+        return _relevant_flags(kb, relevance, intake)[:1]
+    pi = [w / total for w in weights]
+    n_m = len(top)
     fired_keys = [frozenset(k for f in fired for k in f.keys) for _c, _p, fired in conds]
     vocab = kb.vocab
     palpated = {(p.muscle, p.side) for p in intake.palpation}
@@ -141,55 +146,64 @@ def next_questions(
                 wanted[listed].update(f.ids)
     out: list[Candidate] = []
     lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
+    s0 = params.assumed_sensitivity
     for field, ids in wanted.items():
         if field == "red_flags":
             continue  # asked by relevance below
         ids -= intake.answered(field)
         kind = _KIND[field]
         lr_m = lr_of.get(field)
+        support_list = _MUSCLE_LIST.get(field)
         for qid in sorted(ids):
             if who is not None and _who(vocab, field, qid) != who:
                 continue
-            gain = 0.0
-            pro: list[tuple[float, str]] = []
-            if lr_m is not None and pi:
-                key = _MUSCLE_LIST[field]
-                yes = [s0 if qid in support[m.muscle][key] else s0 / lr_m for m in top]
-                g = _muscle_gain(pi, yes)
-                gain += g
-                pro.extend((w, m.muscle) for w, m, q in zip(pi, top, yes, strict=True) if q == s0 and g > 0)
             fkey = f"{kind}:{qid}"
-            for (c, p, _fired), done in zip(conds, fired_keys, strict=True):
+            # each hypothesis's likelihood ratio for a "yes" (1 = the question does not concern it)
+            lrs = [
+                lr_m if support_list is not None and lr_m is not None and qid in support[m.muscle][support_list]
+                else 1.0
+                for m in top
+            ]
+            base_rates: list[float] = []
+            for (c, _p, _fired), done in zip(conds, fired_keys, strict=True):
+                lr = 1.0
                 for f in c.features:
                     if fkey in f.keys and f.keys.isdisjoint(done):
                         lr = exp(f.weight)
-                        yes_if = _clip(f.sensitivity)
-                        g = _condition_gain(_clip(p), yes_if, _clip(yes_if / lr))
-                        gain += g
-                        if lr > 1.0:
-                            pro.append((p, c.id))
+                        base_rates.append(_clip(f.sensitivity) / lr)
                         break
+                lrs.append(lr)
+            # a "yes" among people whom it does not concern: as published for the conditions that
+            # use it, else from the assumed sensitivity
+            base = sum(base_rates) / len(base_rates) if base_rates else s0 / (lr_m or 2.0)
+            yes = [_clip(base * lr) for lr in lrs]
+            gain = _muscle_gain(pi, yes)
             if gain > 1e-6:
-                pro.sort(key=lambda t: -t[0])
-                out.append(Candidate(field, qid, None, gain, [i for _w, i in pro[:2]]))
-    # palpation of the best muscles, on the side the drawing points to
-    if who in (None, "clinician") and len(pi) > 1:
+                pro = sorted(((w, k) for k, (w, lr) in enumerate(zip(pi, lrs, strict=True)) if lr > 1.0),
+                             key=lambda t: -t[0])
+                names = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+                out.append(Candidate(field, qid, None, gain, names))
+    # palpation of the best muscles, on the side the drawing points to (by the person, pressing
+    # the spot, when the muscle has a self-release item: it is within reach of their own hands)
+    if len(pi) > 1:
         lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
         sens = params.palpation_sensitivity
         for k, m in enumerate(top):
+            if who is not None and palpation_who(kb, m.muscle) != who:
+                continue
             midline = bool(kb.muscles[m.muscle].get("midline"))
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            yes = [sens if j == k else sens / lr_p for j in range(len(top))]
+            yes = [sens if j == k else sens / lr_p for j in range(len(pi))]
             gain = _muscle_gain(pi, yes)
             side = None if midline else ("both" if len(sides) == 2 else sides[0])
             out.append(Candidate("palpation", m.muscle, side, gain, [m.muscle]))
     out.sort(key=lambda c: (-c.gain, c.field, c.value))
     flags = _relevant_flags(kb, relevance, intake)
     head = [flags[0]] if flags else []
-    return (head + out)[:MAX_NEXT_QUESTIONS]
+    return (head + out)[:limit]
 
 
 def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
@@ -200,6 +214,15 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
     relevant -= intake.answered("red_flags")
     ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
     return [Candidate("red_flags", f, None, 0.0, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+
+
+def palpation_who(kb: Knowledge, muscle: str) -> str:
+    """``self`` when the person can press the muscle (it has a self-release item), else ``clinician``."""
+    for eid in kb.muscles[muscle]["self_care"]:
+        ex = kb.exercises.get(eid)
+        if ex is not None and ex["kind"] == "self-release":
+            return "self"
+    return "clinician"
 
 
 def _who(vocab: dict[str, dict[str, dict[str, Any]]], field: str, qid: str | None) -> str:
@@ -226,9 +249,13 @@ def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: s
         best = next((s for s in ranked if s.muscle == c.value), None)
         tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
         landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
-        text = msg("ask-palpation", lang, muscle=m["names"][lang], where=landmark)
+        who = palpation_who(kb, c.value)
+        where = landmark.rstrip(". ")
+        if len(where) > 1 and where[0].isupper() and where[1].islower():
+            where = where[0].lower() + where[1:]  # it runs on inside the sentence
+        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=m["names"][lang],
+                   where=where)
         why = msg("why-palpation", lang, muscle=m["names"][lang])
-        who = "clinician"
     else:
         item = kb.vocab[c.field][c.value]
         q = item.get("question")

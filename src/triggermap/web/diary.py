@@ -38,6 +38,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
+from ..vocabulary import BODY_SIDES
 from .accounts import (
     LOCAL_ACTOR,
     Form,
@@ -369,7 +370,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
     if state is None:
         marks: set[str] = set()
         for region, side in last_regions:
-            for sd in ("left", "right") if side == "both" else (side,):
+            for sd in BODY_SIDES if side == "both" else (side,):
                 marks.add(f"{region}:{sd}" if sd else region)
         state = EntryForm(date=today.isoformat(), regions=marks)
     from .present import LEVEL_TEXT
