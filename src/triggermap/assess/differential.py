@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 class Feat:
-    __slots__ = ("kind", "keys", "value", "weight", "weight_absent", "why", "ids", "sensitivity")
+    __slots__ = ("kind", "keys", "value", "weight", "weight_absent", "why", "ids", "sensitivity", "anchor")
 
     def __init__(
         self,
@@ -25,6 +25,7 @@ class Feat:
         weight_absent: float = 0.0,
         ids: tuple[str, ...] = (),
         sensitivity: float = 0.5,
+        anchor: bool = True,
     ):
         self.kind = kind
         self.keys = keys  # "kind:id" so that one set of the intake's answers serves every kind
@@ -34,6 +35,7 @@ class Feat:
         self.why = why
         self.ids = ids  # the answer ids as written (no nested regions)
         self.sensitivity = sensitivity  # published, or the model's assumption
+        self.anchor = anchor  # may bring the condition into the differential on its own
 
 
 #: Feature kinds that an intake can answer "no" to, and the intake list each comes from.
@@ -62,13 +64,17 @@ def lr_absent(f: dict[str, Any], params: ModelParams) -> float:
 
 
 class Cond:
-    __slots__ = ("id", "prior_logit", "features", "data")
+    __slots__ = ("id", "prior_logit", "features", "data", "anchor_kinds")
 
     def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict[str, Any]):
         self.id = id
         self.prior_logit = prior_logit
         self.features = features
         self.data = data
+        # a condition with a pain map is reached through it (or a red flag); a finding reaches
+        # only a condition that has no pain map of its own
+        has_map = any(f.kind == "region" for f in features)
+        self.anchor_kinds = frozenset({"region", "red-flag"}) if has_map else _ANCHORS
 
 
 def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:
@@ -89,13 +95,14 @@ def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:
             Feat(
                 f["kind"], keys(f), f["value"], log(f["lr"]), f["why"], log(lr_absent(f, params)), tuple(f["ids"]),
                 f.get("sensitivity") or params.assumed_sensitivity,
+                f.get("anchor", True),
             )
             for f in c["features"]
         )
         out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
     for k, cond in enumerate(out):
         for f in cond.features:
-            if f.kind in _ANCHORS:
+            if f.kind in cond.anchor_kinds and f.anchor:
                 for key in f.keys:
                     out.anchors.setdefault(key, set()).add(k)
     return out
@@ -171,8 +178,10 @@ def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, l
                     denied.append(f)
             elif age is not None and (age > f.value if f.kind == "age-over" else age < f.value):
                 fired.append(f)
-        if not any(f.kind in _ANCHORS for f in fired):
-            continue  # activities, qualities, history or age alone do not point to a condition
+        if not any(f.kind in c.anchor_kinds and f.anchor for f in fired):
+            # activities, qualities, history or age alone do not point to a condition, nor does
+            # an examination finding to a condition whose pain is elsewhere than the drawing
+            continue
         logit = c.prior_logit + sum(f.weight for f in fired) + sum(f.weight_absent for f in denied)
         out.append((c, 1.0 / (1.0 + exp(-logit)), fired, denied))
     out.sort(key=lambda t: (-t[1], t[0].id))

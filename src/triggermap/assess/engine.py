@@ -279,7 +279,8 @@ def _assess(
 
 def _answered_no(prep: _Prepared, f: Feat, lang: str) -> str:
     labels = prep.labels[f.kind]
-    return msg("answered-no", lang, label=" / ".join(labels[i][lang] for i in f.ids if i in labels))
+    key = "answered-no" if f.weight_absent <= 0 else "answered-no-raises"
+    return msg(key, lang, label=" / ".join(labels[i][lang] for i in f.ids if i in labels))
 
 
 def _condition(

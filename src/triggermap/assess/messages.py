@@ -81,6 +81,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Answered no: {label} (makes it less likely).",
         "es": "Respuesta negativa: {label} (lo hace menos probable).",
     },
+    "answered-no-raises": {
+        "en": "Answered no: {label} (makes it more likely).",
+        "es": "Respuesta negativa: {label} (lo hace más probable).",
+    },
 }
 
 

@@ -316,7 +316,8 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
             elif on_l and on_r and abs(right - logit) <= 1e-9:
                 side = "both"  # equal evidence on both sides: say so (keeps left/right mirror-exact)
         if on_l and on_r:
-            bilateral = base + wb + lat_l + lat_r + absent_l + absent_r + pl + pr
+            # each pair summed first (a + b == b + a exactly), so mirrored drawings tie exactly
+            bilateral = base + wb + (lat_l + lat_r) + (absent_l + absent_r) + (pl + pr)
             if bilateral > logit:
                 logit, side = bilateral, "both"
         if logit == -1e300:

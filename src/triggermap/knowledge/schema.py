@@ -277,6 +277,11 @@ class Feature(Strict):
     value: int | None = None
     lr: float = Field(gt=0)
     lr_absent: float | None = Field(default=None, gt=0)
+    anchor: bool = Field(
+        default=True,
+        description="Whether this feature alone brings the condition into the differential (a region "
+        "feature with anchor false only adds evidence once another feature has).",
+    )
     sensitivity: float | None = Field(default=None, ge=0, le=1)
     specificity: float | None = Field(default=None, ge=0, le=1)
     why: Text
