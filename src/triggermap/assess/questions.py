@@ -238,7 +238,7 @@ def _who(vocab: dict[str, dict[str, dict[str, Any]]], field: str, qid: str | Non
 
 def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: str) -> dict[str, Any]:
     """One ``next_questions`` item of the contract, in ``lang``."""
-    names = [_name(kb, i, lang) for i in c.for_ids]
+    names = [_inline(_name(kb, i, lang)) for i in c.for_ids]
     if c.field == "red_flags":
         flag = kb.red_flags[c.value]
         text = flag["question"][lang]
@@ -250,12 +250,10 @@ def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: s
         tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
         landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
         who = palpation_who(kb, c.value)
-        where = landmark.rstrip(". ")
-        if len(where) > 1 and where[0].isupper() and where[1].islower():
-            where = where[0].lower() + where[1:]  # it runs on inside the sentence
-        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=m["names"][lang],
-                   where=where)
-        why = msg("why-palpation", lang, muscle=m["names"][lang])
+        where = _inline(landmark.rstrip(". "))
+        name = _inline(m["names"][lang])
+        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=name, where=where)
+        why = msg("why-palpation", lang, muscle=name)
     else:
         item = kb.vocab[c.field][c.value]
         q = item.get("question")
@@ -267,6 +265,14 @@ def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: s
         doc["side"] = c.side
     doc.update({"who": who, "text": text, "why": why, "gain": round(c.gain, 4)})
     return doc
+
+
+def _inline(text: str) -> str:
+    """A name or phrase as it runs on inside a sentence: a capital first letter is lowered when
+    the next letter is lower case (abbreviations such as ``TFL`` keep theirs)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _name(kb: Knowledge, i: str, lang: str) -> str:
