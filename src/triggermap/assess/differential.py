@@ -64,7 +64,7 @@ def lr_absent(f: dict[str, Any], params: ModelParams) -> float:
 
 
 class Cond:
-    __slots__ = ("id", "prior_logit", "features", "data", "anchor_kinds")
+    __slots__ = ("id", "prior_logit", "features", "data", "anchor_kinds", "asks")
 
     def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict[str, Any]):
         self.id = id
@@ -75,6 +75,14 @@ class Cond:
         # only a condition that has no pain map of its own
         has_map = any(f.kind == "region" for f in features)
         self.anchor_kinds = frozenset({"region", "red-flag"}) if has_map else _ANCHORS
+        #: what could be asked about it, for next questions: (intake list, id, the feature's
+        #: keys, its positive likelihood ratio, its "yes" rate without the condition)
+        self.asks: tuple[tuple[str, str, frozenset[str], float, float], ...] = tuple(
+            (ANSWERABLE[f.kind], i, f.keys, exp(f.weight), min(max(f.sensitivity, 0.001), 0.999) / exp(f.weight))
+            for f in features
+            if f.kind in ANSWERABLE
+            for i in f.ids
+        )
 
 
 def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:

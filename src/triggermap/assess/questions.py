@@ -22,7 +22,7 @@ delay care.
 
 from __future__ import annotations
 
-from math import exp, log2
+from math import log2
 from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
@@ -46,7 +46,15 @@ def _h(p: float) -> float:
     """Binary entropy in bits."""
     if p <= 0.0 or p >= 1.0:
         return 0.0
-    return -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+    hit = _H.get(p)
+    if hit is None:
+        hit = _H[p] = -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+        if len(_H) > 4096:
+            _H.clear()
+    return hit
+
+
+_H: dict[float, float] = {}
 
 
 def _clip(p: float) -> float:
@@ -81,20 +89,35 @@ def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset
 
 
 class Candidate:
-    __slots__ = ("field", "value", "side", "gain", "for_ids")
+    __slots__ = ("field", "value", "side", "gain", "hyps", "for_ids")
 
-    def __init__(self, field: str, value: str, side: str | None, gain: float, for_ids: list[str]):
+    def __init__(self, field: str, value: str, side: str | None, gain: float, hyps: dict[int, float],
+                 for_ids: list[str] | None = None):
         self.field = field
         self.value = value
         self.side = side
         self.gain = gain
-        self.for_ids = for_ids  # muscles / conditions a "yes" points to, most probable first
+        self.hyps = hyps  # hypothesis index -> likelihood ratio of a "yes"
+        self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
 
 
-def _muscle_gain(pi: list[float], p_yes: list[float]) -> float:
-    """Mutual information (bits) between a yes/no answer and the source variable."""
-    py = sum(w * q for w, q in zip(pi, p_yes, strict=True))
-    return _h(py) - sum(w * _h(q) for w, q in zip(pi, p_yes, strict=True))
+def _gain(pi: list[float], hyps: dict[int, float], base: float) -> float:
+    """Mutual information (bits) between a yes/no answer and the source variable whose
+    probabilities are ``pi``: a "yes" has probability ``base`` under the hypotheses the
+    question does not concern and ``base * lr`` under those in ``hyps`` (index -> lr)."""
+    rest = 1.0
+    py = 0.0
+    cond = 0.0
+    for k, lr in hyps.items():
+        w = pi[k]
+        q = _clip(base * lr)
+        rest -= w
+        py += w * q
+        cond += w * _h(q)
+    if rest > 0.0:
+        py += rest * base
+        cond += rest * _h(base)
+    return max(_h(py) - cond, 0.0)
 
 
 def next_questions(
@@ -128,61 +151,49 @@ def next_questions(
         return _relevant_flags(kb, relevance, intake)[:1]
     pi = [w / total for w in weights]
     n_m = len(top)
-    fired_keys = [frozenset(k for f in fired for k in f.keys) for _c, _p, fired in conds]
     vocab = kb.vocab
     palpated = {(p.muscle, p.side) for p in intake.palpation}
-
-    # candidate answer ids per intake list: what the best muscles and the listed conditions
-    # would use, and that is not answered yet
-    wanted: dict[str, set[str]] = {field: set() for field in ANSWERABLE.values()}
     support = index.muscle_support
-    for m in top:
-        for field, key in _MUSCLE_LIST.items():
-            wanted[field].update(support[m.muscle][key])
-    for c, _p, _fired in conds:
-        for f in c.features:
-            listed = ANSWERABLE.get(f.kind)
-            if listed is not None:
-                wanted[listed].update(f.ids)
-    out: list[Candidate] = []
     lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
     s0 = params.assumed_sensitivity
-    for field, ids in wanted.items():
+
+    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes":
+    # the muscles that list it, and the conditions with an unfired feature that has it (the
+    # first such feature of each condition), with the feature's "yes" rate without the condition
+    concerns: dict[str, dict[str, dict[int, float]]] = {field: {} for field in ANSWERABLE.values()}
+    rates: dict[str, list[float]] = {}
+    for k, m in enumerate(top):
+        for field, key in _MUSCLE_LIST.items():
+            lr_list = lr_of[field]
+            table = concerns[field]
+            for qid in support[m.muscle][key]:
+                table.setdefault(qid, {})[k] = lr_list
+    for ci, (c, _p, fired) in enumerate(conds):
+        done = {key for f in fired for key in f.keys}
+        h = n_m + ci
+        for listed, qid, keys, lr, rate in c.asks:
+            if done and not keys.isdisjoint(done):
+                continue
+            hyps = concerns[listed].setdefault(qid, {})
+            if h not in hyps:
+                hyps[h] = lr
+                rates.setdefault(f"{listed}:{qid}", []).append(rate)
+    out: list[Candidate] = []
+    for field, table in concerns.items():
         if field == "red_flags":
             continue  # asked by relevance below
-        ids -= intake.answered(field)
-        kind = _KIND[field]
+        answered = intake.answered(field)
         lr_m = lr_of.get(field)
-        support_list = _MUSCLE_LIST.get(field)
-        for qid in sorted(ids):
-            if who is not None and _who(vocab, field, qid) != who:
+        for qid, hyps in table.items():
+            if qid in answered or (who is not None and _who(vocab, field, qid) != who):
                 continue
-            fkey = f"{kind}:{qid}"
-            # each hypothesis's likelihood ratio for a "yes" (1 = the question does not concern it)
-            lrs = [
-                lr_m if support_list is not None and lr_m is not None and qid in support[m.muscle][support_list]
-                else 1.0
-                for m in top
-            ]
-            base_rates: list[float] = []
-            for (c, _p, _fired), done in zip(conds, fired_keys, strict=True):
-                lr = 1.0
-                for f in c.features:
-                    if fkey in f.keys and f.keys.isdisjoint(done):
-                        lr = exp(f.weight)
-                        base_rates.append(_clip(f.sensitivity) / lr)
-                        break
-                lrs.append(lr)
             # a "yes" among people whom it does not concern: as published for the conditions that
             # use it, else from the assumed sensitivity
+            base_rates = rates.get(f"{field}:{qid}")
             base = sum(base_rates) / len(base_rates) if base_rates else s0 / (lr_m or 2.0)
-            yes = [_clip(base * lr) for lr in lrs]
-            gain = _muscle_gain(pi, yes)
+            gain = _gain(pi, hyps, base)
             if gain > 1e-6:
-                pro = sorted(((w, k) for k, (w, lr) in enumerate(zip(pi, lrs, strict=True)) if lr > 1.0),
-                             key=lambda t: -t[0])
-                names = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
-                out.append(Candidate(field, qid, None, gain, names))
+                out.append(Candidate(field, qid, None, gain, hyps))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if len(pi) > 1:
@@ -196,14 +207,18 @@ def next_questions(
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            yes = [sens if j == k else sens / lr_p for j in range(len(pi))]
-            gain = _muscle_gain(pi, yes)
+            gain = _gain(pi, {k: lr_p}, sens / lr_p)
             side = None if midline else ("both" if len(sides) == 2 else sides[0])
-            out.append(Candidate("palpation", m.muscle, side, gain, [m.muscle]))
+            out.append(Candidate("palpation", m.muscle, side, gain, {k: lr_p}))
     out.sort(key=lambda c: (-c.gain, c.field, c.value))
     flags = _relevant_flags(kb, relevance, intake)
     head = [flags[0]] if flags else []
-    return (head + out)[:limit]
+    chosen = (head + out)[:limit]
+    for q in chosen:  # what a "yes" points to, most probable first (for the why)
+        if q.field != "red_flags":
+            pro = sorted(((pi[k], k) for k, lr in q.hyps.items() if lr > 1.0), key=lambda t: -t[0])
+            q.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+    return chosen
 
 
 def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
@@ -213,7 +228,7 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
     ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
-    return [Candidate("red_flags", f, None, 0.0, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+    return [Candidate("red_flags", f, None, 0.0, {}, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
