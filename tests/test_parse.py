@@ -243,6 +243,67 @@ def test_conditional_activity_is_an_aggravating_factor(kb):
     assert "sitting" in parse("me duele la nalga izquierda cuando me siento", "es", kb)["intake"]["aggravating"]
 
 
+# -- the nerve-root, elbow and claudication answers of vocab/v2-lower.yaml and v2-upper.yaml --------------
+@pytest.mark.parametrize(
+    ("text", "lang", "field", "iid"),
+    [
+        ("right buttock pain, crossed straight leg raise positive", "en", "findings", "crossed-straight-leg-raise-positive"),
+        ("right calf pain, positive well leg raise", "en", "findings", "crossed-straight-leg-raise-positive"),
+        ("me duele la nalga derecha, lasegue cruzado positivo", "es", "findings", "crossed-straight-leg-raise-positive"),
+        ("right thigh pain, weak quadriceps", "en", "findings", "weakness-knee-extension"),
+        ("dolor en el muslo izquierdo, debilidad de la extensión de la rodilla", "es", "findings", "weakness-knee-extension"),
+        ("left groin pain, weak hip flexors", "en", "findings", "weakness-hip-flexion"),
+        ("me duele la ingle izquierda, debilidad de los flexores de la cadera", "es", "findings", "weakness-hip-flexion"),
+        ("my right calf hurts when I walk but it goes away when I stand still", "en", "history", "relief-standing-still"),
+        ("me duele la pantorrilla derecha al caminar y se me quita al quedarme quieto", "es", "history", "relief-standing-still"),
+        ("right inner elbow pain, pain on resisted wrist flexion", "en", "findings", "resisted-wrist-flexion-pain"),
+        ("me duele la parte interna del codo derecho, flexión resistida de la muñeca positiva", "es", "findings",
+         "resisted-wrist-flexion-pain"),
+        ("tingling in my left little finger, elbow flexion test positive", "en", "findings",
+         "elbow-flexion-compression-positive"),
+        ("hormigueo en el meñique izquierdo, prueba de flexión del codo positiva", "es", "findings",
+         "elbow-flexion-compression-positive"),
+    ],
+)
+def test_v2_answers_are_read_from_words(kb, text, lang, field, iid):
+    doc = parse(text, lang, kb)
+    intake = doc["intake"]
+    assert iid in intake.get(field, []), (text, intake)
+    spans = [(e["start"], e["end"]) for e in doc["evidence"] if e["field"] == field and e["value"] == iid]
+    assert spans
+    # a body part named inside the test is not drawn, and an activity inside a relief is not an
+    # aggravating one: nothing else is read from the words of the answer
+    inside = [e for e in doc["evidence"] if (e["field"], e["value"]) != (field, iid) and e["field"] in (
+        "pain", "aggravating") and any(a < e["end"] and e["start"] < b for a, b in spans)]
+    assert not inside, inside
+    assess(parse_intake(intake, kb), kb, lang)  # the intake parser accepts it
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "iid"),
+    [
+        ("left calf pain, crossed SLR negative", "en", "crossed-straight-leg-raise-positive"),
+        ("me duele la pantorrilla izquierda, elevación cruzada de la pierna recta negativa", "es",
+         "crossed-straight-leg-raise-positive"),
+        ("left inner elbow pain, elbow flexion compression test negative", "en", "elbow-flexion-compression-positive"),
+        ("me duele la parte interna del codo izquierdo, prueba de flexión del codo negativa", "es",
+         "elbow-flexion-compression-positive"),
+    ],
+)
+def test_v2_negative_tests_go_to_absent(kb, text, lang, iid):
+    intake = parse(text, lang, kb)["intake"]
+    assert iid in intake["absent"]["findings"] and iid not in intake.get("findings", [])
+    # the crossed test is its own finding, never the straight-leg raise of the painful leg
+    assert "straight-leg-raise-positive" not in intake.get("findings", []) + intake["absent"]["findings"]
+
+
+def test_a_relief_on_standing_still_keeps_chest_pain_a_warning_sign(kb):
+    # the relief words still count as rest relief for exertional chest pain
+    for text, lang in (("chest pain when I walk that eases when I stand still", "en"),
+                       ("me duele el pecho al caminar y se me pasa al quedarme quieto", "es")):
+        assert "exertional-chest-arm-jaw-pain" in flags(parse(text, lang, kb))
+
+
 # -- red flags: always set when mentioned, weak matches flagged ---------------------------------------------
 @pytest.mark.parametrize(
     ("text", "lang", "flag"),

@@ -24,7 +24,7 @@ from .documents import (
     read_document,
 )
 from .render_text import assessment_text as report
-from .vocabulary import DEFAULT_LANG, LANGS
+from .vocabulary import ASKERS, DEFAULT_LANG, LANGS
 
 #: the document reader and JSON writer live in :mod:`triggermap.documents` (shared with the
 #: charts and the web app); re-exported here for existing callers
@@ -40,24 +40,26 @@ def _err(field: str, message: str) -> int:
     return EXIT_INVALID
 
 
-def assess_one(path: str, fmt: str, lang: str) -> int:
-    from .assess import IntakeError, assess
+def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
+    from .assess import IntakeError
+    from .assess.engine import engine_for
     from .knowledge import load
 
     try:
         doc = read_document(path)
         kb = load()
-        result = assess(doc, kb, lang=lang)
+        result = engine_for(kb).assess(doc, lang, who=who)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
     sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
 
 
-def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any) -> tuple[bytes, bool]:
+def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any, who: str | None = None) -> tuple[bytes, bool]:
     """One batch line -> (its output line, failed). Never raises: a line that cannot be
     assessed becomes an error object so that no other line's result is lost."""
-    from .assess import IntakeError, assess
+    from .assess import IntakeError
+    from .assess.engine import engine_for
 
     try:
         if len(line) > MAX_INTAKE_BYTES:
@@ -66,7 +68,7 @@ def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any) -> tuple[
             doc = loads_json(line)
         except json.JSONDecodeError as exc:
             raise InputError("(document)", f"is not valid JSON: {exc}") from None
-        return encode(assess(doc, kb, lang=lang)), False
+        return encode(engine_for(kb).assess(doc, lang, who=who)), False
     except (InputError, IntakeError) as exc:
         return encode({"line": n, "error": f"{exc.field}: {exc.message}"}), True
     except RecursionError:
@@ -76,17 +78,17 @@ def _assess_line(n: int, line: bytes, kb: Any, lang: str, encode: Any) -> tuple[
         return encode({"line": n, "error": f"(internal): could not assess this line ({type(exc).__name__})"}), True
 
 
-def _batch_chunk(args: tuple[list[tuple[int, bytes]], str]) -> tuple[bytes, bool]:
+def _batch_chunk(args: tuple[list[tuple[int, bytes]], str, str | None]) -> tuple[bytes, bool]:
     """Assess a chunk of (line number, line); returns the output lines as one block."""
     from .knowledge import load
 
-    chunk, lang = args
+    chunk, lang, who = args
     kb = load()
     encode = dumps_bytes
     out: list[bytes] = []
     failed = False
     for n, line in chunk:
-        block, bad = _assess_line(n, line, kb, lang, encode)
+        block, bad = _assess_line(n, line, kb, lang, encode, who)
         out.append(block)
         failed = failed or bad
     out.append(b"")
@@ -119,7 +121,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def assess_batch(path: str, lang: str, workers: int) -> int:
+def assess_batch(path: str, lang: str, workers: int, who: str | None = None) -> int:
     """JSON Lines in, JSON Lines out, in order; a bad line reports and the run goes on.
 
     Streams: input is read and output written chunk by chunk, so memory stays flat however
@@ -141,7 +143,7 @@ def assess_batch(path: str, lang: str, workers: int) -> int:
         chunks = _chunks(fh, CHUNK_LINES)
         if workers <= 1:
             for chunk in chunks:
-                block, bad = _batch_chunk((chunk, lang))
+                block, bad = _batch_chunk((chunk, lang, who))
                 _write_all(fd, block)
                 failed = failed or bad
             return EXIT_FAILED_LINES if failed else EXIT_OK
@@ -152,7 +154,7 @@ def assess_batch(path: str, lang: str, workers: int) -> int:
         with ctx.Pool(workers) as pool:
             pending: deque[Any] = deque()
             for chunk in chunks:
-                pending.append(pool.apply_async(_batch_chunk, ((chunk, lang),)))
+                pending.append(pool.apply_async(_batch_chunk, ((chunk, lang, who),)))
                 if len(pending) >= 2 * workers:
                     block, bad = pending.popleft().get()
                     _write_all(fd, block)
@@ -185,12 +187,14 @@ def main(argv: list[str]) -> int:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
+    p.add_argument("--who", choices=ASKERS, default=None,
+                   help="list only the next questions that self (the person) or a clinician can answer")
     a = p.parse_args(argv)
     if a.batch is not None:
         if a.file is not None:
             return _err("FILE", "give either FILE or --batch, not both")
         workers = a.workers or min(os.cpu_count() or 1, 8)
-        return assess_batch(a.batch, a.lang, workers)
+        return assess_batch(a.batch, a.lang, workers, a.who)
     if a.file is None:
         return _err("FILE", "an intake file (or - for standard input) is required")
-    return assess_one(a.file, a.format, a.lang)
+    return assess_one(a.file, a.format, a.lang, a.who)

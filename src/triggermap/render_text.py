@@ -192,3 +192,8 @@ def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, A
     out.append("")
     out.append(a["disclaimer"])
     return "\n".join(out) + "\n"
+
+
+def who_label(who: str, lang: str) -> str:
+    """Who can answer a question, in words ("you can answer", "for a clinician")."""
+    return str(_HEAD[lang]["who"][who])

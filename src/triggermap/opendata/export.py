@@ -49,6 +49,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("name_la", "string", "Latin (Terminologia Anatomica) name."),
             ("uberon", "string", "UBERON ontology id, when known."),
             ("fma", "string", "Foundational Model of Anatomy id, when known."),
+            ("midline", "boolean", "true: an unpaired muscle on the midline (its palpation takes no side)."),
             ("roots", "list", "Spinal roots (C5, L5, S1...) or cranial nerve (CNV, CNVII...) of the nerve supply.",
              {"itemType": "string"}),
             ("aggravating", "list", "Vocabulary ids of activities that make its trigger points worse.",
@@ -148,6 +149,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("ids", "list", "Intake ids; the feature is present when any of them is.", {"itemType": "string"}),
             ("value", "integer", "The age threshold (age-over, age-under)."),
             ("lr", "number", "Positive likelihood ratio."),
+            ("lr_absent", "number", "Negative likelihood ratio when curated (used when every id was answered no); "
+                                    "empty: the model derives it (docs/model.md, section 8)."),
+            ("anchor", "boolean", "true: the feature alone brings the condition into the differential; false: it "
+                                  "only adds evidence once another feature has."),
             ("sensitivity", "number", "Sensitivity (0-1), when published."),
             ("specificity", "number", "Specificity (0-1), when published."),
             REFS,
@@ -311,7 +316,7 @@ def tables(kb: Any) -> dict[str, list[dict[str, Any]]]:
         an = m["anatomy"]
         out["muscles"].append({
             "id": m["id"], "name_la": m["names"]["la"], "uberon": m["ontology"].get("uberon"),
-            "fma": m["ontology"].get("fma"), "roots": list(an["innervation"]["roots"]),
+            "fma": m["ontology"].get("fma"), "midline": bool(m.get("midline")), "roots": list(an["innervation"]["roots"]),
             "aggravating": list(m["aggravating"]), "qualities": list(m["qualities"]), "findings": list(m["findings"]),
             "evidence_refs": list(m["evidence_refs"]), "mimics": list(m["mimics"]),
             "mimics_refs": list(m["mimics_refs"]), "self_care": list(m["self_care"]),
@@ -340,7 +345,8 @@ def tables(kb: Any) -> dict[str, list[dict[str, Any]]]:
         for pos, f in enumerate(c["features"], 1):
             out["condition_features"].append({
                 "condition": c["id"], "position": pos, "kind": f["kind"], "ids": list(f["ids"]), "value": f["value"],
-                "lr": f["lr"], "sensitivity": f["sensitivity"], "specificity": f["specificity"],
+                "lr": f["lr"], "lr_absent": f.get("lr_absent"), "anchor": bool(f.get("anchor", True)),
+                "sensitivity": f["sensitivity"], "specificity": f["specificity"],
                 "refs": list(f["refs"]),
             })
             _texts("condition_features", f"{c['id']}#{pos}", {"why": f["why"]}, "", list(f["refs"]), texts)

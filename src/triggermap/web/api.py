@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from ..documents import dumps_bytes
 from ..schemas import AssessmentDoc, ErrorDoc
-from ..vocabulary import DEFAULT_LANG, LANGS, Lang, did_you_mean
+from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, Lang, did_you_mean
 from .i18n import parse_accept_language
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -144,6 +144,11 @@ def _intake_body_schema() -> dict[str, Any]:
             "name": "lang", "in": "query", "required": False,
             "description": "Language of text fields (`en` or `es`); default: the Accept-Language header, else `en`.",
             "schema": {"type": "string", "enum": list(LANGS)},
+        }, {
+            "name": "who", "in": "query", "required": False,
+            "description": "List only the `next_questions` that `self` (the person) or a `clinician` can answer; "
+            "default: both.",
+            "schema": {"type": "string", "enum": list(ASKERS)},
         }],
     },
 )
@@ -153,6 +158,9 @@ async def api_assess(request: Request) -> Response:
     lang = request.query_params.get("lang")
     if lang is not None and lang not in LANGS:
         return error_response(422, "lang", f"unknown language {lang!r}. Allowed: {', '.join(LANGS)}")
+    who = request.query_params.get("who")
+    if who is not None and who not in ASKERS:
+        return error_response(422, "who", _unknown("value", who, list(ASKERS)))
     wrong_type = json_content_type(request)
     if wrong_type is not None:
         return wrong_type
@@ -160,7 +168,7 @@ async def api_assess(request: Request) -> Response:
     raw = await request.body()
     try:
         doc = parse_json_body(raw)
-        result = assess_document(doc, kb, api_lang(request, lang))
+        result = assess_document(doc, kb, api_lang(request, lang), who)
     except BodyError as exc:
         return error_response(422, exc.field, exc.message)
     return json_response(result)
