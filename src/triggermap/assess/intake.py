@@ -307,7 +307,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
 
     vocab = kb.vocab
     lists = {
-        key: _id_list(key, data.get(key, _MISSING), vocab[cat], cat.rstrip("s") if cat != "history" else "history")
+        key: _id_list(key, data.get(key, _MISSING), vocab[cat], _WHAT[key])
         for key, cat in LISTS.items()
     }
     given = {**lists, "red_flags": red_flags}
@@ -330,11 +330,16 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     )
 
 
+#: What one id of each answer list is called in a message ("unknown quality id 'x'").
+_WHAT = {"qualities": "quality", "aggravating": "aggravating", "findings": "finding", "history": "history",
+         "red_flags": "red-flag"}
+
+
 def _known(field: str, kb: Knowledge) -> tuple[Mapping[str, Any], str]:
     """The ids one answer list accepts, and what one of them is called in a message."""
     if field == "red_flags":
-        return kb.red_flags, "red-flag"
-    return kb.vocab[LISTS[field]], "history" if field == "history" else field.rstrip("s")
+        return kb.red_flags, _WHAT[field]
+    return kb.vocab[LISTS[field]], _WHAT[field]
 
 
 def _absent(value: Any, given: Mapping[str, frozenset[str]], kb: Knowledge) -> dict[str, frozenset[str]] | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from math import log2
 from typing import TYPE_CHECKING, Any
 
+from ..knowledge.views import answerer as _who
 from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
 from .differential import ANSWERABLE
 from .messages import msg
@@ -238,17 +239,6 @@ def palpation_who(kb: Knowledge, muscle: str) -> str:
         if ex is not None and ex["kind"] == "self-release":
             return "self"
     return "clinician"
-
-
-def _who(vocab: dict[str, dict[str, dict[str, Any]]], field: str, qid: str | None) -> str:
-    """Who can answer: as curated, else findings are the clinician's and the rest the person's."""
-    if field == "red_flags":
-        return "self"
-    if qid is not None:
-        item = vocab[field][qid]
-        if item.get("who"):
-            return str(item["who"])
-    return "clinician" if field == "findings" else "self"
 
 
 def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: str) -> dict[str, Any]:

@@ -77,11 +77,20 @@ def _question(kb: Knowledge, category: str, item_id: str) -> dict[str, str]:
     return {lang: msg(f"ask-{category}", lang, label=item["label"][lang]) for lang in LANGS}
 
 
-def _who(vocab: Any, field: str, item_id: str) -> str:
-    """Who can answer it (``self`` or ``clinician``), as the engine decides it."""
-    from ..assess.questions import _who as who
+def answerer(vocab: Any, field: str, item_id: str | None) -> str:
+    """Who can answer a question about an id (``self`` or ``clinician``): as curated (``who``),
+    else findings are the clinician's and everything else (red flags included) the person's.
+    The engine's next questions use the same rule."""
+    if field == "red_flags":
+        return "self"
+    if item_id is not None:
+        item = vocab[field][item_id]
+        if item.get("who"):
+            return str(item["who"])
+    return "clinician" if field == "findings" else "self"
 
-    return who(vocab, field, item_id)
+
+_who = answerer
 
 
 def vocab_all(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
