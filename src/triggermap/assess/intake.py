@@ -7,7 +7,7 @@ The JSON Schema that documents the same rules lives in :mod:`triggermap.schemas`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..vocabulary import (
@@ -196,6 +196,21 @@ def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> fro
     return frozenset(out)
 
 
+def _objects(field: str, value: Any, fields: tuple[str, ...], needs: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """The entries of a list-of-objects field, each checked to be an object of known keys:
+    (index, its field path, the object)."""
+    if not isinstance(value, list):
+        raise IntakeError(field, f"must be a list of {{{', '.join(fields)}}} objects, got {type(value).__name__}")
+    for i, item in enumerate(value):
+        f = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise IntakeError(f, f"must be an object with {needs}; got {item!r}")
+        for key in item:
+            if not isinstance(key, str) or key not in fields:
+                raise _unknown(f"{f}.{key}", "field", key, fields)
+        yield i, f, item
+
+
 def parse_intake(data: Any, kb: Knowledge) -> Intake:
     """Validate an intake document (already parsed from JSON/YAML) against the vocabulary."""
     if not isinstance(data, dict):
@@ -233,15 +248,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     pain = data.get("pain")
     if pain is None:
         pain = []
-    if not isinstance(pain, list):
-        raise IntakeError("pain", f"must be a list of {{region, side, intensity}} objects, got {type(pain).__name__}")
-    for i, item in enumerate(pain):
-        f = f"pain[{i}]"
-        if not isinstance(item, dict):
-            raise IntakeError(f, f"must be an object with region, side, intensity; got {item!r}")
-        for key in item:
-            if not isinstance(key, str) or key not in PAIN_FIELDS:
-                raise _unknown(f"{f}.{key}", "field", key, PAIN_FIELDS)
+    for _i, f, item in _objects("pain", pain, PAIN_FIELDS, "region, side, intensity"):
         region = item.get("region")
         if region is None:
             raise IntakeError(f"{f}.region", "is required")
@@ -376,18 +383,9 @@ def _palpation(value: Any, kb: Knowledge) -> tuple[Palpation, ...]:
     """``palpation``: what a clinician found on examining muscles (contract 1.1)."""
     if value is _MISSING:
         return ()
-    if not isinstance(value, list):
-        raise IntakeError("palpation", f"must be a list of {{muscle, side, tender, reproduces, taut_band}} objects, "
-                          f"got {type(value).__name__}")
     seen: dict[tuple[str, str | None], int] = {}
     out: list[Palpation] = []
-    for i, item in enumerate(value):
-        f = f"palpation[{i}]"
-        if not isinstance(item, dict):
-            raise IntakeError(f, f"must be an object with muscle, side, tender; got {item!r}")
-        for key in item:
-            if not isinstance(key, str) or key not in PALPATION_FIELDS:
-                raise _unknown(f"{f}.{key}", "field", key, PALPATION_FIELDS)
+    for i, f, item in _objects("palpation", value, PALPATION_FIELDS, "muscle, side, tender"):
         muscle = item.get("muscle")
         if muscle is None:
             raise IntakeError(f"{f}.muscle", "is required")
