@@ -324,6 +324,7 @@ def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang
         request, "results.html", lang=lang,
         view=view,
         overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        overview_key=maps.overview_key(a, doc.get("pain", []), lang),
         charts=_muscle_charts(kb, a, lang),
         mine=drawing_summary(kb, doc, lang, _),
         intake=intake_json(doc),

@@ -195,11 +195,14 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
     muscles = []
     for m in a["muscles"]:
         tps = []
+        # the chart numbers every trigger point of the muscle (when it has more than one)
+        all_tps = [t["id"] for t in kb.muscles[m["id"]]["trigger_points"]] if m["id"] in kb.muscles else []
         for tp_id in m["trigger_points"]:
             entry = kb.trigger_points.get(tp_id)
             if entry is not None:
                 tp = entry[1]
-                tps.append({"id": tp_id, "name": tp["name"][lang], "location": tp["location"][lang]})
+                n = all_tps.index(tp_id) + 1 if len(all_tps) > 1 and tp_id in all_tps else None
+                tps.append({"id": tp_id, "name": tp["name"][lang], "location": tp["location"][lang], "n": n})
         sup = m.get("supporting") or {}
         supporting = (
             [vocab_label("aggravating", x) for x in sup.get("aggravating", [])]
