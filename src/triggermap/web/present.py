@@ -239,6 +239,10 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
                 "equipment_text": [_(EQUIPMENT_TEXT[e]) for e in p["equipment"] if e in EQUIPMENT_TEXT and e != "none"],
             }
         )
+    for m in muscles:  # the plain-language layer: how much of the drawing it covers, what to try
+        m["n_explained"] = len({(x["region"], x.get("side")) for x in m["explains"]})
+        m["n_painful"] = m["n_explained"] + len({(x["region"], x.get("side")) for x in m["unexplained"]})
+        m["plan_titles"] = [p["title"] for p in plan if p["muscle"] == m["id"]]
     answer_labels = {}
     for cat in ("history", "findings"):
         for iid, it in kb.vocab[cat].items():
