@@ -66,7 +66,7 @@ MEASURE = r"""
 
 #: every visible text of an SVG in a figure (charts, body map), with its size on screen in CSS px
 TEXT_SIZES = r"""
-() => Array.from(document.querySelectorAll('figure svg text, [data-bodymap] svg text'))
+() => Array.from(document.querySelectorAll('figure svg text, [data-bodymap] svg text, .h-chart svg text, .h-overview svg text'))
   .filter(t => t.getClientRects().length && !t.closest('[hidden]'))
   .map(t => {
     const m = t.getScreenCTM();
@@ -215,6 +215,17 @@ def test_other_pages_targets(live_server, page_factory, path):
     assert_targets(page, path)
     small_text = [t for t in page.evaluate(TEXT_SIZES) if t["px"] < 12]
     assert not small_text, (path, small_text[:5])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_handout_page_targets(live_server, page_factory, lang):
+    page = phone(page_factory, lang)
+    page.goto(live_server + f"/handout?i={encode_intake(BUTTOCK)}&lang={lang}")
+    assert_targets(page, "handout page", at_least=10)
+    small_text = [t for t in page.evaluate(TEXT_SIZES) if t["px"] < 12]
+    assert not small_text, small_text[:5]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.errors == []
 
 
 def test_diary_targets(diary_server, page_factory):
