@@ -3,6 +3,7 @@ and as the browser prints it (GET /handout, the same markup), in English and Spa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import zlib
@@ -24,10 +25,8 @@ def pdf_pages(data: bytes) -> int:
     assert data.startswith(b"%PDF")
     chunks = [data]
     for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             chunks.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            pass
     counts = [int(n) for ch in chunks
               for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", ch)
               + re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", ch)]
