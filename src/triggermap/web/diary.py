@@ -499,7 +499,7 @@ def delete_entry(request: Request, pid: str, day: str, form: Form) -> Response:
 
 
 @router.get("/diary/{pid}/plot.{fmt}")
-def plot(request: Request, pid: str, fmt: str) -> Response:
+def plot(request: Request, pid: str, fmt: str, size: str = "") -> Response:
     from ..store import plot as store_plot
     from ..store import repo
 
@@ -512,7 +512,7 @@ def plot(request: Request, pid: str, fmt: str) -> Response:
         entries = repo.list_entries(s, person)
         points = store_plot.points_from(repo.adherence(s, person, entries), entries)
     # drawn after the transaction: the database is not held while matplotlib works
-    data = store_plot.render(points, fmt, lang=lang)
+    data = store_plot.render(points, fmt, lang=lang, compact=size == "phone")
     return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 
