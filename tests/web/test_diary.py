@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 
 with warnings.catch_warnings():
@@ -58,12 +59,6 @@ def diary_app(kb: Any, db_url: str) -> Any:
 def c(diary_app: Any) -> Iterator[Any]:
     with _client(diary_app) as client:
         yield client
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field on the page"
-    return m.group(1)
 
 
 def open_diary(c: Any, lang: str | None = None) -> tuple[str, str]:

@@ -18,9 +18,10 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from ..vocabulary import LANGS, LEVELS_SEVERE_FIRST
+from ..knowledge.schema import Evidence, ReferenceKind, ZoneSide
+from ..vocabulary import EXERCISE_KINDS, LANGS, LEVELS_SEVERE_FIRST, ZONES
 from . import source
 
 LICENCE = {
@@ -91,10 +92,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("trigger_point", "string", "The trigger point (table `trigger_points`)."),
             ("region", "string", "The body-map region pain is referred to (table `regions`)."),
             ("kind", "string", "essential (the main zone) or spillover.",
-             {"constraints": {"enum": ["essential", "spillover"]}}),
+             {"constraints": {"enum": list(ZONES)}}),
             ("side", "string", "Side rule relative to the muscle: same (ipsilateral) or both (crosses the "
                                "midline); ignored for midline regions.",
-             {"constraints": {"enum": ["same", "both"]}}),
+             {"constraints": {"enum": list(get_args(ZoneSide))}}),
             ("position", "integer", "Order within the trigger point's essential or spillover list, from 1."),
             REFS,
         ],
@@ -143,8 +144,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("condition", "string", "The condition (table `conditions`)."),
             ("position", "integer", "Order within the condition, from 1."),
             ("kind", "string", "Which intake list the ids come from.",
-             {"constraints": {"enum": ["region", "quality", "aggravating", "finding", "red-flag", "history",
-                                       "age-over", "age-under"]}}),
+             {"constraints": {"enum": list(get_args(Evidence))}}),
             ("ids", "list", "Intake ids; the feature is present when any of them is.", {"itemType": "string"}),
             ("value", "integer", "The age threshold (age-over, age-under)."),
             ("lr", "number", "Positive likelihood ratio."),
@@ -192,7 +192,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fields": [
             ("id", "string", "Stable id of the exercise."),
             ("kind", "string", "stretch, self-release, strengthening or habit.",
-             {"constraints": {"enum": ["stretch", "self-release", "strengthening", "habit"]}}),
+             {"constraints": {"enum": list(EXERCISE_KINDS)}}),
             ("muscles", "list", "Muscle ids it targets.", {"itemType": "string"}),
             ("equipment", "list", "Equipment needed.", {"itemType": "string"}),
             ("contraindications", "list", "Intake ids (history, red flags) that rule it out.",
@@ -207,7 +207,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fields": [
             ("id", "string", "Stable id of the reference."),
             ("kind", "string", "book, article, guideline, review, web or dataset.",
-             {"constraints": {"enum": ["book", "article", "guideline", "review", "web", "dataset"]}}),
+             {"constraints": {"enum": list(get_args(ReferenceKind))}}),
             ("year", "integer", "Year of publication."),
             ("citation", "string", "Full citation (Vancouver-like)."),
             ("doi", "string", "DOI, without https://doi.org/."),
@@ -227,7 +227,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                        "red_flags", "triage_rules", "exercises"]}}),
             ("id", "string", "Id of the entity; condition features are `condition#position`."),
             ("field", "string", "Dotted path of the field, list items numbered from 0 (e.g. `anatomy.actions.1`)."),
-            ("lang", "string", "Language: en or es.", {"constraints": {"enum": ["en", "es"]}}),
+            ("lang", "string", f"Language: {' or '.join(LANGS)}.", {"constraints": {"enum": list(LANGS)}}),
             ("text", "string", "The text."),
             REFS,
         ],

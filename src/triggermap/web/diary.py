@@ -14,6 +14,7 @@ Routes (``pid`` is the person's id; access rules in :mod:`.accounts`)::
     GET  /diary/{pid}/export.fhir.json     FHIR R4 Bundle (Patient, QuestionnaireResponse, Observation)
     GET  /diary/{pid}/assessments/{aid}    a saved result, shown as it was
     POST /diary/save                       save the results page's assessment to the own diary
+    POST /diary/words                      the quick-add form filled from the start page's words (not saved)
 
 Every DB-touching route is a plain ``def`` (FastAPI runs it in its thread pool) and does its
 work in one transaction; a change is acknowledged (303 to the diary page) only after the
@@ -37,6 +38,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
+from ..vocabulary import BODY_SIDES
 from .accounts import (
     LOCAL_ACTOR,
     Form,
@@ -335,7 +337,7 @@ def _item_title(kb: Any, item_id: str, lang: str, data: dict[str, Any] | None = 
 
 
 def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[FormError] | None = None,
-               state: EntryForm | None = None) -> Response:
+               state: EntryForm | None = None, from_words: bool = False) -> Response:
     from ..store import repo
 
     kb = request.app.state.kb
@@ -369,7 +371,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
     if state is None:
         marks: set[str] = set()
         for region, side in last_regions:
-            for sd in ("left", "right") if side == "both" else (side,):
+            for sd in BODY_SIDES if side == "both" else (side,):
                 marks.add(f"{region}:{sd}" if sd else region)
         state = EntryForm(date=today.isoformat(), regions=marks)
     from .present import LEVEL_TEXT
@@ -393,7 +395,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
         other_done=len(state.done - in_plan),
         history=history, n_entries=len(entries), plot_version=version,
         freq=frequency_map(kb, counts, n_days, lang, _),
-        assessments=assessments, flash=_flash(request, lang, _),
+        assessments=assessments, flash=_flash(request, lang, _), from_words=from_words,
     )
 
 
@@ -605,6 +607,46 @@ def _in_language(kb: Any, intake: dict[str, Any], result: dict[str, Any], lang: 
     except Exception:  # an intake an older version accepted: keep the saved words
         return None
     return again if _skeleton(again) == _skeleton(result) else None
+
+
+@router.post("/diary/words")
+def diary_words(request: Request, form: Form) -> Response:
+    """The start page's "keep my words in my diary" (issue 14): the own diary's quick-add form filled
+    from the words (today, the areas they name, their pain score if they give one, the words as the
+    note) for the person to check and save. Nothing is stored or logged here: only the diary's own
+    Save keeps the note."""
+    from ..text import ParseError, parse_text
+
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    text = form.get("text").replace("\r\n", "\n").strip()
+    text_lang = form.get("lang") if form.get("lang") in LANGS else lang
+    with record_scope(request) as s:
+        viewer = require_viewer(request, s, page=False)
+        check_form(request, viewer, form)
+        person = own_person(s, viewer)
+        if person is None:
+            raise HTTPException(403, _("Only a patient's own account has a diary to save a result to."))
+        pid = str(person.id)
+    regions: set[str] = set()
+    pain = ""
+    if text:
+        try:
+            doc: dict[str, Any] | None = parse_text(text, text_lang, request.app.state.kb)
+        except ParseError:
+            doc = None  # nothing to draw: the words still go to the note
+        if doc is not None:
+            for mark in doc["intake"].get("pain", []):
+                if mark.get("intensity") == 0:
+                    continue  # said not to hurt
+                side = mark.get("side")
+                for sd in ("left", "right") if side == "both" else (side,):
+                    regions.add(f"{mark['region']}:{sd}" if sd else mark["region"])
+            said = [e["value"] for e in doc["evidence"] if e["field"] == "intensity"]
+            if said:
+                pain = str(max(said))  # a score only when the words give one: never guessed
+    state = EntryForm(date=dt.date.today().isoformat(), pain=pain, regions=regions, note=text)
+    return diary_page(request, pid, state=state, from_words=True)
 
 
 @router.get("/diary/{pid}/assessments/{aid}")
