@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import struct
@@ -356,3 +357,35 @@ def test_other_ids_are_not_found(c):
 def test_clinic_pages_redirect_in_single_user_mode(c):
     assert c.get("/login", follow_redirects=False).headers["location"] == "/diary"
     assert c.get("/patients", follow_redirects=False).headers["location"] == "/diary"
+
+
+def test_a_saved_result_reads_in_the_readers_language(c, db_url):
+    """Saved in Spanish, read in English (and back): the saved answers are assessed again in the
+    reader's language when that gives the same result; when it would not (the knowledge base
+    changed since), the result keeps its saved language and says why."""
+    from triggermap.web.forms import intake_json
+
+    path, token = open_diary(c, "es")
+    r = c.post("/diary/save?lang=es", data={"intake": intake_json(SAMPLE), "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    with db.session_scope(db_url, readonly=True) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        aid, saved_reason = a.id, a.result["triage"]["reasons"][0]["text"]
+        assert a.lang == "es"
+    en = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert '<html lang="en">' in en and "Gluteus minimus" in en and "Glúteo menor" not in en
+    assert saved_reason not in en  # the engine's own words too, not only the names
+    assert "Saved in the diary on" in en
+    assert f'href="{path}/assessments/{aid}?lang=es"' in en  # the language toggle is a link to it
+    es = c.get(f"{path}/assessments/{aid}?lang=es").text
+    assert '<html lang="es">' in es and "Glúteo menor" in es and saved_reason in es
+    assert "Gluteus minimus" in c.get(f"{path}?lang=en").text  # the diary's list of saved results
+    # the same answers would now give another result: the saved words are kept, and it says so
+    with db.session_scope(db_url) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        changed = json.loads(json.dumps(a.result))
+        changed["muscles"][0]["score"] = round(changed["muscles"][0]["score"] / 2, 4)
+        a.result = changed
+    kept = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert '<html lang="es">' in kept and saved_reason in kept
+    assert "el idioma en que se guardó" in kept

@@ -60,6 +60,23 @@ def serve_in_thread(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def mark_area(page: Any, area: Any, touch: bool = True) -> None:
+    """Mark one body-map area as a person would: tap it, or, on a phone where the area is drawn
+    too small to be a target of its own (``data-small``), tap its spot and choose it in the
+    picker of nearby areas."""
+    if area.get_attribute("data-small") is None:
+        area.tap() if touch else area.click()
+        return
+    area.scroll_into_view_if_needed()
+    b = area.bounding_box()
+    page.touchscreen.tap(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    region, side = area.get_attribute("data-region"), area.get_attribute("data-side")
+    key = f"{region}:{side}" if side else region
+    choice = page.locator(f"[data-picker] button.picker-area[data-key='{key}']")
+    choice.tap()
+    page.locator("[data-picker-close]").tap()
+
+
 # --- the browser tests of the phone-first intake ----------------------------------------
 
 PHONE_WIDTH = 600  # narrower than this is a phone: 740 px high, touch, taps instead of clicks

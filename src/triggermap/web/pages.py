@@ -387,6 +387,7 @@ def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang
         request, "results.html", lang=lang,
         view=view,
         overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        overview_key=maps.overview_key(a, doc.get("pain", []), lang),
         charts=_muscle_charts(kb, a, lang),
         mine=drawing_summary(kb, doc, lang, _),
         intake=intake_json(doc),
@@ -431,7 +432,6 @@ async def handout_pdf(request: Request) -> Response:
     lang = request_lang(request)
     form = await _form(request)
     doc = _intake_from_hidden(form)
-    _ = ui_gettext(request, lang)
     if doc is None:
         return _bad_handout(request)
     try:
@@ -440,20 +440,60 @@ async def handout_pdf(request: Request) -> Response:
         return _bad_handout(request)
     from .handout import render_pdf
 
-    view = results_view(kb, a, lang, _)
-    env = request.app.state.envs[lang]
-    html = env.get_template("handout.html").render(
-        view=view,
-        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
-        charts=_muscle_charts(kb, a, lang),
-        mine=drawing_summary(kb, doc, lang, _),
-        clinic=request.app.state.clinic,
-        today=_today(lang),
-    )
+    html = _handout_html(request, doc, a, lang)
     pdf = await run_in_threadpool(render_pdf, html)
     name = "triggermap-handout.pdf" if lang == "en" else "triggermap-hoja.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _reference_links(kb: Any, refs: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The references as short ids, each with a link where the reference has one (DOI, PubMed, URL)."""
+    out = []
+    for r in refs:
+        ref = kb.references.get(r["id"], {})
+        link = (f"https://doi.org/{ref['doi']}" if ref.get("doi") else
+                f"https://pubmed.ncbi.nlm.nih.gov/{ref['pmid']}/" if ref.get("pmid") else ref.get("url") or "")
+        out.append({"id": r["id"], "link": link})
+    return out
+
+
+def _handout_html(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str, for_print: bool = False,
+                  back_url: str = "") -> str:
+    """The handout's HTML: the PDF's source, and the page the browser prints (``for_print``)."""
+    kb = request.app.state.kb
+    _ = ui_gettext(request, lang)
+    env = request.app.state.envs[lang]
+    return str(env.get_template("handout.html").render(
+        view=results_view(kb, a, lang, _),
+        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        overview_key=maps.overview_key(a, doc.get("pain", []), lang),
+        charts=_muscle_charts(kb, a, lang),
+        mine=drawing_summary(kb, doc, lang, _),
+        refs=_reference_links(kb, a["references"]),
+        clinic=request.app.state.clinic,
+        today=_today(lang),
+        for_print=for_print,
+        back_url=back_url,
+    ))
+
+
+@router.get("/handout")
+async def handout_page(request: Request, i: str = "") -> Response:
+    """The handout as a page to print (the same markup as the PDF): ``?i=`` as for /results."""
+    from fastapi.responses import HTMLResponse
+
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    doc = decode_intake(i)
+    if doc is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        a = assess_document(doc, kb, lang)
+    except BodyError:
+        return _bad_handout(request)
+    html = _handout_html(request, doc, a, lang, for_print=True, back_url=f"/results?i={i}&lang={lang}")
+    return HTMLResponse(html)
 
 
 def _today(lang: str) -> str:
