@@ -1,4 +1,9 @@
-"""Progress plots: pain over time (0-10) above adherence (plan items done per day).
+"""Progress plots: pain over time (0-10), the painful area (how many areas were marked that day)
+and adherence (plan items done per day), one above the other on a shared date axis.
+
+The diary stores one pain score per day and the areas that hurt (no score per area), so the
+painful area is drawn as the number of areas marked (``both`` counts as two: left and right);
+how intense it was is the pain line above it.
 
 matplotlib is imported only when a plot is drawn, and only its object-oriented API with
 the Agg canvas (no pyplot, no global backend switch), so drawing is safe in a web server's
@@ -20,6 +25,7 @@ LABELS = {
         "pain": "Pain (0-10)",
         "done": "Plan items done",
         "planned": "In the plan that day",
+        "areas": "Painful areas",
         "date": "Date",
         "empty": "No diary entries yet",
     },
@@ -28,6 +34,7 @@ LABELS = {
         "pain": "Dolor (0-10)",
         "done": "Ejercicios hechos",
         "planned": "En el plan ese día",
+        "areas": "Zonas con dolor",
         "date": "Fecha",
         "empty": "Todavía no hay entradas en el diario",
     },
@@ -55,7 +62,7 @@ def render(
     inches, shrinks them to 5 px there).
 
     ``points``: one dict per diary day in date order with ``date`` (a ``date``), ``pain``,
-    ``done`` (plan items done) and ``planned`` (items in that day's plan, or None), as
+    ``areas`` (number of painful areas marked; optional), ``done`` (plan items done) and ``planned`` (items in that day's plan, or None), as
     built by :func:`points_from`.
     """
     from matplotlib import rc_context
@@ -73,22 +80,29 @@ def _render(points: Sequence[dict[str, Any]], fmt: str, lang: str, title: str | 
     text = LABELS.get(lang, LABELS["en"])
     fig = Figure(figsize=(3.3, 4.0) if compact else (8, 5), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
-    ax_pain, ax_done = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    ax_pain, ax_areas, ax_done = fig.subplots(3, 1, sharex=True, height_ratios=[2, 1, 1])
     if not compact:
         fig.suptitle(title or text["title"])
     ax_pain.set_ylim(-0.3, 10.3)
     ax_pain.set_yticks(range(0, 11, 2))
     ax_pain.set_ylabel(text["pain"])
     ax_pain.grid(True, alpha=0.3)
+    ax_areas.set_ylabel(text["areas"])
+    ax_areas.grid(True, axis="y", alpha=0.3)
     ax_done.set_ylabel(text["done"])
     ax_done.grid(True, axis="y", alpha=0.3)
     if not points:
         ax_pain.text(0.5, 0.5, text["empty"], transform=ax_pain.transAxes, ha="center", va="center")
+        ax_areas.set_yticks([])
         ax_done.set_yticks([])
     else:
         dates = [p["date"] for p in points]
         pains = [p["pain"] for p in points]
         ax_pain.plot(dates, pains, marker="o", color="#c0392b", linewidth=1.8)
+        areas = [p.get("areas") or 0 for p in points]
+        ax_areas.plot(dates, areas, marker="s", color="#8e44ad", linewidth=1.5, drawstyle="steps-mid")
+        ax_areas.set_ylim(-0.3, max(areas + [1]) + 0.5)
+        ax_areas.yaxis.get_major_locator().set_params(integer=True)
         planned = [p.get("planned") for p in points]
         if any(n is not None for n in planned):
             ax_done.bar(
@@ -133,11 +147,17 @@ def _render(points: Sequence[dict[str, Any]], fmt: str, lang: str, title: str | 
     return buf.getvalue()
 
 
+def area_count(entry: Any) -> int:
+    """How many painful areas an entry marks: a region on both sides counts as two."""
+    return sum(2 if r.side == "both" else 1 for r in entry.regions)
+
+
 def points_from(adherence_rows: Sequence[dict[str, Any]], entries: Sequence[Any]) -> list[dict[str, Any]]:
-    """Join ``repo.adherence`` rows with the entries' pain (same order, same dates)."""
-    pain = {e.entry_date: e.pain for e in entries}
+    """Join ``repo.adherence`` rows with the entries' pain and painful areas (same order, same dates)."""
+    by_date = {e.entry_date: e for e in entries}
     return [
-        {"date": r["date"], "pain": pain[r["date"]], "done": r["done"], "planned": r["planned"]}
+        {"date": r["date"], "pain": by_date[r["date"]].pain, "areas": area_count(by_date[r["date"]]),
+         "done": r["done"], "planned": r["planned"]}
         for r in adherence_rows
     ]
 

@@ -9,7 +9,7 @@ Routes (``pid`` is the person's id; access rules in :mod:`.accounts`)::
     GET  /diary/{pid}                      quick-add form, plot, body map, history, exports
     POST /diary/{pid}/entries              add (or replace) the entry of a date
     POST /diary/{pid}/entries/{date}/delete
-    GET  /diary/{pid}/plot.png | plot.svg  pain over time and plan items done
+    GET  /diary/{pid}/plot.png | plot.svg  pain, painful areas and plan items done over time
     GET  /diary/{pid}/export.csv           the diary as CSV
     GET  /diary/{pid}/export.fhir.json     FHIR R4 Bundle (Patient, QuestionnaireResponse, Observation)
     GET  /diary/{pid}/assessments/{aid}    a saved result, shown as it was
@@ -306,6 +306,31 @@ def frequency_map(kb: Any, counts: Counter[tuple[str, str | None]], n_days: int,
     return {"views": views, "names": names, "rows": rows, "n_days": n_days, "legend": legend}
 
 
+# --- no progress after six weeks --------------------------------------------------------
+
+PLAN_WEEKS = 6  # the issue's "after 6 weeks of the plan"
+
+
+def no_progress(entries: list[Any], plan_start: dt.date | None) -> bool:
+    """True when the diary shows no improvement after :data:`PLAN_WEEKS` weeks of the plan.
+
+    Plainly: take the entries from the day the current plan started (all entries if there is no
+    plan); the first of them is the baseline and the newest is the latest. Nothing improved when
+    the latest entry is at least ``PLAN_WEEKS`` weeks after the baseline, its pain is above 0,
+    its pain score is not lower than the baseline's, and it marks no fewer painful areas (see
+    :func:`..store.plot.area_count`). Under six weeks of entries never counts: too early to judge.
+    """
+    from ..store.plot import area_count
+
+    since = [e for e in entries if plan_start is None or e.entry_date >= plan_start]
+    if len(since) < 2:
+        return False
+    first, last = since[0], since[-1]
+    if (last.entry_date - first.entry_date).days < 7 * PLAN_WEEKS:
+        return False
+    return bool(last.pain > 0 and last.pain >= first.pain and area_count(last) >= area_count(first))
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -351,6 +376,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
         counts, n_days = repo.region_days(s, person)
         plan = repo.current_plan(s, person)
         plan_items = [(i.item_id, dict(i.data or {})) for i in plan.items] if plan else []
+        stalled = no_progress(entries, plan.created_at.date() if plan else None)
         assessments: list[dict[str, Any]] = [
             {"id": a.id, "date": a.created_at, "level": a.triage_level,
              "muscles": [_muscle_name(kb, m, lang) for m in (a.result or {}).get("muscles", [])[:3]
@@ -394,7 +420,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
         groups=groups, n_regions=len(state.regions), done_choices=done_choices, other_exercises=other_exercises,
         other_done=len(state.done - in_plan),
         history=history, n_entries=len(entries), plot_version=version,
-        freq=frequency_map(kb, counts, n_days, lang, _),
+        freq=frequency_map(kb, counts, n_days, lang, _), stalled=stalled, plan_weeks=PLAN_WEEKS,
         assessments=assessments, flash=_flash(request, lang, _), from_words=from_words,
     )
 
