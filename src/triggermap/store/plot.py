@@ -26,6 +26,8 @@ LABELS = {
         "done": "Plan items done",
         "planned": "In the plan that day",
         "areas": "Painful areas",
+        "areas_short": "Areas",
+        "done_short": "Done",
         "date": "Date",
         "empty": "No diary entries yet",
     },
@@ -35,6 +37,8 @@ LABELS = {
         "done": "Ejercicios hechos",
         "planned": "En el plan ese día",
         "areas": "Zonas con dolor",
+        "areas_short": "Zonas",
+        "done_short": "Hechos",
         "date": "Fecha",
         "empty": "Todavía no hay entradas en el diario",
     },
@@ -87,9 +91,10 @@ def _render(points: Sequence[dict[str, Any]], fmt: str, lang: str, title: str | 
     ax_pain.set_yticks(range(0, 11, 2))
     ax_pain.set_ylabel(text["pain"])
     ax_pain.grid(True, alpha=0.3)
-    ax_areas.set_ylabel(text["areas"])
+    # the phone's panels are too short for the long labels: they would run into each other
+    ax_areas.set_ylabel(text["areas_short" if compact else "areas"])
     ax_areas.grid(True, axis="y", alpha=0.3)
-    ax_done.set_ylabel(text["done"])
+    ax_done.set_ylabel(text["done_short" if compact else "done"])
     ax_done.grid(True, axis="y", alpha=0.3)
     if not points:
         ax_pain.text(0.5, 0.5, text["empty"], transform=ax_pain.transAxes, ha="center", va="center")
