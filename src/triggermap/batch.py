@@ -476,7 +476,7 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
 class Progress:
     """Records done, on standard error, with rich; does nothing unless enabled (a terminal)."""
 
-    def __init__(self, enabled: bool, size: int | None, position: Callable[[], int]):
+    def __init__(self, enabled: bool, size: int | None, position: Callable[[], int], force: bool = False):
         self.enabled = enabled
         self.size = size
         self.position = position
@@ -495,7 +495,8 @@ class Progress:
                 columns += [TimeElapsedColumn(), TimeRemainingColumn()]
             else:
                 columns += [TimeElapsedColumn()]
-            self._bar = Bar(*columns, console=Console(file=sys.stderr), transient=True)
+            console = Console(file=sys.stderr, force_terminal=True if force else None)
+            self._bar = Bar(*columns, console=console, transient=True, refresh_per_second=4)
             self._bar.start()
             self._task = self._bar.add_task("assess", total=size or None, done=0, rate=0.0)
 

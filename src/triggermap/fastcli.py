@@ -75,7 +75,7 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
     except InputError as exc:
         return _err(exc.field, exc.message)
     show = sys.stderr.isatty() if progress is None else progress
-    bar = batch.Progress(show, source.size, source.position)
+    bar = batch.Progress(show, source.size, source.position, force=progress is True)
     sys.stdout.flush()
     try:
         return batch.run(source, batch.Job(source.kind, source.header, out, lang), workers, sys.stdout.fileno(), bar)
@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="--batch progress on standard error (default: only when it is a terminal)")
+                   help="--batch progress on standard error (default: when it is a terminal)")
     a = p.parse_args(argv)
     if a.batch is not None:
         if a.file is not None:
