@@ -17,6 +17,7 @@ from .documents import (
     MAX_INTAKE_BYTES,
     InputError,
     dumps,
+    dumps_one,
     loads_json,
     parse_document,
     read_document,
@@ -57,7 +58,7 @@ def assess_one(path: str, fmt: str, lang: str) -> int:
         result = assess(doc, kb, lang=lang)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
-    sys.stdout.write(dumps(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
+    sys.stdout.write(dumps_one(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
 
 

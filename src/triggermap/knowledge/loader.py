@@ -102,19 +102,31 @@ class Knowledge:
 
 
 def _data_files(data_dir: str) -> list[str]:
-    out: list[str] = []
-    for root, _dirs, files in os.walk(data_dir):
-        out.extend(os.path.join(root, f) for f in files if f.endswith(".yaml"))
-    return sorted(out)
+    return [path for path, _st in _stat_files(data_dir)]
 
 
-def _signature(files: list[str]) -> str:
+def _stat_files(data_dir: str) -> list[tuple[str, os.stat_result]]:
+    """Every ``*.yaml`` under ``data_dir`` with its stat, sorted by path (one directory scan)."""
+    out: list[tuple[str, os.stat_result]] = []
+    todo = [data_dir]
+    while todo:
+        with os.scandir(todo.pop()) as it:
+            for entry in it:
+                if entry.is_dir():
+                    todo.append(entry.path)
+                elif entry.name.endswith(".yaml"):
+                    out.append((entry.path, entry.stat()))
+    out.sort()
+    return out
+
+
+def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
     The schema and this module count too: a change to either rebuilds the compiled form."""
     here = os.path.dirname(os.path.abspath(__file__))
-    code = [os.path.join(here, "schema.py"), os.path.join(here, "loader.py")]
+    code = [(p, os.stat(p)) for p in (os.path.join(here, "schema.py"), os.path.join(here, "loader.py"))]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
-        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p in [*files, *code] for st in (os.stat(p),)
+        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
     )
     data = text.encode()
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
@@ -242,21 +254,37 @@ def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowl
     kb = _CACHED.get(data_dir)
     if kb is not None:
         return kb
-    files = _data_files(data_dir)
     cache_dir = _cache_dir() if use_cache else None
-    cache_file = os.path.join(cache_dir, f"kb-{_signature(files)}.pickle") if cache_dir else None
+    cache_file = os.path.join(cache_dir, f"kb-{_signature(_stat_files(data_dir))}.pickle") if cache_dir else None
     if cache_file is not None:
-        try:
-            with open(cache_file, "rb") as fh:
-                kb = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            kb = None
+        kb = _read_cache(cache_file)
     if kb is None:
         kb = compile_knowledge(data_dir)
         if cache_file is not None:
             _write_cache(cache_file, kb)
     _CACHED[data_dir] = kb
     return kb
+
+
+def _read_cache(cache_file: str) -> Knowledge | None:
+    """The compiled knowledge base from the cache, or None when it is missing or unreadable.
+
+    The garbage collector is paused meanwhile: unpickling creates some 35,000 dicts and lists,
+    which would otherwise set off collections that walk them all for nothing (about a fifth of
+    the load time)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with open(cache_file, "rb") as fh:
+            kb = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+    finally:
+        if paused:
+            gc.enable()
+    return kb if isinstance(kb, Knowledge) else None
 
 
 _WARNED: set[str] = set()
