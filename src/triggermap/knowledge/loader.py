@@ -146,18 +146,13 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Parse and validate every data file; returns plain dicts (``model_dump``)."""
     from pathlib import Path
 
-    import yaml
-
     data_dir = Path(data_dir)
 
     from . import schema as s
 
-    # libyaml's parser where installed (about 10x faster on these files), the same safe constructor
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
     def y(name: str) -> Any:
         with open(data_dir / name, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+            return load_yaml(fh.read())
 
     problems: list[str] = []
 
@@ -227,6 +222,77 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     if problems:
         raise KnowledgeError(problems)
     return raw
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, faster: libyaml's parser (where installed) composes the document and
+    a lean function builds the Python objects from its nodes, instead of PyYAML's general
+    constructor (generators, recursion bookkeeping, anchors) doing it node by node. The result is
+    the same (tests/test_fast_yaml.py compares every data file); the knowledge files
+    use no anchors, merge keys or custom tags, and anything unusual falls back to ``safe_load``."""
+    import yaml
+
+    cls = _fast_loader(yaml)
+    if cls is None:
+        return yaml.safe_load(text)
+    from yaml.nodes import ScalarNode, SequenceNode
+
+    loader = cls(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        constructors = loader.yaml_constructors
+
+        def build(n: Any) -> Any:
+            kind = n.__class__
+            if kind is ScalarNode:
+                return n.value if n.tag == _STR else constructors[n.tag](loader, n)
+            if kind is SequenceNode:
+                return [build(v) for v in n.value]
+            return {build(k): build(v) for k, v in n.value}
+
+        try:
+            return build(node)
+        except (KeyError, TypeError):  # a tag or key this lean builder does not handle
+            return yaml.safe_load(text)
+    finally:
+        loader.dispose()
+
+
+_STR = "tag:yaml.org,2002:str"
+_FAST_LOADER: Any = None
+
+
+def _fast_loader(yaml: Any) -> Any:
+    """libyaml's safe loader with the resolver's common case short-cut (None without libyaml)."""
+    global _FAST_LOADER
+    if _FAST_LOADER is None:
+        base = getattr(yaml, "CSafeLoader", None)
+        implicit = getattr(base, "yaml_implicit_resolvers", {None: None})
+        if base is None or None in implicit or getattr(base, "yaml_path_resolvers", True):
+            _FAST_LOADER = False
+        else:
+            from yaml.nodes import ScalarNode
+
+            # a plain scalar whose first character no implicit resolver (int, float, bool, null,
+            # timestamp, ...) starts with is a string: exactly what BaseResolver.resolve concludes
+            starts = frozenset(implicit)
+
+            class FastSafeLoader(base):  # type: ignore[misc, valid-type]
+                def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                    if kind is ScalarNode and (not implicit[0] or (value and value[0] not in starts)):
+                        return _STR
+                    return super().resolve(kind, value, implicit)
+
+                def descend_resolver(self, parent: Any, index: Any) -> None:  # no path resolvers
+                    return None
+
+                def ascend_resolver(self) -> None:
+                    return None
+
+            _FAST_LOADER = FastSafeLoader
+    return _FAST_LOADER or None
 
 
 def compile_knowledge(data_dir: str | Path = DATA_DIR) -> Knowledge:
