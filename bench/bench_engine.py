@@ -218,9 +218,18 @@ def bench_batch_memory(copies: int, workers: int = 2) -> dict:
     return {f"batch_memory_{workers}w": {"drawings": n, **r, "per_s": round(n / r["seconds"])}}
 
 
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall ms, CPU ms of the process and its children) of one run."""
+    cpu0 = _child_cpu()
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, capture_output=True, check=True)
+    return (time.perf_counter() - t0) * 1000, (_child_cpu() - cpu0) * 1000
+
+
 def bench_first_run(repeats: int = 3) -> dict:
     """``triggermap assess FILE --format json`` with an empty knowledge-base cache (the first run on a
-    fresh machine) against the same with a warm cache; medians of ``repeats``."""
+    fresh machine) against the same with a warm cache; medians of ``repeats``, wall and CPU time
+    (CPU time is the steadier figure on a machine shared with other work)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(SAMPLE, fh)
         path = fh.name
@@ -229,37 +238,34 @@ def bench_first_run(repeats: int = 3) -> dict:
     with tempfile.TemporaryDirectory() as d:
         for k in range(repeats):
             env = {**os.environ, "TRIGGERMAP_CACHE_DIR": os.path.join(d, f"fresh{k}")}
-            t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, capture_output=True, check=True)
-            cold.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, capture_output=True, check=True)
-            warm.append((time.perf_counter() - t0) * 1000)
+            cold.append(_timed(cmd, env))
+            warm.append(_timed(cmd, env))
     os.unlink(path)
-    c, w = statistics.median(cold), statistics.median(warm)
-    return {"first_run_ms": round(c, 1), "warm_run_ms": round(w, 1), "first_to_warm": round(c / w, 2)}
+    cw, cc = statistics.median(w for w, _ in cold), statistics.median(c for _, c in cold)
+    ww, wc = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
+    return {"first_run_ms": round(cw, 1), "warm_run_ms": round(ww, 1), "first_to_warm": round(cw / ww, 2),
+            "first_run_cpu_ms": round(cc, 1), "warm_run_cpu_ms": round(wc, 1), "first_to_warm_cpu": round(cc / wc, 2)}
 
 
 def bench_cli(repeats: int) -> dict:
+    """``triggermap assess FILE --format json`` end to end against bare ``python -c pass`` (warm cache),
+    medians of ``repeats`` taken in turn, wall and CPU time."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(SAMPLE, fh)
         path = fh.name
-
-    def timeit(cmd: list[str]) -> float:
-        runs = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, capture_output=True, check=True)
-            runs.append((time.perf_counter() - t0) * 1000)
-        return statistics.median(runs)
-
-    timeit([sys.executable, "-m", "triggermap", "assess", path, "--format", "json"])  # warm cache
-    bare = timeit([sys.executable, "-c", "pass"])
     exe = Path(sys.executable).with_name("triggermap")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "triggermap"]
-    cli = timeit([*cmd, "assess", path, "--format", "json"])
+    cli_cmd = [*cmd, "assess", path, "--format", "json"]
+    _timed(cli_cmd)  # warm the cache
+    bare, cli = [], []
+    for _ in range(repeats):
+        bare.append(_timed([sys.executable, "-c", "pass"]))
+        cli.append(_timed(cli_cmd))
     os.unlink(path)
-    return {"python_c_pass_ms": round(bare, 1), "cli_assess_ms": round(cli, 1), "cli_ratio": round(cli / bare, 2)}
+    bw, bc = statistics.median(w for w, _ in bare), statistics.median(c for _, c in bare)
+    cw, cc = statistics.median(w for w, _ in cli), statistics.median(c for _, c in cli)
+    return {"python_c_pass_ms": round(bw, 1), "cli_assess_ms": round(cw, 1), "cli_ratio": round(cw / bw, 2),
+            "python_c_pass_cpu_ms": round(bc, 1), "cli_assess_cpu_ms": round(cc, 1), "cli_ratio_cpu": round(cc / bc, 2)}
 
 
 def main() -> None:

@@ -119,20 +119,26 @@ def test_a_bad_csv_header_is_exit_2_before_any_output(text, field):
         assert "did you mean 'age'" in err
 
 
-def test_csv_multiline_cells_bad_utf8_and_blank_lines_keep_line_numbers():
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_multiline_cells_bad_rows_and_blank_lines_keep_line_numbers(workers):
     raw = (
         b"id,pain,qualities\n"
         b'm1,"sacrum:4;\ncoccyx:3",aching\n'  # lines 2-3: a quoted cell over two lines
         b"\n"  # line 4: blank, skipped
         b"m2,sacrum:4,\xff\xfe\n"  # line 5: not UTF-8
-        b"m3,coccyx:2,\n"  # line 6
+        b'm3,"sacrum"x,\n'  # line 6: not CSV (text after a closing quote)
+        b"m4,coccyx:2,\n"  # line 7
+        b'm5,"never closed\n'  # line 8: the file ends inside a quoted cell
     )
-    out = run("assess", "--batch", "-", "--input-format", "csv", "--format", "csv", stdin=raw)
-    assert out.returncode == 1 and b"Traceback" not in out.stderr
+    out = run("assess", "--batch", "-", "--input-format", "csv", "--format", "csv", "--workers", workers, stdin=raw)
+    assert out.returncode == 1 and b"Traceback" not in out.stderr, out.stderr
     table = list(csv.DictReader(io.StringIO(out.stdout.decode())))
-    assert [(r["line"], r["id"]) for r in table] == [("2", "m1"), ("5", "m2"), ("6", "m3")]
-    assert table[0]["error"] == "" and table[2]["error"] == ""
+    assert [r["line"] for r in table] == ["2", "5", "6", "7", "8"]
+    assert [r["id"] for r in table] == ["m1", "m2", "", "m4", ""]  # an unreadable row has no id
+    assert table[0]["error"] == "" and table[3]["error"] == ""
     assert table[1]["error"] == "qualities: is not UTF-8 text"
+    assert table[2]["error"].startswith("(row): is not valid CSV")
+    assert table[4]["error"].startswith("(row): is not valid CSV")
 
 
 def test_parquet_and_text_are_refused_clearly():

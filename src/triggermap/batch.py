@@ -438,16 +438,16 @@ def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[bytes, bool]:
             failed = failed or error is not None
             writer.writerow(csv_row(n, row_id, doc, error))
         return buf.getvalue().encode("utf-8", "surrogateescape"), failed
-    out = bytearray()
+    lines: list[bytes] = []
     for n, payload in chunk:
         _row_id, doc, error = assess_record(n, payload, job, kb)
         if error is not None:
             failed = True
-            out += dumps_bytes({"line": n, "error": error})
+            lines.append(dumps_bytes({"line": n, "error": error}))
         else:
-            out += dumps_bytes(doc)
-        out += b"\n"
-    return bytes(out), failed
+            lines.append(dumps_bytes(doc))
+    lines.append(b"")
+    return b"\n".join(lines), failed  # one copy (a growing bytearray would copy it over and over)
 
 
 def chunks(records: Iterable[tuple[int, Any]], size: int = CHUNK_LINES) -> Iterator[list[tuple[int, Any]]]:

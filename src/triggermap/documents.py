@@ -22,6 +22,9 @@ class InputError(Exception):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (batch workers receive them)
+        return (InputError, (self.field, self.message))
+
 
 def read_document(path: str, stdin: IO[bytes] | None = None) -> Any:
     """Read one JSON or YAML intake (``-`` for standard input), size-limited."""
