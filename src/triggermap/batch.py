@@ -424,8 +424,9 @@ def csv_header_bytes() -> bytes:
     return buf.getvalue().encode()
 
 
-def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[bytes, bool]:
-    """A chunk of (line number, record) -> (its output as one block of complete lines, any failed)."""
+def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[list[bytes], bool]:
+    """A chunk of (line number, record) -> (its output lines as pieces to write in order, ending
+    with a newline; any failed). Pieces rather than one joined block: see :func:`write_parts`."""
     from .knowledge import load
 
     kb = load()
@@ -437,17 +438,17 @@ def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[bytes, bool]:
             row_id, doc, error = assess_record(n, payload, job, kb)
             failed = failed or error is not None
             writer.writerow(csv_row(n, row_id, doc, error))
-        return buf.getvalue().encode("utf-8", "surrogateescape"), failed
-    lines: list[bytes] = []
+        return [buf.getvalue().encode("utf-8", "surrogateescape")], failed
+    parts: list[bytes] = []
     for n, payload in chunk:
         _row_id, doc, error = assess_record(n, payload, job, kb)
         if error is not None:
             failed = True
-            lines.append(dumps_bytes({"line": n, "error": error}))
+            parts.append(dumps_bytes({"line": n, "error": error}))
         else:
-            lines.append(dumps_bytes(doc))
-    lines.append(b"")
-    return b"\n".join(lines), failed  # one copy (a growing bytearray would copy it over and over)
+            parts.append(dumps_bytes(doc))
+        parts.append(b"\n")
+    return parts, failed
 
 
 def chunks(records: Iterable[tuple[int, Any]], size: int = CHUNK_LINES) -> Iterator[list[tuple[int, Any]]]:
@@ -462,12 +463,45 @@ def chunks(records: Iterable[tuple[int, Any]], size: int = CHUNK_LINES) -> Itera
 
 
 def write_all(fd: int, data: bytes | memoryview) -> None:
-    """Write a block of complete lines with as few system calls as possible (all of it: a signal
-    arriving meanwhile never leaves half a line)."""
+    """Write all of ``data`` (a signal arriving meanwhile never leaves half a line)."""
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
         view = view[n:]
+
+
+def _iov_max() -> int:
+    """Pieces per writev call (POSIX guarantees at least 16; Linux takes 1,024); 0 without writev."""
+    if not hasattr(os, "writev"):
+        return 0
+    try:
+        return max(16, min(os.sysconf("SC_IOV_MAX"), 1024))
+    except (ValueError, OSError, AttributeError):
+        return 16
+
+
+_IOV_MAX = _iov_max()
+
+
+def write_parts(fd: int, parts: list[bytes]) -> None:
+    """Write ``parts`` in order, completely, with as few system calls as possible: gathered
+    (writev) straight from the documents' own buffers, so that no joined copy of a chunk's
+    output (megabytes for large drawings) is built, faulted in and freed again."""
+    if _IOV_MAX < 2:
+        write_all(fd, b"".join(parts))
+        return
+    i = 0
+    while i < len(parts):
+        batch = parts[i : i + _IOV_MAX]
+        n = os.writev(fd, batch)
+        for piece in batch:  # a short write (a pipe, a signal): finish the piece it stopped in
+            if n >= len(piece):
+                n -= len(piece)
+                i += 1
+                continue
+            write_all(fd, memoryview(piece)[n:])
+            i += 1
+            break
 
 
 # --------------------------------------------------------------------------- progress
@@ -525,8 +559,8 @@ def run(source: Source, job: Job, workers: int, fd: int, progress: Progress) -> 
         return _Pool(job, workers, fd, progress, source.position).run(chunks(source.records))
     failed = False
     for chunk in chunks(source.records):
-        block, bad = assess_chunk(chunk, job)
-        write_all(fd, block)
+        parts, bad = assess_chunk(chunk, job)
+        write_parts(fd, parts)
         failed = failed or bad
         progress.advance(len(chunk))
     return EXIT_FAILED_LINES if failed else EXIT_OK
@@ -579,13 +613,12 @@ class _Pool:
     # ---- main process
 
     def run(self, work: Iterator[list[tuple[int, Any]]]) -> int:
-        import gc
-
         from .assess import engine_for
         from .knowledge import load
 
-        engine_for(load())  # the knowledge base and the engine's index, built once and shared by the workers
-        gc.freeze()  # what exists now is never collected: the workers do not copy it page by page
+        # the knowledge base and the engine's index, built once and shared by the workers. (Not
+        # gc.freeze(): measured, it made the workers spend more time in the kernel, not less.)
+        engine_for(load())
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
@@ -689,7 +722,7 @@ class _Pool:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the main process, which stops us
         _set_parent_death_signal(signal.SIGTERM)
         tasks, token, after = self.tasks[i], self.tokens[i], self.tokens[(i + 1) % self.n]
-        pending: deque[tuple[int, bytes, bool, int, int]] = deque()
+        pending: deque[tuple[int, list[bytes], bool, int, int]] = deque()
         done = False
 
         def gone() -> bool:
@@ -697,13 +730,13 @@ class _Pool:
 
         def compute(item: tuple[int, list[tuple[int, Any]]]) -> None:
             seq, chunk = item
-            block, bad = assess_chunk(chunk, self.job)
-            pending.append((seq, block, bad, len(chunk), chunk[-1][0]))
+            parts, bad = assess_chunk(chunk, self.job)
+            pending.append((seq, parts, bad, len(chunk), chunk[-1][0]))
 
         def write() -> None:
-            seq, block, bad, records, last = pending.popleft()
+            seq, parts, bad, records, last = pending.popleft()
             try:
-                write_all(self.fd, block)
+                write_parts(self.fd, parts)
             except BrokenPipeError:
                 self.results.put(("broken",))
                 _exit_worker(self.results, 0)
