@@ -240,3 +240,25 @@ def test_sigkill_of_the_main_process_leaves_only_complete_lines(tmp_path, worker
     assert got.endswith(b"\n"), "the output ends inside a line"
     assert full.startswith(got)  # a prefix of the complete output, in order
     assert len(got) < len(full)
+
+
+@pytest.mark.parametrize("limit", [1, 999, 4096, 10**9])
+def test_write_parts_finishes_short_writes_in_order(monkeypatch, tmp_path, limit):
+    """os.writev may write less than asked (a pipe, a signal): every byte still goes out, in order."""
+    from triggermap import batch
+
+    real = os.writev
+
+    def short_writev(fd, bufs):
+        data = b"".join(bytes(b) for b in bufs)[:limit]
+        return real(fd, [data])
+
+    monkeypatch.setattr(os, "writev", short_writev)
+    parts = [bytes([65 + k % 26]) * (k * 37 % 5000) for k in range(2500)] + [b"", b"\n"]
+    path = tmp_path / "out"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        batch.write_parts(fd, parts)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"".join(parts)
