@@ -9,7 +9,6 @@ imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up sm
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import zlib
 from typing import TYPE_CHECKING, Any
@@ -340,12 +339,19 @@ def _read_cache(cache_file: str) -> Knowledge | None:
     the load time)."""
     import gc
 
+    try:  # the C unpickler itself: the pickle module around it costs more to import than it adds here
+        from _pickle import UnpicklingError
+        from _pickle import load as unpickle
+    except ImportError:  # pragma: no cover - not CPython
+        from pickle import UnpicklingError
+        from pickle import load as unpickle
+
     paused = gc.isenabled()
     gc.disable()
     try:
         with open(cache_file, "rb") as fh:
-            kb = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            kb = unpickle(fh)
+    except (OSError, UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
     finally:
         if paused:
@@ -364,6 +370,8 @@ def _write_cache(cache_file: str, kb: Knowledge) -> None:
         os.makedirs(cache_dir, exist_ok=True)
         tmp = f"{cache_file}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
+            import pickle
+
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
     except OSError as exc:
