@@ -95,20 +95,22 @@ class Source:
     """The input: records as ``(line number, payload)``, and what a worker needs to read them."""
 
     def __init__(self, kind: str, records: Iterator[tuple[int, Any]], header: tuple[str, ...] = (),
-                 position: Callable[[], int] | None = None, size: int | None = None):
+                 position: Callable[[], int] | None = None, size: int | None = None,
+                 close: Callable[[], None] | None = None):
         self.kind = kind
         self.records = records
         self.header = header
         #: bytes of input consumed so far, and the input's size (for progress; None when unknown)
         self.position = position or (lambda: 0)
         self.size = size
+        self.close = close or (lambda: None)
 
 
 def input_kind(path: str, given: str | None) -> str:
     if given:
         return given
     low = path.lower()
-    if low.endswith((".csv", ".csv.txt")):
+    if low.endswith(".csv"):
         return "csv"
     if low.endswith((".parquet", ".pq")):
         return "parquet"
@@ -141,9 +143,16 @@ def open_source(path: str, kind: str, binary_stdin: IO[bytes] | None = None) -> 
         except OSError:
             size = None
     counter = _Counting(fh)
+    close = (lambda: None) if path == "-" else fh.close
     if kind == "csv":
-        return _csv_source(counter, size)
-    return Source("jsonl", _jsonl_records(counter), position=counter.position, size=size)
+        try:
+            source = _csv_source(counter, size)
+        except InputError:
+            close()
+            raise
+        source.close = close
+        return source
+    return Source("jsonl", _jsonl_records(counter), position=counter.position, size=size, close=close)
 
 
 class _Counting:
@@ -169,8 +178,7 @@ def _jsonl_records(fh: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def _csv_source(counter: _Counting, size: int | None) -> Source:
-    lines = _decoded_lines(counter)
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(_Lines(counter), strict=True)
     header_row: list[str] | None = None
     try:
         for row in reader:
@@ -183,7 +191,7 @@ def _csv_source(counter: _Counting, size: int | None) -> Source:
         return Source("csv", iter(()), (), counter.position, size)
     header = tuple(h.strip() for h in header_row)
     _check_header(header, reader.line_num)
-    return Source("csv", _csv_records(reader, lines), header, counter.position, size)
+    return Source("csv", _csv_records(reader), header, counter.position, size)
 
 
 class _Lines:
@@ -206,10 +214,6 @@ class _Lines:
         return raw.decode("utf-8", "surrogateescape")
 
 
-def _decoded_lines(counter: _Counting) -> _Lines:
-    return _Lines(counter)
-
-
 def _check_header(header: tuple[str, ...], line: int) -> None:
     from .vocabulary import did_you_mean
 
@@ -227,7 +231,7 @@ def _check_header(header: tuple[str, ...], line: int) -> None:
             )
 
 
-def _csv_records(reader: Any, lines: _Lines) -> Iterator[tuple[int, Any]]:
+def _csv_records(reader: Any) -> Iterator[tuple[int, Any]]:
     """(first line of the record, its cells); a record the csv module cannot read becomes an
     :class:`InputError` payload for its line (and reading goes on with the next line)."""
     last = reader.line_num

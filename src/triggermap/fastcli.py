@@ -82,6 +82,7 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
         return batch.run(source, batch.Job(source.kind, source.header, out, lang), workers, sys.stdout.fileno(), bar)
     finally:
         bar.close()
+        source.close()
 
 
 class _Parser(argparse.ArgumentParser):
