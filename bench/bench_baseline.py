@@ -12,32 +12,7 @@ being one of the case's primary muscles, top-3 a primary among the first three.
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def _get(obj: Any, key: str) -> Any:
-    return obj[key] if isinstance(obj, dict) else getattr(obj, key)
-
-
-def lookup_ranking(kb: Any, intake: dict[str, Any]) -> list[str]:
-    from triggermap.assess.intake import parse_intake
-    from triggermap.assess.rank import nested_regions
-
-    nested = nested_regions(kb)
-    painful = {m.region for m in parse_intake(intake, kb).pain if m.intensity > 0}
-    scores = []
-    for mid, m in kb.muscles.items():
-        ess: set[str] = set()
-        spill: set[str] = set()
-        for tp in _get(m, "trigger_points"):
-            for kind, into in (("essential", ess), ("spillover", spill)):
-                for z in _get(tp, kind):
-                    r = _get(z, "region")
-                    into.update({r, *nested.get(r, ())} & painful)
-        spill -= ess
-        if ess or spill:
-            scores.append((-len(ess), -len(spill), mid))
-    return [mid for *_, mid in sorted(scores)]
+from triggermap.evaluate import region_lookup as lookup_ranking
 
 
 def main() -> None:

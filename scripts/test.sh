@@ -38,7 +38,7 @@ fi
 
 echo "== ruff"
 "$PY" -m ruff check src tests bench
-echo "== mypy"
+echo "== mypy (strict, the whole package: see [tool.mypy] in pyproject.toml)"
 "$PY" -m mypy
 echo "== pytest"
 set +e

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,30 @@ os.environ.setdefault("TRIGGERMAP_CACHE_DIR", tempfile.mkdtemp(prefix="triggerma
 os.environ["TRIGGERMAP_DATABASE_URL"] = os.path.join(
     tempfile.mkdtemp(prefix="triggermap-db-"), "triggermap.sqlite3"
 )
+
+#: Debian's chromium, which the browser tests drive through Playwright (never Playwright's download)
+CHROMIUM = os.environ.get("TRIGGERMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One chromium for the whole run (web app and static atlas tests); skips where it is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
 
 @pytest.fixture(scope="session")
 def kb():

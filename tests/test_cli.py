@@ -180,6 +180,70 @@ def test_vocab_json_shapes():
     assert len(everything["muscles"]) >= 25 and len(everything["red-flags"]) >= 19
 
 
+def test_vocab_lists_how_each_item_is_asked_and_who_answers(kb):
+    """`--format json` gives each answer item the question the engine asks and who answers it
+    (contract 1.1 next questions); the text format shows the question under the item."""
+    from triggermap.vocabulary import ASKERS
+
+    everything = json.loads(run("vocab", "--format", "json").stdout)
+    for cat in ("qualities", "aggravating", "findings", "history"):
+        assert [i["id"] for i in everything[cat]] == list(kb.vocab[cat])
+        for item in everything[cat]:
+            curated = kb.vocab[cat][item["id"]]
+            assert item["who"] in ASKERS
+            if curated.get("who"):
+                assert item["who"] == curated["who"], item["id"]
+            assert set(item["question"]) == {"en", "es"} and all(item["question"].values())
+            if curated.get("question"):
+                assert item["question"] == curated["question"], item["id"]
+    # findings default to the clinician and nothing else does: a curated self-test is the exception
+    assert any(i["who"] == "clinician" for i in everything["findings"])
+    assert all(i["who"] == "self" for i in everything["red-flags"])
+    text = run("vocab", "findings", "--lang", "es").stdout.decode()
+    item = everything["findings"][0]
+    lines = text.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith(item["id"] + " "))
+    assert item["question"]["es"] in lines[at + 1]
+    assert ("para un profesional" if item["who"] == "clinician" else "puede responderla usted") in lines[at + 1]
+
+
+#: a drawing whose candidate next questions include both the person's and a clinician's
+HIP = make_intake(("buttock-upper-outer", "left", 6), ("hip-lateral", "left", 4), aggravating=["lying-on-affected-side"])
+
+
+def test_assess_who_keeps_only_their_questions(kb):
+    from triggermap import Engine
+
+    engine = Engine(kb)
+    every = engine.assess(HIP, "en", max_questions=50)["next_questions"]
+    assert {q["who"] for q in every if q["field"] != "red_flags"} == {"self", "clinician"}  # the test can fail
+    plain = run("assess", "-", "--format", "json", stdin=json.dumps(HIP))
+    assert plain.returncode == 0, plain.stderr
+    base = json.loads(plain.stdout)
+    assert base == json.loads(json.dumps(engine.assess(HIP, "en")))  # without --who: as before
+    for who in ("self", "clinician"):
+        out = run("assess", "-", "--format", "json", "--who", who, stdin=json.dumps(HIP))
+        assert out.returncode == 0, out.stderr
+        doc = json.loads(out.stdout)
+        assert doc["next_questions"], who
+        assert all(q["who"] == who for q in doc["next_questions"] if q["field"] != "red_flags"), doc["next_questions"]
+        assert doc == json.loads(json.dumps(engine.assess(HIP, "en", who=who)))
+        assert {k: v for k, v in doc.items() if k != "next_questions"} == {
+            k: v for k, v in base.items() if k != "next_questions"}
+        batch = run("assess", "--batch", "-", "--who", who, "--workers", "1", stdin=json.dumps(HIP) + "\n")
+        assert batch.returncode == 0 and json.loads(batch.stdout) == doc
+        text = run("assess", "-", "--who", who, stdin=json.dumps(HIP))  # the text report asks the same
+        assert text.returncode == 0, text.stderr
+        for q in doc["next_questions"]:
+            label = "for a clinician" if q["who"] == "clinician" else "you can answer"
+            assert f"{q['text']} ({label})" in text.stdout.decode()
+
+
+def test_assess_bad_who_exits_2_naming_it():
+    out = run("assess", "-", "--format", "json", "--who", "doctor", stdin=json.dumps(HIP))
+    assert out.returncode == 2 and out.stdout == b"" and b"--who" in out.stderr and b"clinician" in out.stderr
+
+
 def test_vocab_unknown_category_exits_2():
     out = run("vocab", "regoins", "--format", "json")
     assert out.returncode == 2 and out.stdout == b"" and "regions" in out.stderr.decode()

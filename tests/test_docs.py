@@ -92,3 +92,98 @@ def test_readme_example_runs_as_shown(tmp_path):
                     "Self-care plan:", "References:"):
         assert heading in shown and heading in text
     assert text.rstrip().endswith(shown.rstrip().splitlines()[-1])  # the disclaimer
+
+
+# -- contract 1.1 in docs/api.md and docs/data.md -------------------------------------------------------
+def _doc(name: str) -> str:
+    from tmhelpers import ROOT
+
+    return (ROOT / "docs" / name).read_text(encoding="utf-8")
+
+
+def _table(text: str, after: str) -> list[list[str]]:
+    """The rows (cells, without the header) of the first Markdown table after ``after`` (a
+    heading, or the start of the table's header line)."""
+    rest = text.split(after, 1)[1]
+    lines = (after + rest if after.startswith("|") else rest).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+def test_api_doc_names_every_contract_11_field():
+    from triggermap.schemas import AbsentIn, NextQuestion, PalpationIn
+    from triggermap.vocabulary import ANSWER_LISTS, ASKERS, PALPATION_FIELDS, QUESTION_FIELDS
+
+    api = _doc("api.md")
+    palpation = [r[0].strip("`") for r in _table(api, "### Intake `palpation`")]
+    assert palpation == list(PalpationIn.model_fields) == list(PALPATION_FIELDS)
+    questions = [r[0].strip("`") for r in _table(api, "### Assessment `next_questions`")]
+    assert questions == list(NextQuestion.model_fields)
+    absent = api.split("### Intake `absent`", 1)[1].split("\n### ", 1)[0]
+    assert all(f"`{k}`" in absent for k in [*AbsentIn.model_fields, *ANSWER_LISTS])
+    block = api.split("### Assessment `next_questions`", 1)[1].split("\n### ", 1)[0]
+    assert all(f"`{f}`" in block for f in QUESTION_FIELDS) and all(f"`{w}`" in block for w in ASKERS)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"absent": []},
+        {"absent": {"pain": ["x"]}},
+        {"absent": {"findings": "faber-positive"}},
+        {"absent": {"findings": ["faber-positve"]}},
+        {"findings": ["faber-positive"], "absent": {"findings": ["faber-positive"]}},
+        {"palpation": {}},
+        {"palpation": ["gluteus-medius"]},
+        {"palpation": [{"muscle": "gluteus-medius", "side": "left", "tender": True, "depth": 1}]},
+        {"palpation": [{"side": "left", "tender": True}]},
+        {"palpation": [{"muscle": "gluteus-medus", "side": "left", "tender": True}]},
+        {"palpation": [{"muscle": "gluteus-medius", "side": "left"}]},
+        {"palpation": [{"muscle": "gluteus-medius", "side": "left", "tender": "yes"}]},
+        {"palpation": [{"muscle": "gluteus-medius", "tender": True}]},
+        {"palpation": [{"muscle": "sphincter-ani", "side": "left", "tender": True}]},
+        {"palpation": [{"muscle": "gluteus-medius", "side": "lft", "tender": True}]},
+        {"palpation": [{"muscle": "gluteus-medius", "side": "both", "tender": True},
+                       {"muscle": "gluteus-medius", "side": "left", "tender": False}]},
+    ],
+)
+def test_api_doc_shows_the_errors_the_engine_gives(kb, extra):
+    """Each error row of the absent and palpation tables: the engine names the documented field
+    and its message starts as documented."""
+    from triggermap.assess import IntakeError, parse_intake
+
+    rows = [r for head in ("### Intake `absent`", "### Intake `palpation`")
+            for r in _table(_doc("api.md").split(head, 1)[1], "| invalid")]
+    with pytest.raises(IntakeError) as info:
+        parse_intake({"pain": [{"region": "buttock-lower-outer", "side": "left", "intensity": 6}], **extra}, kb)
+    err = info.value
+    shown = [(r[1].strip("`"), r[2]) for r in rows]
+    documented = [msg for field, msg in shown if field == err.field]
+    assert documented, f"{err.field} is not documented"
+    starts = [s.strip("`").split("...")[0].rstrip(" .") for m in documented for s in m.split(" / ")]
+    assert any(err.message.startswith(s) for s in starts), (err.field, err.message, starts)
+
+
+def test_data_doc_describes_the_reasoning_fields():
+    from triggermap.knowledge.schema import Feature, Muscle, VocabItem
+
+    models = {"vocabulary item": VocabItem, "condition feature": Feature, "muscle": Muscle}
+    rows = _table(_doc("data.md"), "## Reasoning fields (contract 1.1)")
+    documented = set()
+    for where, field, default, *_ in rows:
+        model = next(m for k, m in models.items() if where.startswith(k))
+        name = field.strip("`")
+        assert name in model.model_fields, (where, name)
+        value = model.model_fields[name].default
+        if isinstance(value, bool):  # the documented default is the schema's
+            assert default == f"`{str(value).lower()}`", (name, default, value)
+        else:
+            assert value is None, name
+        documented.add((model.__name__, name))
+    assert documented == {("VocabItem", "question"), ("VocabItem", "who"), ("Feature", "lr_absent"),
+                          ("Feature", "anchor"), ("Muscle", "midline")}

@@ -22,7 +22,12 @@ def parse(text: str, lang: str = "en", kb: Any = None) -> dict[str, Any]:
 
 
 def pain(doc: dict[str, Any]) -> set[tuple[str, str | None]]:
-    return {(p["region"], p.get("side")) for p in doc["intake"].get("pain", [])}
+    """The painful marks (an intensity-0 mark says the part does not hurt)."""
+    return {(p["region"], p.get("side")) for p in doc["intake"].get("pain", []) if p.get("intensity") != 0}
+
+
+def pain_free(doc: dict[str, Any]) -> set[tuple[str, str | None]]:
+    return {(p["region"], p.get("side")) for p in doc["intake"].get("pain", []) if p.get("intensity") == 0}
 
 
 def flags(doc: dict[str, Any]) -> set[str]:
@@ -203,6 +208,10 @@ def test_negation_scope_ends_at_a_new_clause(kb):
 def test_negated_region_and_the_other_side(kb):
     doc = parse("no me duele la rodilla derecha pero la izquierda si", "es", kb)
     assert pain(doc) == {("knee-anterior", "left")}
+    assert pain_free(doc) == {("knee-anterior", "right")}
+    doc = parse("la rodilla derecha no me duele, la izquierda sí", "es", kb)
+    assert pain(doc) == {("knee-anterior", "left")}
+    assert pain_free(doc) == {("knee-anterior", "right")}
 
 
 def test_pseudo_negation_is_not_a_denial(kb):
@@ -232,6 +241,67 @@ def test_conditional_activity_is_an_aggravating_factor(kb):
     # "if I sit long" / "cuando me siento": how people say what makes it worse
     assert "sitting" in parse("my left buttock hurts if I sit long", "en", kb)["intake"]["aggravating"]
     assert "sitting" in parse("me duele la nalga izquierda cuando me siento", "es", kb)["intake"]["aggravating"]
+
+
+# -- the nerve-root, elbow and claudication answers of vocab/v2-lower.yaml and v2-upper.yaml --------------
+@pytest.mark.parametrize(
+    ("text", "lang", "field", "iid"),
+    [
+        ("right buttock pain, crossed straight leg raise positive", "en", "findings", "crossed-straight-leg-raise-positive"),
+        ("right calf pain, positive well leg raise", "en", "findings", "crossed-straight-leg-raise-positive"),
+        ("me duele la nalga derecha, lasegue cruzado positivo", "es", "findings", "crossed-straight-leg-raise-positive"),
+        ("right thigh pain, weak quadriceps", "en", "findings", "weakness-knee-extension"),
+        ("dolor en el muslo izquierdo, debilidad de la extensión de la rodilla", "es", "findings", "weakness-knee-extension"),
+        ("left groin pain, weak hip flexors", "en", "findings", "weakness-hip-flexion"),
+        ("me duele la ingle izquierda, debilidad de los flexores de la cadera", "es", "findings", "weakness-hip-flexion"),
+        ("my right calf hurts when I walk but it goes away when I stand still", "en", "history", "relief-standing-still"),
+        ("me duele la pantorrilla derecha al caminar y se me quita al quedarme quieto", "es", "history", "relief-standing-still"),
+        ("right inner elbow pain, pain on resisted wrist flexion", "en", "findings", "resisted-wrist-flexion-pain"),
+        ("me duele la parte interna del codo derecho, flexión resistida de la muñeca positiva", "es", "findings",
+         "resisted-wrist-flexion-pain"),
+        ("tingling in my left little finger, elbow flexion test positive", "en", "findings",
+         "elbow-flexion-compression-positive"),
+        ("hormigueo en el meñique izquierdo, prueba de flexión del codo positiva", "es", "findings",
+         "elbow-flexion-compression-positive"),
+    ],
+)
+def test_v2_answers_are_read_from_words(kb, text, lang, field, iid):
+    doc = parse(text, lang, kb)
+    intake = doc["intake"]
+    assert iid in intake.get(field, []), (text, intake)
+    spans = [(e["start"], e["end"]) for e in doc["evidence"] if e["field"] == field and e["value"] == iid]
+    assert spans
+    # a body part named inside the test is not drawn, and an activity inside a relief is not an
+    # aggravating one: nothing else is read from the words of the answer
+    inside = [e for e in doc["evidence"] if (e["field"], e["value"]) != (field, iid) and e["field"] in (
+        "pain", "aggravating") and any(a < e["end"] and e["start"] < b for a, b in spans)]
+    assert not inside, inside
+    assess(parse_intake(intake, kb), kb, lang)  # the intake parser accepts it
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "iid"),
+    [
+        ("left calf pain, crossed SLR negative", "en", "crossed-straight-leg-raise-positive"),
+        ("me duele la pantorrilla izquierda, elevación cruzada de la pierna recta negativa", "es",
+         "crossed-straight-leg-raise-positive"),
+        ("left inner elbow pain, elbow flexion compression test negative", "en", "elbow-flexion-compression-positive"),
+        ("me duele la parte interna del codo izquierdo, prueba de flexión del codo negativa", "es",
+         "elbow-flexion-compression-positive"),
+    ],
+)
+def test_v2_negative_tests_go_to_absent(kb, text, lang, iid):
+    intake = parse(text, lang, kb)["intake"]
+    assert iid in intake["absent"]["findings"] and iid not in intake.get("findings", [])
+    # the crossed test is its own finding, never the straight-leg raise of the painful leg
+    assert "straight-leg-raise-positive" not in intake.get("findings", []) + intake["absent"]["findings"]
+
+
+def test_a_relief_on_standing_still_keeps_chest_pain_a_warning_sign(kb):
+    # the relief words still count as rest relief for exertional chest pain
+    for text, lang in (("chest pain when I walk that eases when I stand still", "en"),
+                       ("me duele el pecho al caminar y se me pasa al quedarme quieto", "es")):
+        assert "exertional-chest-arm-jaw-pain" in flags(parse(text, lang, kb))
 
 
 # -- red flags: always set when mentioned, weak matches flagged ---------------------------------------------
@@ -391,6 +461,194 @@ def test_a_denied_red_flag_is_never_set(kb, data):
     denied_ids = denied(doc)
     assert denied_ids, text
     assert not denied_ids & flags(doc), text
+
+
+# -- denials go to `absent` (contract 1.1), by category; body parts said not to hurt are pain-free marks ----
+ABSENT_FIELDS = ("qualities", "aggravating", "findings", "red_flags", "history")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "field", "iid"),
+    [
+        ("left buttock pain, no numbness", "en", "qualities", "numbness"),
+        ("the pain in my left buttock isn't burning", "en", "qualities", "burning"),
+        ("pain in the right knee, walking doesn't make it worse", "en", "aggravating", "walking"),
+        ("pain in the right knee, not worse at night", "en", "aggravating", "night"),
+        ("right buttock pain, straight leg raise negative", "en", "findings", "straight-leg-raise-positive"),
+        ("right buttock pain, no taut band", "en", "findings", "taut-band-palpable"),
+        ("left calf pain, no fever", "en", "red_flags", "fever"),
+        ("left calf pain, denies weight loss", "en", "red_flags", "unexplained-weight-loss"),
+        ("left breast pain, not pregnant", "en", "history", "pregnancy"),
+        ("right hip pain, I don't smoke", "en", "history", "smoking"),
+        ("dolor en la nalga izquierda, sin adormecimiento", "es", "qualities", "numbness"),
+        ("me duele la nalga izquierda, no es ardor", "es", "qualities", "burning"),
+        ("me duele la rodilla derecha, caminar no me empeora", "es", "aggravating", "walking"),
+        ("me duele la rodilla derecha pero no me duele al caminar", "es", "aggravating", "walking"),
+        ("dolor en la nalga derecha, lasegue negativo", "es", "findings", "straight-leg-raise-positive"),
+        ("me duele la pantorrilla izquierda, no tengo fiebre", "es", "red_flags", "fever"),
+        ("me duele la pantorrilla izquierda, no he bajado de peso", "es", "red_flags", "unexplained-weight-loss"),
+        ("dolor en el seno izquierdo, no estoy embarazada", "es", "history", "pregnancy"),
+        ("me duele la cadera derecha, no fumo", "es", "history", "smoking"),
+    ],
+)
+def test_a_denial_goes_to_absent_in_its_category(kb, text, lang, field, iid):
+    doc = parse(text, lang, kb)
+    intake = doc["intake"]
+    assert iid in intake.get("absent", {}).get(field, []), (text, intake)
+    assert iid not in intake.get(field, [])
+    assert iid in denied(doc, field)  # the words are shown, highlighted, as "you said no"
+    assert set(intake["absent"]) <= set(ABSENT_FIELDS)
+    assess(parse_intake(intake, kb), kb, lang)  # the intake parser accepts it
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "painful", "free"),
+    [
+        ("no pain in the right knee but the left knee hurts", "en", {("knee-anterior", "left")}, {("knee-anterior", "right")}),
+        ("left hip pain, my neck doesn't hurt", "en", {("hip-lateral", "left")}, {("cervical-spine", None)}),
+        ("lower back pain, no pain in my knees", "en", {("lumbar-spine", None)}, {("knee-anterior", "both")}),
+        ("me duele la cadera izquierda, no me duele el cuello", "es", {("hip-lateral", "left")}, {("cervical-spine", None)}),
+        ("no tengo dolor en las rodillas, solo en la espalda baja", "es", {("lumbar-spine", None)}, {("knee-anterior", "both")}),
+    ],
+)
+def test_a_body_part_said_not_to_hurt_is_a_pain_free_mark(kb, text, lang, painful, free):
+    doc = parse(text, lang, kb)
+    assert pain(doc) == painful
+    assert pain_free(doc) == free
+    assert "pain" not in doc["intake"].get("absent", {})  # regions are not an `absent` category
+    assert {(e["value"], e.get("side")) for e in doc["evidence"] if e["field"] == "absent.pain"} >= free
+    assessment = assess(parse_intake(doc["intake"], kb), kb, lang)
+    explained = {(x["region"], x.get("side")) for m in assessment["muscles"] for x in m["explains"]}
+    assert not {r for r, _ in explained} & {r for r, _ in free} - {r for r, _ in painful}  # pain-free is not evidence
+
+
+def test_only_a_pain_denial_makes_a_part_pain_free(kb):
+    # "no swelling in my ankle" says nothing about pain there; "no leg pain" names no part to mark
+    doc = parse("left hip pain, no swelling in my ankle, no leg pain", "en", kb)
+    assert pain(doc) == {("hip-lateral", "left")}
+    assert pain_free(doc) == set()
+    doc = parse("me duele la cadera izquierda, no tengo el tobillo hinchado", "es", kb)
+    assert pain_free(doc) == set()
+
+
+def test_nothing_but_denials_is_refused(kb):
+    with pytest.raises(ParseError) as exc:
+        parse("no back pain, no fever", "en", kb)
+    assert {"fever"} <= {e["value"] for e in exc.value.document["evidence"] if e["field"] == "absent.red_flags"}
+    with pytest.raises(ParseError):
+        parse("no tengo dolor en la espalda ni fiebre", "es", kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "field", "iid"),
+    [
+        ("My mother never had cancer. My left hip hurts.", "en", "red_flags", "cancer-history"),
+        ("mi papá no fuma y me duele la cadera derecha", "es", "history", "smoking"),
+    ],
+)
+def test_someone_elses_no_is_not_the_persons(kb, text, lang, field, iid):
+    doc = parse(text, lang, kb)
+    assert iid not in doc["intake"].get("absent", {}).get(field, [])
+    assert iid not in doc["intake"].get(field, [])
+    assert any(u["reason"] == "other-person" for u in doc["unsure"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_absent_and_given_never_overlap(kb, data):
+    # mentioned and denied in one text ("no fever yesterday but a fever today"): set, never absent too
+    lang = data.draw(st.sampled_from(["en", "es"]))
+    parts = {
+        "en": ["no fever", "I have a fever", "no numbness", "my foot is numb", "sitting doesn't bother me",
+               "worse sitting", "left knee pain", "no pain in my right knee", "not pregnant", "I'm pregnant"],
+        "es": ["sin fiebre", "tengo fiebre", "no siento adormecimiento", "se me duerme el pie", "sentarme no me molesta",
+               "peor al sentarme", "me duele la rodilla izquierda", "no me duele la rodilla derecha", "no estoy embarazada",
+               "estoy embarazada"],
+    }[lang]
+    text = ". ".join(data.draw(st.lists(st.sampled_from(parts), min_size=1, max_size=5)))
+    try:
+        doc = parse_text(text, lang, kb)
+    except ParseError:
+        return
+    intake = doc["intake"]
+    for field, ids in intake.get("absent", {}).items():
+        assert field in ABSENT_FIELDS
+        assert not set(ids) & set(intake.get(field, [])), text
+    parse_intake(intake, kb)
+
+
+# -- rules the development texts showed (session 3) ------------------------------------------------------
+def test_a_denial_does_not_run_past_a_comma_into_a_new_clause(kb):
+    # "no la puedo doblar, tengo calentura": the fever is said, not denied (a missed red flag otherwise)
+    doc = parse("la rodilla izquierda hinchada, no la puedo doblar, tengo calentura", "es", kb)
+    assert "fever" in flags(doc)
+    doc = parse("my left knee is swollen, I can't bend it, I have a fever", "en", kb)
+    assert "fever" in flags(doc)
+    # ... but it does run through a list
+    doc = parse("left knee pain, no fever, chills or night sweats", "en", kb)
+    assert "fever" in denied(doc) and "fever" not in flags(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "weeks", "age"),
+    [
+        ("me duele la espalda baja desde hace 10 años", "es", 520, None),
+        ("tengo 45 años y me duele la rodilla izquierda", "es", None, 45),
+        ("crushing pain in the centre of my chest for 30 minutes", "en", 0, None),
+        ("my left calf hurts when I walk for 10 minutes", "en", None, None),
+        ("me duele el pecho desde hace 20 minutos", "es", 0, None),
+        ("34 yo M with R lateral elbow pain x 2 months", "en", 8.69, 34),
+    ],
+)
+def test_duration_and_age(kb, text, lang, weeks, age):
+    intake = parse(text, lang, kb)["intake"]
+    assert intake.get("duration_weeks") == (pytest.approx(weeks, abs=0.05) if weeks is not None else None)
+    assert intake.get("age") == age
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "want"),
+    [
+        ("my right shoulder clicks and hurts at the front when I throw", "en", {("shoulder-front", "right")}),
+        ("el hombro derecho me duele adelante cuando lanzo", "es", {("shoulder-front", "right")}),
+        ("the outer part of my right ankle aches", "en", {("ankle-lateral", "right")}),
+        ("pain in my right wrist on the palm side", "en", {("wrist-front", "right")}),
+        ("dolor en la muñeca derecha del lado de la palma", "es", {("wrist-front", "right")}),
+        ("my left knee hurts at the back when I squat", "en", {("knee-posterior", "left")}),
+        ("me duele la rodilla izquierda por dentro", "es", {("knee-medial", "left")}),
+        ("pain in the right side of my sacrum", "en", {("sacroiliac", "right")}),
+        ("both buttocks and the backs of both thighs hurt", "en",
+         {(r, "both") for r in ("buttock-upper-inner", "buttock-upper-outer", "buttock-lower-inner",
+                                "buttock-lower-outer", "thigh-posterior")}),
+        ("me duelen las dos nalgas y la parte de atrás de los dos muslos", "es",
+         {(r, "both") for r in ("buttock-upper-inner", "buttock-upper-outer", "buttock-lower-inner",
+                                "buttock-lower-outer", "thigh-posterior")}),
+        ("cervicalgia izquierda irradiada al hombro izquierdo", "es", {("neck-posterior", "left"), ("shoulder-lateral", "left")}),
+        ("me duele la rótula derecha al ponerme de rodillas", "es", {("knee-anterior", "right")}),
+    ],
+)
+def test_where_on_the_part(kb, text, lang, want):
+    assert pain(parse(text, lang, kb)) == want
+
+
+def test_neck_pain_in_the_middle_stays_in_the_midline(kb):
+    doc = parse("Neck pain in the middle, and my right shoulder blade", "en", kb)
+    assert pain(doc) == {("cervical-spine", None), ("scapula", "right")}
+    doc = parse("dolor en el medio del cuello que se va al omóplato derecho", "es", kb)
+    assert pain(doc) == {("cervical-spine", None), ("scapula", "right")}
+
+
+def test_a_landmark_or_the_object_of_a_movement_is_not_drawn(kb):
+    assert pain(parse("burning between my shoulder blades, left of the spine", "en", kb)) == {("interscapular", "left")}
+    assert pain(parse("tingling in my left little finger when I bend my elbow", "en", kb)) == {("fingers-ulnar", "left")}
+    assert pain(parse("me duele el dorso de la muñeca derecha, me caí sobre la mano", "es", kb)) == {("wrist-back", "right")}
+    # alone, the part is the painful one
+    assert pain(parse("my left elbow hurts when I bend my elbow", "en", kb)) == {("elbow-lateral", "left")}
+
+
+def test_pressure_in_the_chest_is_chest_pain(kb):
+    assert "chest-pain-or-breathlessness" in flags(parse("pressure in the middle of my chest when I climb stairs", "en", kb))
+    assert "chest-pain-or-breathlessness" in flags(parse("siento presión en el centro del pecho al subir escaleras", "es", kb))
 
 
 # -- the text is never logged ------------------------------------------------------------------------------

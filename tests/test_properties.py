@@ -8,23 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triggermap.assess import LEVELS, assess, parse_intake, prepared
+from tmstrategies import pain_marks
+from triggermap.assess import assess, parse_intake, prepared
 from triggermap.assess.rank import rank_muscles
 from triggermap.knowledge import load
+from triggermap.vocabulary import LEVEL_RANK
 
 KB = load()
-REGIONS = sorted(KB.regions)
-RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@st.composite
-def marks(draw):
-    region = draw(st.sampled_from(REGIONS))
-    mark = {"region": region, "intensity": draw(st.integers(0, 10))}
-    if not KB.regions[region]["midline"]:
-        mark["side"] = draw(st.sampled_from(["left", "right", "both"]))
-    return mark
 
 
 def sub(ids):
@@ -35,7 +26,7 @@ def sub(ids):
 def intakes(draw, min_pain=1):
     doc = {
         "version": 1,
-        "pain": draw(st.lists(marks(), min_size=min_pain, max_size=8)),
+        "pain": draw(st.lists(pain_marks(KB), min_size=min_pain, max_size=8)),
         "qualities": draw(sub(KB.vocab["qualities"])),
         "aggravating": draw(sub(KB.vocab["aggravating"])),
         "findings": draw(sub(KB.vocab["findings"])),
@@ -74,8 +65,8 @@ def test_adding_a_red_flag_never_lowers_triage(doc, flag):
     before = level(doc)
     doc["red_flags"] = sorted(set(doc["red_flags"]) | {flag})
     after = level(doc)
-    assert RANK[after] >= RANK[before]
-    assert RANK[after] >= RANK[KB.red_flags[flag]["level"]]
+    assert LEVEL_RANK[after] >= LEVEL_RANK[before]
+    assert LEVEL_RANK[after] >= LEVEL_RANK[KB.red_flags[flag]["level"]]
 
 
 @SETTINGS

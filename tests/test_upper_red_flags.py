@@ -7,12 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tmstrategies import pain_marks
 from triggermap.assess import LEVELS, assess
 from triggermap.knowledge import load
+from triggermap.vocabulary import LEVEL_RANK
 
 KB = load()
-REGIONS = sorted(KB.regions)
-RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 FLAGS_AT = {lvl: sorted(f for f, d in KB.red_flags.items() if d["level"] == lvl) for lvl in LEVELS}
@@ -30,15 +30,6 @@ def _ids(category: str) -> list[str]:
     return sorted(KB.vocab[category])
 
 
-@st.composite
-def marks(draw):
-    region = draw(st.sampled_from(REGIONS))
-    mark = {"region": region, "intensity": draw(st.integers(0, 10))}
-    if not KB.regions[region]["midline"]:
-        mark["side"] = draw(st.sampled_from(["left", "right", "both"]))
-    return mark
-
-
 def sub(ids, n=4):
     return st.lists(st.sampled_from(sorted(ids)), max_size=n, unique=True)
 
@@ -48,7 +39,7 @@ def intakes(draw):
     """Any other answers and any drawing (possibly empty), any age and duration."""
     doc = {
         "version": 1,
-        "pain": draw(st.lists(marks(), max_size=8)),
+        "pain": draw(st.lists(pain_marks(KB), max_size=8)),
         "qualities": draw(sub(_ids("qualities"))),
         "aggravating": draw(sub(_ids("aggravating"))),
         "findings": draw(sub(_ids("findings"))),
@@ -118,7 +109,7 @@ def test_rule_alone_fires_at_its_level_and_names_its_answers(rule):
     for pick in range(max(1, len(rule["any_of"]))):
         doc = _with_rule({"version": 1}, rule, pick)
         a = assess(doc, KB)
-        assert RANK[a["triage"]["level"]] >= RANK[rule["level"]]
+        assert LEVEL_RANK[a["triage"]["level"]] >= LEVEL_RANK[rule["level"]]
         reason = next(r for r in a["triage"]["reasons"] if r["id"] == rule["id"])
         assert reason["level"] == rule["level"]
         assert set(_rule_answers(rule, pick)) <= set(reason["answers"])
@@ -135,7 +126,7 @@ def test_emergency_flag_is_emergency_whatever_else(doc, flag):
 @given(intakes(), st.sampled_from(FLAGS_AT["urgent"]))
 def test_urgent_flag_is_never_below_urgent(doc, flag):
     _add(doc, [flag])
-    assert RANK[level(doc)] >= RANK["urgent"]
+    assert LEVEL_RANK[level(doc)] >= LEVEL_RANK["urgent"]
 
 
 @SETTINGS
@@ -147,7 +138,7 @@ def test_emergency_rule_is_emergency_whatever_else(doc, rule, pick):
 @SETTINGS
 @given(intakes(), st.sampled_from(RULES_AT["urgent"]), st.integers(0, 20))
 def test_urgent_rule_is_never_below_urgent(doc, rule, pick):
-    assert RANK[level(_with_rule(doc, rule, pick))] >= RANK["urgent"]
+    assert LEVEL_RANK[level(_with_rule(doc, rule, pick))] >= LEVEL_RANK["urgent"]
 
 
 # --- golden combinations ------------------------------------------------------------------

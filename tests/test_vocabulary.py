@@ -23,6 +23,35 @@ def test_typed_literals_agree_with_the_vocabulary() -> None:
     assert typing.get_args(typing.get_args(sex)[0]) == vocabulary.SEXES
     numbering = schemas.IntakeDoc.model_fields["choir_numbering"].annotation
     assert typing.get_args(numbering) == vocabulary.CHOIR_NUMBERINGS
+    result_side = schemas.Explained.model_fields["side"].annotation
+    assert typing.get_args(typing.get_args(result_side)[0]) == vocabulary.BODY_SIDES
+    question = schemas.NextQuestion.model_fields
+    assert typing.get_args(question["field"].annotation) == vocabulary.QUESTION_FIELDS
+    assert typing.get_args(question["who"].annotation) == vocabulary.ASKERS
+    assert typing.get_args(schemas.PlanItem.model_fields["kind"].annotation) == vocabulary.EXERCISE_KINDS
+    assert typing.get_args(schemas.Explained.model_fields["zone"].annotation) == vocabulary.ZONES
+
+
+def test_knowledge_schema_and_open_data_use_the_vocabulary() -> None:
+    from triggermap.charts import geometry
+    from triggermap.knowledge import schema as ks
+    from triggermap.opendata.export import SCHEMAS
+
+    assert typing.get_args(ks.RedFlag.model_fields["level"].annotation) == vocabulary.LEVELS_SEVERE_FIRST
+    assert typing.get_args(ks.Exercise.model_fields["kind"].annotation) == vocabulary.EXERCISE_KINDS
+    who = ks.VocabItem.model_fields["who"].annotation  # optional
+    assert typing.get_args(typing.get_args(who)[0]) == vocabulary.ASKERS
+    lang = next(f for f in SCHEMAS["texts"]["fields"] if f[0] == "lang")
+    assert lang[3]["constraints"]["enum"] == list(vocabulary.LANGS)
+    assert set(geometry.SIDES) == set(vocabulary.BODY_SIDES)  # a chart's sides, right first
+
+
+def test_schema_limits_follow_the_vocabulary(kb) -> None:
+    a = schemas.assessment_schema(kb)
+    assert a["properties"]["next_questions"]["maxItems"] == vocabulary.MAX_NEXT_QUESTIONS
+    for name in ("Explained", "Unexplained"):
+        intensity = a["$defs"][name]["properties"]["intensity"]
+        assert (intensity["minimum"], intensity["maximum"]) == (vocabulary.INTENSITY_MIN, vocabulary.INTENSITY_MAX)
 
 
 def test_levels_order() -> None:

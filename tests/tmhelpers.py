@@ -30,3 +30,12 @@ ARTICLE = make_intake(
     qualities=["cramping", "aching"],
     aggravating=["sitting"],
 )
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    import re
+
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)

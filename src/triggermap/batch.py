@@ -101,9 +101,17 @@ class Source:
         self.records = records
         self.header = header
         #: bytes of input consumed so far, and the input's size (for progress; None when unknown)
-        self.position = position or (lambda: 0)
+        self.position = position or _zero
         self.size = size
-        self.close = close or (lambda: None)
+        self.close = close or _nothing
+
+
+def _zero() -> int:
+    return 0
+
+
+def _nothing() -> None:
+    return None
 
 
 def input_kind(path: str, given: str | None) -> str:
@@ -143,7 +151,7 @@ def open_source(path: str, kind: str, binary_stdin: IO[bytes] | None = None) -> 
         except OSError:
             size = None
     counter = _Counting(fh)
-    close = (lambda: None) if path == "-" else fh.close
+    close = _nothing if path == "-" else fh.close
     if kind == "csv":
         try:
             source = _csv_source(counter, size)
@@ -350,11 +358,12 @@ def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
 class Job:
     """What every worker needs: how to read a record, how to write a result."""
 
-    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str):
+    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None):
         self.kind = kind
         self.header = header
         self.out = out
         self.lang = lang
+        self.who = who  # next questions only for this asker (self or clinician); None: all
 
 
 def _error_text(exc: BaseException) -> str:
@@ -365,7 +374,8 @@ def _error_text(exc: BaseException) -> str:
 def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, str | None]:
     """One record -> (its id, the assessment document or None, the error text or None). Never
     raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
-    from .assess import IntakeError, assess
+    from .assess import IntakeError
+    from .assess.engine import engine_for
 
     row_id = ""
     try:
@@ -381,7 +391,7 @@ def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, st
                 doc = loads_json(payload)
             except json.JSONDecodeError as exc:
                 raise InputError("(document)", f"is not valid JSON: {exc}") from None
-        return row_id, assess(doc, kb, lang=job.lang), None
+        return row_id, engine_for(kb).assess(doc, job.lang, who=job.who), None
     except (InputError, IntakeError) as exc:
         return row_id, None, _error_text(exc)
     except RecursionError:

@@ -53,7 +53,8 @@ def build_app() -> Any:
 
     @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
     def assess(ctx: typer.Context) -> None:
-        """Assess an intake: triggermap assess FILE|- [--format text|json] [--lang en|es] [--batch FILE.jsonl|FILE.csv [--format json|csv]]."""
+        """Assess an intake: triggermap assess FILE|- [--format text|json] [--lang en|es] [--who self|clinician]
+        [--batch FILE.jsonl|FILE.csv [--format json|csv]]."""
         from .fastcli import main as assess_main
 
         raise typer.Exit(assess_main(list(ctx.args) or ["--help"]))
@@ -78,11 +79,15 @@ def build_app() -> Any:
         if format == "json":
             _print_json(doc)
             return
+        from .render_text import who_label
+
         groups = {category: doc} if category else doc
         for cat, items in groups.items():
             typer.echo(f"# {cat}")
             for it in items:
                 typer.echo(f"{it['id']:<32} {it['label'][lang]}: {it['definition'][lang]}")
+                if "question" in it:  # how it is asked as a next question, and who answers it
+                    typer.echo(f"{'':<32} ? {it['question'][lang]} ({who_label(it['who'], lang)})")
             typer.echo("")
 
     @app.command()

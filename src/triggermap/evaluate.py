@@ -14,7 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-URGENT = ("emergency", "urgent")
+from .vocabulary import LEVEL_RANK, LEVELS_SEVERE_FIRST
+
+#: the levels that count as positive: urgent and above
+URGENT = tuple(level for level in LEVELS_SEVERE_FIRST if LEVEL_RANK[level] >= LEVEL_RANK["urgent"])
 
 
 def default_cases_dir() -> Path:
@@ -46,21 +49,33 @@ def _primaries(expect: dict[str, Any], key: str) -> list[str]:
     return items[:1]
 
 
-def evaluate_cases(cases: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_cases(cases: list[dict[str, Any]], *, simulation: bool = True) -> dict[str, Any]:
     from .assess import assess
     from .knowledge import load
 
     kb = load()
     rows = []
+    scored: list[tuple[float, bool]] = []  # (condition score, condition expected) for calibration
+    muscle_fit: list[tuple[float, bool]] = []  # (muscle score, muscle is a primary)
+    lookup1 = lookup3 = 0
     for case in cases:
         result = assess(case["intake"], kb)
         expect = case["expect"]
         row: dict[str, Any] = {
             "id": case["id"],
             "file": case.get("_file"),
+            "needs": list(case.get("needs") or []),
             "expected_triage": expect["triage"],
             "triage": result["triage"]["level"],
         }
+        wanted = set(expect.get("conditions") or [])
+        scored.extend((c["score"], c["id"] in wanted) for c in result["conditions"])
+        primaries = _primaries(expect, "muscles")
+        if primaries:
+            muscle_fit.extend((m["score"], m["id"] in primaries) for m in result["muscles"])
+            ranked = region_lookup(kb, case["intake"])
+            lookup1 += bool(ranked[:1]) and ranked[0] in primaries
+            lookup3 += any(p in ranked[:3] for p in primaries)
         for key, got in (
             ("muscles", [m["id"] for m in result["muscles"]]),
             ("conditions", [c["id"] for c in result["conditions"]]),
@@ -72,7 +87,198 @@ def evaluate_cases(cases: list[dict[str, Any]]) -> dict[str, Any]:
                 row[f"{key}_top1"] = bool(got) and got[0] in want
                 row[f"{key}_top3"] = any(w in got[:3] for w in want)
         rows.append(row)
-    return summarise(rows)
+    out = summarise(rows)
+    n = out["muscles_top1"]["n"]
+    out["region_lookup"] = {
+        "muscles_top1": {"n": n, "hits": lookup1, "rate": round(lookup1 / n, 3) if n else None},
+        "muscles_top3": {"n": n, "hits": lookup3, "rate": round(lookup3 / n, 3) if n else None},
+    }
+    new = [r for r in rows if r["needs"]]
+    if new:
+        out["needs_new_evidence"] = summarise(new)
+        out["needs_new_evidence"].pop("rows")
+    out["calibration"] = calibration(scored)
+    out["muscle_separation"] = separation(muscle_fit)
+    if simulation:
+        out["simulation"] = {
+            "all": simulate(cases, who=None),
+            "self": simulate(cases, who="self"),
+        }
+        needing = [c for c in cases if c.get("needs")]
+        if needing:
+            out["simulation"]["all, cases needing 1.1 evidence"] = simulate(needing, who=None)
+            out["simulation"]["self, cases needing 1.1 evidence"] = simulate(needing, who="self")
+    return out
+
+
+#: Score bins of the calibration table (upper bounds).
+CALIBRATION_BINS = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def calibration(scored: list[tuple[float, bool]]) -> list[dict[str, Any]]:
+    """Predicted vs observed for listed conditions: per score bin, how many were listed, their
+    mean score, and the share that were the case's expected condition (an acceptable answer)."""
+    out = []
+    lo = 0.0
+    for hi in CALIBRATION_BINS:
+        inside = [(p, y) for p, y in scored if lo <= p < hi or (hi == 1.0 and p == 1.0)]
+        out.append(
+            {
+                "bin": f"{lo:.1f}-{hi:.1f}",
+                "n": len(inside),
+                "mean_score": round(sum(p for p, _ in inside) / len(inside), 3) if inside else None,
+                "observed": round(sum(y for _, y in inside) / len(inside), 3) if inside else None,
+            }
+        )
+        lo = hi
+    return out
+
+
+def separation(fit: list[tuple[float, bool]]) -> dict[str, Any]:
+    """How muscle scores separate the case's primary muscle from the others listed: mean score
+    of each and the area under the ROC curve (the chance a primary outscores a non-primary)."""
+    pos = [p for p, y in fit if y]
+    neg = [p for p, y in fit if not y]
+    if not pos or not neg:
+        return {"auc": None}
+    wins = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg)
+    return {
+        "auc": round(wins / (len(pos) * len(neg)), 3),
+        "mean_primary": round(sum(pos) / len(pos), 3),
+        "mean_other": round(sum(neg) / len(neg), 3),
+        "n_primary": len(pos),
+        "n_other": len(neg),
+    }
+
+
+def region_lookup(kb: Any, intake: dict[str, Any]) -> list[str]:
+    """The region-lookup baseline (the way a pain guide such as triggerpoints.net works): the
+    muscles whose trigger points refer to the painful regions, those reaching the most painful
+    regions in their essential zones first, then by regions in their spillover zones (ties by
+    id). It uses the same regions (a coarse region standing for the finer ones inside it) and
+    ignores sides and every answer other than the drawing."""
+    from .assess.intake import parse_intake
+    from .assess.rank import nested_regions
+
+    nested = nested_regions(kb)
+    painful = {m.region for m in parse_intake(intake, kb).pain if m.intensity > 0}
+    scores = []
+    for mid, m in kb.muscles.items():
+        ess: set[str] = set()
+        spill: set[str] = set()
+        for tp in m["trigger_points"]:
+            for kind, into in (("essential", ess), ("spillover", spill)):
+                for z in tp[kind]:
+                    r = z["region"]
+                    into.update({r, *nested.get(r, ())} & painful)
+        spill -= ess
+        if ess or spill:
+            scores.append((-len(ess), -len(spill), mid))
+    return [mid for *_, mid in sorted(scores)]
+
+
+#: What the simulation starts from: the drawing and the person's details, as on the body map.
+DRAWING_KEYS = ("version", "age", "sex", "duration_weeks", "pain", "choir", "choir_numbering")
+SIM_ROUNDS = 3
+SIM_SEEDS = 5
+
+
+def start_document(intake: dict[str, Any], kb: Any) -> dict[str, Any]:
+    """The drawing alone, after the safety step: the case's red flags as given and every other
+    red flag answered "no" (the app asks them before the map; red-flag questions carry no
+    ranking information, so the simulation measures the questions that rank)."""
+    doc = {k: intake[k] for k in DRAWING_KEYS if k in intake}
+    flags = list(intake.get("red_flags") or [])
+    doc["red_flags"] = flags
+    doc["absent"] = {"red_flags": sorted(set(kb.red_flags) - set(flags))}
+    return doc
+
+
+def answer(full: dict[str, Any], doc: dict[str, Any], q: dict[str, Any], kb: Any) -> dict[str, Any] | None:
+    """``doc`` with question ``q`` answered from the case's full intake ``full``: yes when the
+    case has it, "no" (``absent``) when it does not. A palpation question is answered from the
+    case's palpation entries (a muscle it did not palpate counts as not tender), and cannot be
+    answered (None) for a case that records no palpation at all."""
+    import copy
+
+    doc = copy.deepcopy(doc)
+    field, value = q["field"], q["value"]
+    if field == "palpation":
+        entries = full.get("palpation") or []
+        if not entries:
+            return None
+        mine = [e for e in entries if e["muscle"] == value]
+        side = q.get("side")
+        if not mine:
+            entry: dict[str, Any] = {"muscle": value, "tender": False}
+            if not kb.muscles[value]["midline"]:
+                entry["side"] = side or "both"
+            mine = [entry]
+        doc.setdefault("palpation", []).extend(e for e in mine if e not in doc.get("palpation", []))
+        return doc
+    if value in (full.get(field) or []):
+        doc.setdefault(field, []).append(value)
+    else:
+        doc.setdefault("absent", {}).setdefault(field, []).append(value)
+    return doc
+
+
+def _hits(result: dict[str, Any], expect: dict[str, Any]) -> dict[str, bool]:
+    out = {}
+    for key in ("muscles", "conditions"):
+        want = _primaries(expect, key)
+        if want:
+            got = [x["id"] for x in result[key]]
+            out[f"{key}_top1"] = bool(got) and got[0] in want
+            out[f"{key}_top3"] = any(w in got[:3] for w in want)
+    return out
+
+
+def simulate(cases: list[dict[str, Any]], who: str | None = None) -> dict[str, Any]:
+    """Start from the drawing (:func:`start_document`), ask ``SIM_ROUNDS`` questions and answer
+    them from each case's full answers (:func:`answer`); questions chosen by the engine (its
+    first answerable next question) against questions drawn at random from the same candidate
+    list (``SIM_SEEDS`` draws). Returns top-1/top-3 rates after 0..``SIM_ROUNDS`` questions."""
+    import random
+
+    from .assess.engine import engine_for
+    from .knowledge import load
+
+    kb = load()
+    eng = engine_for(kb)
+    tally: dict[str, list[list[float]]] = {}
+
+    def add(path: str, k: int, hits: dict[str, bool], weight: float = 1.0) -> None:
+        for key, hit in hits.items():
+            rows = tally.setdefault(f"{path}:{key}", [[0.0, 0.0] for _ in range(SIM_ROUNDS + 1)])
+            rows[k][0] += weight * hit
+            rows[k][1] += weight
+
+    for case in cases:
+        full, expect = case["intake"], case["expect"]
+        start = start_document(full, kb)
+        for path, seeds in (("engine", [None]), ("random", list(range(SIM_SEEDS)))):
+            for seed in seeds:
+                rng = random.Random(f"{case['id']}:{seed}")
+                doc = start
+                a = eng.assess(doc, who=who, max_questions=1000)
+                add(path, 0, _hits(a, expect), 1.0 / len(seeds))
+                for k in range(1, SIM_ROUNDS + 1):
+                    pool = list(a["next_questions"])
+                    if seed is not None:
+                        rng.shuffle(pool)
+                    nxt = None
+                    for q in pool:
+                        nxt = answer(full, doc, q, kb)
+                        if nxt is not None:
+                            break
+                    if nxt is not None:
+                        doc = nxt
+                        a = eng.assess(doc, who=who, max_questions=1000)
+                    add(path, k, _hits(a, expect), 1.0 / len(seeds))
+    return {
+        key: [round(h / n, 3) if n else None for h, n in rows] for key, rows in sorted(tally.items())
+    }
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,8 +290,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     fn = sum(1 for r in rows if r["expected_triage"] in URGENT and r["triage"] not in URGENT)
     tn = sum(1 for r in rows if r["expected_triage"] not in URGENT and r["triage"] not in URGENT)
     fp = sum(1 for r in rows if r["expected_triage"] not in URGENT and r["triage"] in URGENT)
-    order = ("self-care", "see-clinician", "urgent", "emergency")
-    under = [r["id"] for r in rows if order.index(r["triage"]) < order.index(r["expected_triage"])]
+    under = [r["id"] for r in rows if LEVEL_RANK[r["triage"]] < LEVEL_RANK[r["expected_triage"]]]
     exact = sum(1 for r in rows if r["triage"] == r["expected_triage"])
     return {
         "cases": len(rows),
@@ -107,8 +312,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate_dir(folder: Path) -> dict[str, Any]:
-    return evaluate_cases(load_cases(folder))
+def evaluate_dir(folder: Path, *, simulation: bool = True) -> dict[str, Any]:
+    return evaluate_cases(load_cases(folder), simulation=simulation)
 
 
 def format_report(res: dict[str, Any]) -> str:
@@ -125,6 +330,44 @@ def format_report(res: dict[str, Any]) -> str:
     ]
     if t["under_triaged"]:
         lines.append("UNDER-TRIAGED: " + ", ".join(t["under_triaged"]))
+    if "region_lookup" in res:
+        lk = res["region_lookup"]
+        m1, m3 = res["muscles_top1"], res["muscles_top3"]
+        if m1["n"]:
+            lines.append(
+                f"region lookup baseline: muscles top-1 {pct(lk['muscles_top1'])}   top-3 {pct(lk['muscles_top3'])}"
+                f"   (engine lead {100 * (m1['hits'] - lk['muscles_top1']['hits']) / m1['n']:+.0f} /"
+                f" {100 * (m3['hits'] - lk['muscles_top3']['hits']) / m1['n']:+.0f} points)"
+            )
+    if "needs_new_evidence" in res:
+        nw = res["needs_new_evidence"]
+        lines.append(
+            f"cases needing 1.1 evidence ({nw['cases']}): muscles top-1 {pct(nw['muscles_top1'])}"
+            f"  top-3 {pct(nw['muscles_top3'])}; conditions top-1 {pct(nw['conditions_top1'])}"
+            f"  top-3 {pct(nw['conditions_top3'])}; under-triaged {len(nw['triage']['under_triaged'])}"
+        )
+    if "calibration" in res:
+        lines.append("condition calibration (score bin: listed, mean score, observed share expected):")
+        for b in res["calibration"]:
+            if b["n"]:
+                lines.append(f"  {b['bin']}: n={b['n']:4d}  score {b['mean_score']:.2f}  observed {b['observed']:.2f}")
+    sep = res.get("muscle_separation") or {}
+    if sep.get("auc") is not None:
+        lines.append(
+            f"muscle scores: primary {sep['mean_primary']:.2f} vs others {sep['mean_other']:.2f},"
+            f" AUC {sep['auc']:.2f}"
+        )
+    for mode, sim in (res.get("simulation") or {}).items():
+        what = mode.replace("all", "all questions", 1) if mode.startswith("all") else mode.replace(
+            "self", "questions the person can answer", 1)
+        lines.append(f"simulation ({what}; top-k after 0/1/2/3 questions):")
+        for key in ("muscles_top1", "muscles_top3", "conditions_top1", "conditions_top3"):
+            eng, rnd = sim.get(f"engine:{key}"), sim.get(f"random:{key}")
+            if eng and rnd:
+                lines.append(
+                    f"  {key:16s} engine " + " ".join(f"{v:.0%}" for v in eng)
+                    + "   random " + " ".join(f"{v:.0%}" for v in rnd)
+                )
     misses = [
         r
         for r in res["rows"]

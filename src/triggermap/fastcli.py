@@ -23,7 +23,7 @@ from .documents import (
     read_document,
 )
 from .render_text import assessment_text as report
-from .vocabulary import DEFAULT_LANG, LANGS
+from .vocabulary import ASKERS, DEFAULT_LANG, LANGS
 
 #: the document reader and JSON writer live in :mod:`triggermap.documents` (shared with the
 #: charts and the web app); re-exported here for existing callers
@@ -48,14 +48,15 @@ def _err(field: str, message: str) -> int:
     return EXIT_INVALID
 
 
-def assess_one(path: str, fmt: str, lang: str) -> int:
-    from .assess import IntakeError, assess
+def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
+    from .assess import IntakeError
+    from .assess.engine import engine_for
     from .knowledge import load
 
     try:
         doc = read_document(path)
         kb = load()
-        result = assess(doc, kb, lang=lang)
+        result = engine_for(kb).assess(doc, lang, who=who)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
     sys.stdout.write(dumps_one(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
@@ -63,7 +64,7 @@ def assess_one(path: str, fmt: str, lang: str) -> int:
 
 
 def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind: str | None = None,
-                 progress: bool | None = None) -> int:
+                 progress: bool | None = None, who: str | None = None) -> int:
     """Many intakes in (JSON Lines or CSV), one result per record out (JSON Lines or CSV), in order;
     a bad record reports and the run goes on. See :mod:`triggermap.batch`."""
     from . import batch
@@ -78,8 +79,9 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
     show = sys.stderr.isatty() if progress is None else progress
     bar = batch.Progress(show, source.size, source.position, force=progress is True)
     sys.stdout.flush()
+    job = batch.Job(source.kind, source.header, out, lang, who)
     try:
-        return batch.run(source, batch.Job(source.kind, source.header, out, lang), workers, sys.stdout.fileno(), bar)
+        return batch.run(source, job, workers, sys.stdout.fileno(), bar)
     finally:
         bar.close()
         source.close()
@@ -105,6 +107,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="--batch progress on standard error (default: when it is a terminal)")
+    p.add_argument("--who", choices=ASKERS, default=None,
+                   help="list only the next questions that self (the person) or a clinician can answer")
     a = p.parse_args(argv)
     if a.batch is not None:
         if a.file is not None:
@@ -114,10 +118,10 @@ def main(argv: list[str]) -> int:
         if a.workers < 0:
             return _err("--workers", f"must be 0 (one per CPU) or more, got {a.workers}")
         workers = a.workers or min(os.cpu_count() or 1, 8)
-        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress)
+        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who)
     if a.file is None:
         return _err("FILE", "an intake file (or - for standard input) is required")
     if a.format in ("csv", "parquet") or a.input_format is not None:
         return _err("--format" if a.input_format is None else "--input-format",
                     "csv and parquet are for --batch; one intake is JSON or YAML, shown as text or json")
-    return assess_one(a.file, a.format or "text", a.lang)
+    return assess_one(a.file, a.format or "text", a.lang, a.who)

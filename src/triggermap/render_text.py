@@ -95,6 +95,8 @@ _HEAD: dict[str, dict[str, Any]] = {
         "confirm": "How a clinician would confirm it",
         "uncovered": "Painful regions no muscle in the knowledge base explains",
         "conditions": "Conditions to rule out",
+        "questions": "Questions that would most sharpen this assessment",
+        "who": {"self": "you can answer", "clinician": "for a clinician"},
         "plan": "Self-care plan",
         "withheld": "Left out of the plan because of your answers",
         "references": "References",
@@ -114,6 +116,8 @@ _HEAD: dict[str, dict[str, Any]] = {
         "confirm": "Cómo lo confirmaría un profesional",
         "uncovered": "Zonas dolorosas que ningún músculo de la base de conocimiento explica",
         "conditions": "Afecciones que conviene descartar",
+        "questions": "Preguntas que más precisarían esta valoración",
+        "who": {"self": "puede responderla usted", "clinician": "para un profesional"},
         "plan": "Plan de autocuidado",
         "withheld": "Excluido del plan por sus respuestas",
         "references": "Referencias",
@@ -166,6 +170,12 @@ def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, A
         out.append(f"  ({h['none']})")
     for c in a["conditions"]:
         out.append(f"  - {c['name']} ({c['score']:.2f}): " + "; ".join(c["why"]))
+    if a.get("next_questions"):
+        out.append("")
+        out.append(f"{h['questions']}:")
+        for i, q in enumerate(a["next_questions"], 1):
+            out.append(f"  {i}. {q['text']} ({h['who'][q['who']]})")
+            out.append(f"     {q['why']}")
     if a["plan"] or a["plan_withheld"]:
         out.append("")
         out.append(f"{h['plan']}:")
@@ -182,3 +192,8 @@ def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, A
     out.append("")
     out.append(a["disclaimer"])
     return "\n".join(out) + "\n"
+
+
+def who_label(who: str, lang: str) -> str:
+    """Who can answer a question, in words ("you can answer", "for a clinician")."""
+    return str(_HEAD[lang]["who"][who])

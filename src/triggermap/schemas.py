@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .vocabulary import (
     AGE_MAX,
     AGE_MIN,
+    ANSWER_LISTS,
     CHOIR_CODES,
     CHOIR_RANGES_TEXT,
     DEFAULT_INTENSITY,
@@ -23,6 +24,18 @@ from .vocabulary import (
     DURATION_MIN_WEEKS,
     INTENSITY_MAX,
     INTENSITY_MIN,
+    MAX_NEXT_QUESTIONS,
+    SIDES,
+    Asker,
+    BodySide,
+    ChoirNumbering,
+    ExerciseKind,
+    Lang,
+    Level,
+    QuestionField,
+    Sex,
+    Side,
+    Zone,
 )
 
 if TYPE_CHECKING:
@@ -35,23 +48,16 @@ class _M(BaseModel):
 
 class PainIn(_M):
     region: str = Field(description="Region id (`triggermap vocab regions`).")
-    side: Literal["left", "right", "both"] | None = Field(
+    side: Side | None = Field(
         default=None, description="Required for lateral regions; omitted for midline ones."
     )
     intensity: int = Field(default=DEFAULT_INTENSITY, ge=INTENSITY_MIN, le=INTENSITY_MAX,
                            description=f"{INTENSITY_MIN}-{INTENSITY_MAX} numeric pain rating.")
 
 
-class IntakeDoc(_M):
-    """A pain drawing and answers (contract v1). At least one of pain, choir, red_flags is non-empty."""
+class AbsentIn(_M):
+    """What was asked and answered "no", by list (contract 1.1); an id may not also be given."""
 
-    version: Literal[1] = 1
-    age: int | None = Field(default=None, ge=AGE_MIN, le=AGE_MAX)
-    sex: Literal["female", "male", "other"] | None = None
-    duration_weeks: float | None = Field(default=None, ge=DURATION_MIN_WEEKS, le=DURATION_MAX_WEEKS)
-    pain: list[PainIn] = []
-    choir: list[int] = Field(default=[], description=f"CHOIR Body Map codes, {CHOIR_RANGES_TEXT}.")
-    choir_numbering: Literal["standard", "female-pre-2021"] = "standard"
     qualities: list[str] = []
     aggravating: list[str] = []
     findings: list[str] = []
@@ -59,8 +65,35 @@ class IntakeDoc(_M):
     history: list[str] = []
 
 
-Level = Literal["emergency", "urgent", "see-clinician", "self-care"]
-Zone = Literal["essential", "spillover"]
+class PalpationIn(_M):
+    """A clinician's palpation of one muscle (contract 1.1)."""
+
+    muscle: str = Field(description="Muscle id (`triggermap vocab muscles`).")
+    side: Side | None = Field(
+        default=None, description="Required for paired muscles; omitted for a midline one."
+    )
+    tender: bool = Field(description="The muscle was tender to pressure.")
+    reproduces: bool | None = Field(default=None, description="Pressure reproduced the person's familiar pain.")
+    taut_band: bool | None = Field(default=None, description="A taut band was felt.")
+
+
+class IntakeDoc(_M):
+    """A pain drawing and answers (contract v1). At least one of pain, choir, red_flags is non-empty."""
+
+    version: Literal[1] = 1
+    age: int | None = Field(default=None, ge=AGE_MIN, le=AGE_MAX)
+    sex: Sex | None = None
+    duration_weeks: float | None = Field(default=None, ge=DURATION_MIN_WEEKS, le=DURATION_MAX_WEEKS)
+    pain: list[PainIn] = []
+    choir: list[int] = Field(default=[], description=f"CHOIR Body Map codes, {CHOIR_RANGES_TEXT}.")
+    choir_numbering: ChoirNumbering = "standard"
+    qualities: list[str] = []
+    aggravating: list[str] = []
+    findings: list[str] = []
+    red_flags: list[str] = []
+    history: list[str] = []
+    absent: AbsentIn | None = Field(default=None, description="Asked and answered no (1.1).")
+    palpation: list[PalpationIn] = Field(default=[], description="Palpation findings (1.1).")
 
 
 class Reason(_M):
@@ -77,21 +110,24 @@ class Triage(_M):
 
 class Explained(_M):
     region: str
-    side: Literal["left", "right"] | None = None
+    side: BodySide | None = None
     zone: Zone
-    intensity: int = Field(ge=0, le=10)
+    intensity: int = Field(ge=INTENSITY_MIN, le=INTENSITY_MAX)
 
 
 class Unexplained(_M):
     region: str
-    side: Literal["left", "right"] | None = None
-    intensity: int = Field(ge=0, le=10)
+    side: BodySide | None = None
+    intensity: int = Field(ge=INTENSITY_MIN, le=INTENSITY_MAX)
 
 
 class Support(_M):
     aggravating: list[str]
     qualities: list[str]
     findings: list[str]
+    palpation: list[str] | None = Field(
+        default=None, description="Palpation findings, e.g. `left:tender`, `left:reproduces` (1.1 addition)."
+    )
 
 
 class MuscleOut(_M):
@@ -99,11 +135,12 @@ class MuscleOut(_M):
     name: str
     latin: str
     score: float = Field(ge=0, le=1)
-    side: Literal["left", "right", "both"] | None
+    side: Side | None
     trigger_points: list[str] = Field(min_length=1)
     explains: list[Explained] = Field(min_length=1)
     unexplained: list[Unexplained]
     supporting: Support
+    against: Support | None = Field(default=None, description="Answers of `absent` (and palpation) against it (1.1).")
     confirm: str
 
 
@@ -117,9 +154,19 @@ class ConditionOut(_M):
     confirm: str
 
 
+class NextQuestion(_M):
+    field: QuestionField
+    value: str = Field(description="The id to ask about (a muscle id for palpation).")
+    side: Side | None = None
+    who: Asker
+    text: str
+    why: str
+    gain: float = Field(ge=0, description="Expected information gain in bits (docs/model.md).")
+
+
 class PlanItem(_M):
     id: str
-    kind: Literal["stretch", "self-release", "strengthening", "habit"]
+    kind: ExerciseKind
     muscle: str
     title: str
     dose: str
@@ -150,11 +197,12 @@ class AssessmentDoc(_M):
     model_version: str | None = Field(
         default=None, description="Version of the model parameters that scored it (docs/model.md); 1.1 addition."
     )
-    lang: Literal["en", "es"]
+    lang: Lang
     triage: Triage
     muscles: list[MuscleOut] = Field(max_length=10)
     uncovered: list[Unexplained]
     conditions: list[ConditionOut]
+    next_questions: list[NextQuestion] = Field(default=[], max_length=MAX_NEXT_QUESTIONS, description="1.1 addition.")
     plan: list[PlanItem]
     plan_withheld: list[Withheld]
     references: list[ReferenceOut]
@@ -181,16 +229,23 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
     s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     s["$id"] = "https://triggermap.invalid/schema/intake-v1.json"
     props = s["properties"]
-    for key, ids in (
-        ("qualities", list(kb.vocab["qualities"])),
-        ("aggravating", list(kb.vocab["aggravating"])),
-        ("findings", list(kb.vocab["findings"])),
-        ("history", list(kb.vocab["history"])),
-        ("red_flags", list(kb.red_flags)),
-    ):
+    absent = s["$defs"]["AbsentIn"]["properties"]
+    for key in ANSWER_LISTS:  # the answer lists, and the same lists answered "no"
+        ids = list(kb.red_flags if key == "red_flags" else kb.vocab[key])
         props[key]["items"]["enum"] = ids
         props[key]["uniqueItems"] = False
+        absent[key]["items"]["enum"] = list(ids)
     props["choir"]["items"] = {"type": "integer", "enum": sorted(CHOIR_CODES)}
+    _enum(s, ["$defs", "PalpationIn", "properties", "muscle"], list(kb.muscles))
+    midline_muscles = [m for m, d in kb.muscles.items() if d.get("midline")]
+    paired = [m for m, d in kb.muscles.items() if not d.get("midline")]
+    s["$defs"]["PalpationIn"]["allOf"] = [
+        {"if": {"properties": {"muscle": {"enum": midline_muscles}}}, "then": {"not": {"required": ["side"]}}},
+        {
+            "if": {"properties": {"muscle": {"enum": paired}}},
+            "then": {"required": ["side"], "properties": {"side": {"enum": list(SIDES)}}},
+        },
+    ]
     _enum(s, ["$defs", "PainIn", "properties", "region"], list(kb.regions))
     s["anyOf"] = [
         {"properties": {"pain": {"minItems": 1}}, "required": ["pain"]},
@@ -207,7 +262,7 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         },
         {
             "if": {"properties": {"region": {"enum": lateral}}},
-            "then": {"required": ["side"], "properties": {"side": {"enum": ["left", "right", "both"]}}},
+            "then": {"required": ["side"], "properties": {"side": {"enum": list(SIDES)}}},
         },
     ]
     return s
@@ -227,6 +282,9 @@ def assessment_schema(kb: Knowledge) -> dict[str, Any]:
     _enum(d, ["Unexplained", "properties", "region"], regions)
     _enum(d, ["ReferenceOut", "properties", "id"], list(kb.references))
     d["MuscleOut"]["properties"]["trigger_points"]["items"] = {"enum": list(kb.trigger_points)}
+    # a next question's value is an answer id or a muscle id
+    values = sorted({*kb.red_flags, *kb.muscles, *(i for cat in kb.vocab.values() for i in cat)})
+    _enum(d, ["NextQuestion", "properties", "value"], values)
     return s
 
 

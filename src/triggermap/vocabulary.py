@@ -3,7 +3,11 @@
 Languages, triage levels and their order, sides, sexes, CHOIR Body Map code ranges, the
 intensity and age/duration limits of an intake, and the contract version. Standard library
 only (``triggermap assess`` imports it on its fast path). Adding a language means adding it
-to :data:`LANGS` plus its texts (knowledge data, messages, web translations).
+to :data:`Lang` plus its texts (knowledge data, messages, web translations).
+
+A closed set of words is written once, as a ``Literal`` type for the typed models (the
+published JSON Schemas, the knowledge schema, the API), with its tuple of values taken from
+that type for the code that checks or loops (``LANGS = get_args(Lang)``).
 
 The one "did you mean" helper, :func:`closest`, lives here too.
 """
@@ -11,26 +15,32 @@ The one "did you mean" helper, :func:`closest`, lives here too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal, get_args
 
 #: Languages of every text (knowledge base, engine messages, web app), the default first.
-LANGS: tuple[str, ...] = ("en", "es")
+Lang = Literal["en", "es"]
+LANGS: tuple[str, ...] = get_args(Lang)
 DEFAULT_LANG = "en"
 #: Each language's name in itself (the language menus).
 LANG_NAMES: dict[str, str] = {"en": "English", "es": "Español"}
 
-#: Triage levels, least severe first (``LEVEL_RANK[level]`` grows with severity).
-LEVELS: tuple[str, ...] = ("self-care", "see-clinician", "urgent", "emergency")
+#: Triage levels, most severe first (the order the contract and the pages list them).
+Level = Literal["emergency", "urgent", "see-clinician", "self-care"]
+LEVELS_SEVERE_FIRST: tuple[str, ...] = get_args(Level)
+#: The same levels, least severe first (``LEVEL_RANK[level]`` grows with severity).
+LEVELS: tuple[str, ...] = tuple(reversed(LEVELS_SEVERE_FIRST))
 LEVEL_RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
-#: The same levels, most severe first (the order the contract and the pages list them).
-LEVELS_SEVERE_FIRST: tuple[str, ...] = tuple(reversed(LEVELS))
 #: Levels at which a self-care plan is offered.
 PLAN_LEVELS: tuple[str, ...] = ("self-care", "see-clinician")
 
 #: Sides of a pain mark on a lateral region ("both" marks left and right).
-SIDES: tuple[str, ...] = ("left", "right", "both")
+Side = Literal["left", "right", "both"]
+SIDES: tuple[str, ...] = get_args(Side)
 #: Sides a result can carry (a mark on "both" becomes one left and one right mark).
-BODY_SIDES: tuple[str, ...] = ("left", "right")
-SEXES: tuple[str, ...] = ("female", "male", "other")
+BodySide = Literal["left", "right"]
+BODY_SIDES: tuple[str, ...] = get_args(BodySide)
+Sex = Literal["female", "male", "other"]
+SEXES: tuple[str, ...] = get_args(Sex)
 
 #: CHOIR Body Map codes: 101-136 on the front view, 201-238 on the back view.
 CHOIR_FRONT = range(101, 137)
@@ -38,7 +48,8 @@ CHOIR_BACK = range(201, 239)
 CHOIR_CODES: frozenset[int] = frozenset(CHOIR_FRONT) | frozenset(CHOIR_BACK)
 CHOIR_RANGES_TEXT = f"{CHOIR_FRONT[0]}-{CHOIR_FRONT[-1]} (front), {CHOIR_BACK[0]}-{CHOIR_BACK[-1]} (back)"
 #: Numberings of CHOIR codes an intake may use.
-CHOIR_NUMBERINGS: tuple[str, ...] = ("standard", "female-pre-2021")
+ChoirNumbering = Literal["standard", "female-pre-2021"]
+CHOIR_NUMBERINGS: tuple[str, ...] = get_args(ChoirNumbering)
 
 #: Pain intensity of a mark: 0 (pain-free) to 10; a mark without one (or a CHOIR code) gets 5.
 INTENSITY_MIN, INTENSITY_MAX = 0, 10
@@ -46,6 +57,26 @@ DEFAULT_INTENSITY = 5
 #: Age in whole years and duration of the pain in weeks (about ten years at most).
 AGE_MIN, AGE_MAX = 0, 120
 DURATION_MIN_WEEKS, DURATION_MAX_WEEKS = 0, 520
+
+#: Intake lists that may also be answered "no" (contract 1.1 ``absent``), in the order the
+#: contract lists them; ``next_questions`` fields are these plus ``palpation``.
+ANSWER_LISTS: tuple[str, ...] = ("qualities", "aggravating", "findings", "red_flags", "history")
+QuestionField = Literal["red_flags", "findings", "aggravating", "qualities", "history", "palpation"]
+QUESTION_FIELDS: tuple[str, ...] = get_args(QuestionField)
+#: Who can answer a next question: the person (perhaps by a self-test) or a clinician.
+Asker = Literal["self", "clinician"]
+ASKERS: tuple[str, ...] = get_args(Asker)
+#: Fields of one palpation entry (contract 1.1); ``tender`` is required.
+PALPATION_FIELDS: tuple[str, ...] = ("muscle", "side", "tender", "reproduces", "taut_band")
+#: Most next questions an assessment lists (contract 1.1).
+MAX_NEXT_QUESTIONS = 3
+
+#: The zone of a muscle's referral pattern a region lies in.
+Zone = Literal["essential", "spillover"]
+ZONES: tuple[str, ...] = get_args(Zone)
+#: Kinds of self-care exercise (a plan item's ``kind``).
+ExerciseKind = Literal["stretch", "self-release", "strengthening", "habit"]
+EXERCISE_KINDS: tuple[str, ...] = get_args(ExerciseKind)
 
 #: Intake document version, and the contract version the engine answers
 #: (assessments keep ``"version": 1`` and carry ``"contract"``).

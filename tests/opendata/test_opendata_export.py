@@ -79,7 +79,7 @@ def test_loaded_package_holds_every_fact_of_the_knowledge_base(package: Path, kb
         row = muscles[m["id"]]
         assert row["refs"] == m["references"] and row["self_care"] == m["self_care"]
         assert row["mimics"] == m["mimics"] and row["roots"] == m["anatomy"]["innervation"]["roots"]
-        assert row["name_la"] == m["names"]["la"]
+        assert row["name_la"] == m["names"]["la"] and row["midline"] is bool(m.get("midline"))
         for tp in m["trigger_points"]:
             assert tps[tp["id"]]["muscle"] == m["id"] and tps[tp["id"]]["site"] == tp["site"]
             assert tps[tp["id"]]["refs"] == tp["refs"]
@@ -109,8 +109,9 @@ def test_loaded_package_holds_every_fact_of_the_knowledge_base(package: Path, kb
         assert (got_c["prior"], got_c["category"], got_c["refs"]) == (c["prior"], c["category"], c["refs"])
         for pos, f in enumerate(c["features"], 1):
             got = features[(c["id"], pos)]
-            for key in ("kind", "ids", "value", "lr", "sensitivity", "specificity", "refs"):
+            for key in ("kind", "ids", "value", "lr", "lr_absent", "sensitivity", "specificity", "refs"):
                 assert got[key] == f[key], (c["id"], pos, key)
+            assert got["anchor"] is f["anchor"], (c["id"], pos, "anchor")
 
     flags = {f["id"]: f for f in by["red_flags"]}
     assert [(f["level"], f["conditions"], f["refs"]) for f in flags.values()] == [

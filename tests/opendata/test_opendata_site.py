@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,6 @@ from typing import Any
 import pytest
 
 from triggermap.opendata import site, source
-
-CHROMIUM = os.environ.get("TRIGGERMAP_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -102,19 +99,7 @@ def test_same_look_as_the_web_app(atlas_dir: Path) -> None:
     assert 'class="muscle-list"' in html and "assets/app.css" in html
 
 
-# --- browser ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                              "--disable-background-networking", "--no-first-run"])
-        yield b
-        b.close()
+# --- browser (the browser fixture: tests/conftest.py) ------------------------------------
 
 
 @pytest.mark.browser

@@ -288,6 +288,12 @@ def test_account_cli(db_url):
     )
     assert r.exit_code == 2 and "short" not in r.stderr
     assert runner.invoke(app, ["persons"]).stdout.split() == ["pc"]
+    # assign and unassign accept only a clinician's account, and say so the same way
+    for command in ("assign", "unassign"):
+        for name in ("pat.c", "nobody"):
+            r = runner.invoke(account_app, [command, "--clinician", name, "--person", "pc"])
+            assert r.exit_code == 2, (command, name, r.stdout)
+            assert f"no such clinician account ({name!r})" in r.stderr, (command, name, r.stderr)
 
 
 def test_account_lifecycle_cli(clinic):
@@ -338,6 +344,9 @@ def test_account_lifecycle_cli(clinic):
     assert r.exit_code == 0, r.stderr
     with db.session_scope(url) as s:
         assert not repo.can_access(s, _account(s, clinic["a"]), s.get(repo.Person, clinic["pa"]))
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "unassign")).one()
+        assert (audit.actor.startswith("cli:"), audit.record_type, audit.record_id, audit.person_id,
+                audit.detail) == (True, "person", str(clinic["pa"]), clinic["pa"], {"clinician": "dr.a"})
 
     # one account per person
     r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 from triggermap.store.models import TABLE_ORDER, AuditLog, AuthSession, DiaryEntry
 
@@ -60,12 +61,6 @@ def client(clinic: Any, https: bool = True) -> TestClient:
 def c(clinic: Any) -> Iterator[TestClient]:
     with client(clinic) as tc:
         yield tc
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field on the page"
-    return m.group(1)
 
 
 def login(c: TestClient, username: str, password: str, **extra: str) -> Any:

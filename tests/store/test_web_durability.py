@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -27,6 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 from triggermap.store.models import DiaryDone, DiaryEntry, DiaryRegion
 
@@ -98,9 +98,7 @@ class DiaryClient:
         assert r.status_code == 303, r.text
         self.path = r.headers["location"]
         page = self.http.get(self.path)
-        m = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert m
-        self.token = m.group(1)
+        self.token = csrf_of(page.text)
 
     def add(self, day: str, pain: int) -> str:
         """``ok`` (acknowledged: saved and committed) or ``dup`` (the date already has an entry)."""
@@ -249,7 +247,7 @@ def test_uvicorn_never_logs_a_password(db_url):
     try:
         _wait_up(proc, base)
         with httpx.Client(base_url=base, timeout=30) as http:
-            token = re.search(r'name="csrf" value="([^"]+)"', http.get("/login").text).group(1)
+            token = csrf_of(http.get("/login").text)
             for pw in (password + "-wrong", password):
                 http.post("/login", data={"username": "zoe", "password": pw, "csrf": token})
             page = http.get("/diary", follow_redirects=True)  # logged in: the form really reached the app

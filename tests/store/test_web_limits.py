@@ -5,7 +5,6 @@ configured proxies, half-sent requests timed out, client disconnects not logged 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import time
@@ -13,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 
 from .test_web_durability import serving
@@ -23,9 +23,8 @@ PW = "correct horse battery staple"
 def login(base: str, password: str, forwarded_for: str | None = None) -> httpx.Response:
     headers = {"x-forwarded-for": forwarded_for} if forwarded_for else {}
     with httpx.Client(base_url=base, timeout=60, headers=headers) as http:
-        token = re.search(r'name="csrf" value="([^"]+)"', http.get("/login").text)
-        assert token, "no log-in form"
-        return http.post("/login", data={"username": "dr.who", "password": password, "csrf": token.group(1)})
+        token = csrf_of(http.get("/login").text)
+        return http.post("/login", data={"username": "dr.who", "password": password, "csrf": token})
 
 
 def test_two_servers_share_the_login_throttle_and_ignore_forged_forwarded_for(db_url):

@@ -1,25 +1,15 @@
 """Fixtures of the web tests: the app, a TestClient, and the real app served by uvicorn on a free
-loopback port (for the browser tests), plus Playwright driving Debian's chromium."""
+loopback port (for the browser tests), and pages of the browser (tests/conftest.py's Playwright
+driving Debian's chromium)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from webhelpers import serve_in_thread
-
-CHROMIUM = os.environ.get("TRIGGERMAP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +46,6 @@ def live_server(kb: Any) -> Iterator[str]:
 
     with serve_in_thread(create_app(kb=kb)) as base:
         yield base
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -124,6 +124,40 @@ def test_bad_lang_gives_422(client):
     assert r.json()["field"] == "lang"
 
 
+HIP = make_intake(("buttock-upper-outer", "left", 6), ("hip-lateral", "left", 4), aggravating=["lying-on-affected-side"])
+
+
+@pytest.mark.parametrize("who", ["self", "clinician"])
+def test_who_keeps_only_their_next_questions(client, kb, who):
+    from triggermap import Engine
+
+    engine = Engine(kb)
+    every = engine.assess(HIP, "en", max_questions=50)["next_questions"]
+    assert {q["who"] for q in every if q["field"] != "red_flags"} == {"self", "clinician"}  # the test can fail
+    r = client.post(f"/api/v1/assess?who={who}&lang=en", json=HIP)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["next_questions"]
+    assert all(q["who"] == who for q in doc["next_questions"] if q["field"] != "red_flags"), doc["next_questions"]
+    assert doc == json.loads(json.dumps(engine.assess(HIP, "en", who=who)))
+    plain = client.post("/api/v1/assess?lang=en", json=HIP).json()  # without ?who=: both kinds, as before
+    assert plain == cli_assess(HIP, "en")
+    assert {k: v for k, v in doc.items() if k != "next_questions"} == {
+        k: v for k, v in plain.items() if k != "next_questions"}
+
+
+@pytest.mark.parametrize("who", ["doctor", "", "Self"])
+def test_bad_who_gives_422_naming_it(client, who):
+    r = client.post(f"/api/v1/assess?who={who}", json=HIP)
+    assert r.status_code == 422
+    assert r.json()["field"] == "who" and "clinician" in r.json()["message"]
+
+
+def test_openapi_documents_who(client):
+    params = {p["name"]: p for p in client.get("/openapi.json").json()["paths"]["/api/v1/assess"]["post"]["parameters"]}
+    assert params["who"]["schema"]["enum"] == ["self", "clinician"]
+
+
 def test_body_over_the_limit_gives_413(client):
     big = {"version": 1, "pain": [{"region": "calf", "side": "left", "intensity": 5}] * 3000}
     r = client.post("/api/v1/assess", json=big)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from webhelpers import shot
+from webhelpers import mark_area, shot
 
 pytestmark = pytest.mark.browser
 
@@ -47,12 +47,13 @@ GLUT_MIN = {
 
 
 def mark_glut_min(page: Any) -> None:
+    """On the whole-body views (on a phone, an area too small to tap is chosen from the picker)."""
     page.click("button[data-view=back]")
     for _ in range(2):  # first tap: mild (3), second: moderate (5)
-        region(page, "back", "buttock-lower-outer", "right").click()
-        region(page, "back", "thigh-lateral", "right").click()
+        mark_area(page, region(page, "back", "buttock-lower-outer", "right"), touch=False)
+        mark_area(page, region(page, "back", "thigh-lateral", "right"), touch=False)
     page.click("button[data-view=right]")
-    region(page, "right", "leg-lateral", "right").click()
+    mark_area(page, region(page, "right", "leg-lateral", "right"), touch=False)
     page.click("label[for=agg-rising-from-chair]")
     page.click("label[for=agg-lying-on-affected-side]")
 
@@ -278,10 +279,11 @@ def test_360px_layout(live_server, page_factory):
     page.locator("#safety-form button[type=submit]").click()
     page.wait_for_selector("[data-bodymap]:not([hidden])")
     no_sideways_scroll()
-    page.tap("button[data-view=back]")
+    # a phone opens the Back view's close-up: the pelvis and buttock areas as finger-sized tiles
+    assert page.locator("[data-view-panel=pelvis]").is_visible()
     for _ in range(2):
-        region(page, "back", "buttock-lower-outer", "right").tap()
-    region(page, "back", "thigh-lateral", "right").tap()
+        region(page, "pelvis", "buttock-lower-outer", "right").tap()
+    region(page, "pelvis", "thigh-lateral", "right").tap()
     assert page.input_value("select[name='int:buttock-lower-outer:right']") == "5"
     # tap targets of the view switch are at least 44 px high
     h = page.locator("button[data-view=back]").bounding_box()["height"]
@@ -353,7 +355,10 @@ def test_close_ups_make_the_finer_regions_selectable(live_server, page_factory, 
         assert button.bounding_box()["height"] >= 44
         button.tap() if width < 600 else button.click()
         target = region(page, view, rid, side)
-        target.tap() if width < 600 else target.click()
+        if width < 600:
+            mark_area(page, target)  # an area too small to tap is chosen from the picker
+        else:
+            target.click()
         key = f"{rid}-{side}" if side else rid
         assert page.is_checked(f"#p-{key}"), (view, rid, side)
         assert target.get_attribute("aria-checked") == "true"

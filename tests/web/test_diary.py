@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import struct
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 
 with warnings.catch_warnings():
@@ -57,12 +59,6 @@ def diary_app(kb: Any, db_url: str) -> Any:
 def c(diary_app: Any) -> Iterator[Any]:
     with _client(diary_app) as client:
         yield client
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field on the page"
-    return m.group(1)
 
 
 def open_diary(c: Any, lang: str | None = None) -> tuple[str, str]:
@@ -361,3 +357,35 @@ def test_other_ids_are_not_found(c):
 def test_clinic_pages_redirect_in_single_user_mode(c):
     assert c.get("/login", follow_redirects=False).headers["location"] == "/diary"
     assert c.get("/patients", follow_redirects=False).headers["location"] == "/diary"
+
+
+def test_a_saved_result_reads_in_the_readers_language(c, db_url):
+    """Saved in Spanish, read in English (and back): the saved answers are assessed again in the
+    reader's language when that gives the same result; when it would not (the knowledge base
+    changed since), the result keeps its saved language and says why."""
+    from triggermap.web.forms import intake_json
+
+    path, token = open_diary(c, "es")
+    r = c.post("/diary/save?lang=es", data={"intake": intake_json(SAMPLE), "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    with db.session_scope(db_url, readonly=True) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        aid, saved_reason = a.id, a.result["triage"]["reasons"][0]["text"]
+        assert a.lang == "es"
+    en = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert '<html lang="en">' in en and "Gluteus minimus" in en and "Glúteo menor" not in en
+    assert saved_reason not in en  # the engine's own words too, not only the names
+    assert "Saved in the diary on" in en
+    assert f'href="{path}/assessments/{aid}?lang=es"' in en  # the language toggle is a link to it
+    es = c.get(f"{path}/assessments/{aid}?lang=es").text
+    assert '<html lang="es">' in es and "Glúteo menor" in es and saved_reason in es
+    assert "Gluteus minimus" in c.get(f"{path}?lang=en").text  # the diary's list of saved results
+    # the same answers would now give another result: the saved words are kept, and it says so
+    with db.session_scope(db_url) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        changed = json.loads(json.dumps(a.result))
+        changed["muscles"][0]["score"] = round(changed["muscles"][0]["score"] / 2, 4)
+        a.result = changed
+    kept = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert '<html lang="es">' in kept and saved_reason in kept
+    assert "el idioma en que se guardó" in kept

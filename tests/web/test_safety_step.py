@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from webhelpers import shot
+from webhelpers import map_area, open_map, shot, sized_page, tap
 
 from triggermap.web import screeners
 
@@ -140,29 +140,12 @@ def test_emergency_page_wording_is_consistent(client, lang):
 
 # --- in the browser --------------------------------------------------------------------
 
-def _page(page_factory: Any, width: int, lang: str, js: bool = True) -> Any:
-    locale = "es-ES" if lang == "es" else "en-US"
-    if width < 600:
-        return page_factory(width, 740, locale=locale, is_mobile=True, has_touch=True, js=js)
-    return page_factory(width, 900, locale=locale, js=js)
-
-
-def _tap(page: Any, sel: Any, width: int) -> None:
-    loc = page.locator(sel) if isinstance(sel, str) else sel
-    loc.tap() if width < 600 else loc.click()
-
-
-def _area(page: Any, view: str, rid: str, side: str | None) -> Any:
-    sel = f"[data-view-panel={view}] [data-region='{rid}']" + (f"[data-side='{side}']" if side else ":not([data-side])")
-    return page.locator(sel).first
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_buttock_pain_in_six_taps(live_server, page_factory, width, lang):
     """The common path: no red flag, three buttock areas, on one safety screen and the map."""
-    page = _page(page_factory, width, lang)
+    page = sized_page(page_factory, width, lang)
     page.goto(live_server + "/")
     taps = 0
     if width < 600:
@@ -171,17 +154,19 @@ def test_buttock_pain_in_six_taps(live_server, page_factory, width, lang):
         assert height < 2000, height  # the questions were about six screens (4,400 px) with 37 of them
     # no question is open until a Yes
     assert page.locator("#safety-form input[type=checkbox]:visible").count() == 0
-    _tap(page, "#safety-form button[type=submit]", width)
+    tap(page, "#safety-form button[type=submit]", width)
     taps += 1
     page.wait_for_selector("[data-bodymap]:not([hidden])")
-    assert page.locator("[data-view-panel=back]").is_visible()  # opens on the Back
+    # opens on the Back; on a phone on its close-up, where every buttock area is a finger-sized tile
+    view = "pelvis" if width < 600 else "back"
+    assert page.locator(f"[data-view-panel={view}]").is_visible()
     for rid in ("buttock-lower-outer", "buttock-upper-outer", "gluteal-fold"):
-        _tap(page, _area(page, "back", rid, "right"), width)
+        tap(page, map_area(page, view, rid, "right"), width)
         taps += 1
     # no extra safety question for a buttock drawing, and the list does not grow
     assert page.locator("[data-area-safety]").is_hidden()
     assert page.locator("details.region-group[open]").count() == 0
-    _tap(page, "#intake-form button[type=submit]", width)
+    tap(page, "#intake-form button[type=submit]", width)
     taps += 1
     page.wait_for_selector(".triage")
     assert page.locator(".triage-self-care").count() == 1
@@ -195,19 +180,17 @@ def test_buttock_pain_in_six_taps(live_server, page_factory, width, lang):
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_head_drawing_brings_the_head_questions_and_emergency_at_once(live_server, page_factory, width, lang):
-    page = _page(page_factory, width, lang)
-    page.goto(live_server + "/")
-    _tap(page, "#safety-form button[type=submit]", width)
-    page.wait_for_selector("[data-bodymap]:not([hidden])")
+    page = sized_page(page_factory, width, lang)
+    open_map(page, live_server, width)
     section = page.locator("[data-area-safety]")
     assert section.is_hidden()
-    _tap(page, "button[data-view=head-right]", width)
-    _tap(page, _area(page, "head-right", "temple", "right"), width)
+    tap(page, "button[data-view=head-right]", width)
+    tap(page, map_area(page, "head-right", "temple", "right"), width)
     assert section.is_visible()
     assert page.locator("[data-screener='head-emergency']").is_visible()
     assert page.locator("[data-screener='chest-emergency']").is_hidden()
     assert page.locator("#rf-head-thunderclap-headache").is_hidden()
-    _tap(page, "label[for=sg-head-emergency-yes]", width)
+    tap(page, "label[for=sg-head-emergency-yes]", width)
     alert = page.locator("#alert-emergency")
     assert alert.is_hidden()
     page.locator("#rf-head-thunderclap-headache").check()
@@ -215,7 +198,7 @@ def test_head_drawing_brings_the_head_questions_and_emergency_at_once(live_serve
     assert ("emergency department" if lang == "en" else "urgencias") in alert.inner_text()
     if width < 600:
         shot(page, f"31-{lang}-360-head-safety-on-map", full_page=False)
-    _tap(page, "#intake-form button[type=submit]", width)
+    tap(page, "#intake-form button[type=submit]", width)
     page.wait_for_selector(".triage")
     assert page.locator(".triage-emergency").count() == 1
     assert page.errors == []
@@ -224,7 +207,7 @@ def test_head_drawing_brings_the_head_questions_and_emergency_at_once(live_serve
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_without_js_the_area_questions_come_before_the_results(live_server, page_factory, lang):
-    page = _page(page_factory, 360, lang, js=False)
+    page = sized_page(page_factory, 360, lang, js=False)
     page.goto(live_server + "/")
     page.locator("#safety-form button[type=submit]").click()
     page.wait_for_selector("#intake-form")

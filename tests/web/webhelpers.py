@@ -58,3 +58,52 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def mark_area(page: Any, area: Any, touch: bool = True) -> None:
+    """Mark one body-map area as a person would: tap it, or, on a phone where the area is drawn
+    too small to be a target of its own (``data-small``), tap its spot and choose it in the
+    picker of nearby areas."""
+    if area.get_attribute("data-small") is None:
+        area.tap() if touch else area.click()
+        return
+    area.scroll_into_view_if_needed()
+    b = area.bounding_box()
+    page.touchscreen.tap(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    region, side = area.get_attribute("data-region"), area.get_attribute("data-side")
+    key = f"{region}:{side}" if side else region
+    choice = page.locator(f"[data-picker] button.picker-area[data-key='{key}']")
+    choice.tap()
+    page.locator("[data-picker-close]").tap()
+
+
+# --- the browser tests of the phone-first intake ----------------------------------------
+
+PHONE_WIDTH = 600  # narrower than this is a phone: 740 px high, touch, taps instead of clicks
+
+
+def sized_page(page_factory: Any, width: int, lang: str, js: bool = True) -> Any:
+    """A page ``width`` px wide in ``lang``'s locale: a touch phone below :data:`PHONE_WIDTH`."""
+    locale = "es-ES" if lang == "es" else "en-US"
+    if width < PHONE_WIDTH:
+        return page_factory(width, 740, locale=locale, is_mobile=True, has_touch=True, js=js)
+    return page_factory(width, 900, locale=locale, js=js)
+
+
+def tap(page: Any, target: Any, width: int) -> None:
+    """Tap ``target`` (a selector or a locator) on a phone, click it on a wider page."""
+    loc = page.locator(target) if isinstance(target, str) else target
+    loc.tap() if width < PHONE_WIDTH else loc.click()
+
+
+def map_area(page: Any, view: str, rid: str, side: str | None) -> Any:
+    """A region's area on one view of the body map (``side=None``: a midline area)."""
+    sel = f"[data-view-panel={view}] [data-region='{rid}']" + (f"[data-side='{side}']" if side else ":not([data-side])")
+    return page.locator(sel).first
+
+
+def open_map(page: Any, base: str, width: int) -> None:
+    """Go from the start page, with no safety answer, to the body map."""
+    page.goto(base + "/")
+    tap(page, "#safety-form button[type=submit]", width)
+    page.wait_for_selector("[data-bodymap]:not([hidden])")

@@ -10,14 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, MAX_NEXT_QUESTIONS, PLAN_LEVELS
 from ..vocabulary import CONTRACT_VERSION as CONTRACT
-from ..vocabulary import DEFAULT_LANG, LANGS, PLAN_LEVELS
 from . import params as P
-from .differential import Cond, differential, prepare
+from .differential import ANSWERABLE, Cond, Feat, differential, prepare
 from .intake import Intake, IntakeError, parse_intake
 from .messages import msg
 from .plan import build_plan, plan_item
-from .rank import Index, build_index, explained, mark_items, rank_muscles, supporting
+from .questions import flag_relevance, next_questions, question_doc
+from .rank import (
+    Index,
+    against,
+    build_index,
+    explained,
+    mark_items,
+    palpation_words,
+    rank_muscles,
+    supporting,
+)
 from .triage import RANK, compile_rules, fired_rules, triage
 
 URGENT = RANK["urgent"]
@@ -30,12 +40,19 @@ if TYPE_CHECKING:
 class _Prepared:
     """Per knowledge-base structures built once (held by an :class:`Engine`)."""
 
-    __slots__ = ("params", "index", "conditions", "rules", "plan_items", "citations", "muscle_text")
+    __slots__ = ("params", "index", "conditions", "rules", "plan_items", "citations", "muscle_text", "relevance",
+                 "labels")
 
     def __init__(self, kb: Knowledge, params: P.ModelParams = P.DEFAULT):
         self.params = params
         self.index: Index = build_index(kb, params)
-        self.conditions: list[Cond] = prepare(kb)
+        self.conditions: list[Cond] = prepare(kb, params)
+        self.relevance = flag_relevance(kb, self.conditions)
+        #: feature kind -> answer id -> label per language (for "answered no" reasons)
+        self.labels: dict[str, dict[str, dict[str, str]]] = {
+            kind: {i: item["label"] for i, item in (kb.red_flags if field == "red_flags" else kb.vocab[field]).items()}
+            for kind, field in ANSWERABLE.items()
+        }
         self.rules = compile_rules(kb)
         self.plan_items = {
             lang: {eid: plan_item(ex, "", lang) for eid, ex in kb.exercises.items()} for lang in LANGS
@@ -66,10 +83,20 @@ class Engine:
         self.params: P.ModelParams = P.DEFAULT if params is None else params
         self._prep = _Prepared(kb, self.params)
 
-    def assess(self, data: Mapping[str, Any] | Intake, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    def assess(
+        self,
+        data: Mapping[str, Any] | Intake,
+        lang: str = DEFAULT_LANG,
+        *,
+        who: str | None = None,
+        max_questions: int = MAX_NEXT_QUESTIONS,
+    ) -> dict[str, Any]:
         """Assess one intake (a parsed JSON/YAML document or an :class:`Intake`) into the
-        contract document in ``lang``. Raises :class:`IntakeError` for an invalid intake."""
-        return _assess(self.kb, self._prep, data, lang)
+        contract document in ``lang``. ``who`` (``self`` or ``clinician``) keeps only the next
+        questions that they can answer; ``max_questions`` above the contract's 3 is for
+        evaluation (the whole ranked candidate list). Raises :class:`IntakeError` for an
+        invalid intake."""
+        return _assess(self.kb, self._prep, data, lang, who, max_questions)
 
     def assess_many(
         self, intakes: Iterable[Mapping[str, Any] | Intake], lang: str = DEFAULT_LANG, *, errors: str = "raise"
@@ -121,9 +148,18 @@ def assess(data: Mapping[str, Any] | Intake, kb: Knowledge | None = None, lang: 
     return _assess(kb, prepared(kb), data, lang)
 
 
-def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, lang: str) -> dict[str, Any]:
+def _assess(
+    kb: Knowledge,
+    prep: _Prepared,
+    data: Mapping[str, Any] | Intake,
+    lang: str,
+    who: str | None = None,
+    max_questions: int = MAX_NEXT_QUESTIONS,
+) -> dict[str, Any]:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    if who is not None and who not in ASKERS:
+        raise ValueError(f"who must be one of {ASKERS} or None, got {who!r}")
     params = prep.params
     intake = data if isinstance(data, Intake) else parse_intake(data, kb)
 
@@ -140,13 +176,14 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
         pointed[rule["id"]] = rule["conditions"]
         for cid in rule["conditions"]:
             flagged.setdefault(cid, []).append(rule["id"])
-    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired in diff if p >= params.condition_likely]
+    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired, _no in diff if p >= params.condition_likely]
     level, reasons = triage(kb, intake, rules, likely, lang, params)
 
     conditions = []
-    for c, p, fired in diff:
+    for c, p, fired, denied in diff:
         if p >= params.condition_list_min or c.id in flagged:
-            conditions.append(_condition(c.data, p, [f.why[lang] for f in fired], flagged.get(c.id, []), lang, params))
+            why = [f.why[lang] for f in fired] + [_answered_no(prep, f, lang) for f in denied]
+            conditions.append(_condition(c.data, p, why, flagged.get(c.id, []), lang, params))
     listed = {c["id"] for c in conditions}
     for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
         why = [r["text"] for r in reasons if r["id"] in flagged[cid]]
@@ -169,6 +206,10 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
     for s in ranked:
         name, latin, confirm = texts[s.muscle]
         explains, rest = explained(s.pattern, s.side, items)
+        support = supporting(prep.index, s.muscle, intake)
+        con: dict[str, list[str]] = against(prep.index, s.muscle, intake)
+        if intake.palpation:
+            support["palpation"], con["palpation"] = palpation_words(intake, s.muscle, s.side)
         muscles.append(
             {
                 "id": s.muscle,
@@ -179,7 +220,8 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
                 "trigger_points": list(s.pattern.trigger_points),
                 "explains": explains,
                 "unexplained": rest,
-                "supporting": supporting(prep.index, s.muscle, intake),
+                "supporting": support,
+                "against": con,
                 "confirm": confirm,
             }
         )
@@ -221,12 +263,24 @@ def _assess(kb: Knowledge, prep: _Prepared, data: Mapping[str, Any] | Intake, la
         "muscles": muscles,
         "uncovered": uncovered,
         "conditions": conditions,
+        "next_questions": [
+            question_doc(kb, q, ranked, lang)
+            for q in next_questions(
+                kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who, max_questions
+            )
+        ],
         "plan": plan,
         "plan_withheld": withheld,
         "references": references,
         "choir": list(intake.choir),
         "disclaimer": msg("disclaimer", lang),
     }
+
+
+def _answered_no(prep: _Prepared, f: Feat, lang: str) -> str:
+    labels = prep.labels[f.kind]
+    key = "answered-no" if f.weight_absent <= 0 else "answered-no-raises"
+    return msg(key, lang, label=" / ".join(labels[i][lang] for i in f.ids if i in labels))
 
 
 def _condition(

@@ -7,12 +7,13 @@ The JSON Schema that documents the same rules lives in :mod:`triggermap.schemas`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..vocabulary import (
     AGE_MAX,
     AGE_MIN,
+    ANSWER_LISTS,
     CHOIR_CODES,
     CHOIR_RANGES_TEXT,
     DEFAULT_INTENSITY,
@@ -21,6 +22,7 @@ from ..vocabulary import (
     INTAKE_VERSION,
     INTENSITY_MAX,
     INTENSITY_MIN,
+    PALPATION_FIELDS,
     SEXES,
     SIDES,
     did_you_mean,
@@ -49,6 +51,8 @@ FIELDS = (
     "findings",
     "red_flags",
     "history",
+    "absent",
+    "palpation",
 )
 PAIN_FIELDS = ("region", "side", "intensity")
 #: The female CHOIR map numbered six front segments differently before August 2021
@@ -74,6 +78,16 @@ class PainMark(NamedTuple):
     intensity: int
 
 
+class Palpation(NamedTuple):
+    """A clinician's palpation of one muscle on one side (``None`` for a midline muscle)."""
+
+    muscle: str
+    side: str | None
+    tender: bool
+    reproduces: bool | None
+    taut_band: bool | None
+
+
 class Intake:
     """A validated intake. Lists are frozensets and pain is sorted: order never matters."""
 
@@ -87,6 +101,8 @@ class Intake:
         "findings",
         "red_flags",
         "history",
+        "absent",  # list name -> ids asked and answered "no" (contract 1.1)
+        "palpation",  # tuple of Palpation, sorted (contract 1.1)
         "choir",  # CHOIR codes of the drawing (input codes and painful regions), for export
     )
 
@@ -102,6 +118,8 @@ class Intake:
         red_flags: frozenset[str] = frozenset(),
         history: frozenset[str] = frozenset(),
         choir: tuple[int, ...] = (),
+        absent: Mapping[str, frozenset[str]] | None = None,
+        palpation: tuple[Palpation, ...] = (),
     ):
         self.pain = pain
         self.age = age
@@ -113,11 +131,24 @@ class Intake:
         self.red_flags = red_flags
         self.history = history
         self.choir = choir
+        self.absent: dict[str, frozenset[str]] = {k: frozenset(absent.get(k, ())) for k in ANSWER_LISTS} if absent else {
+            k: frozenset() for k in ANSWER_LISTS
+        }
+        self.palpation = palpation
 
     @property
     def painful(self) -> tuple[PainMark, ...]:
         """Marks that hurt (intensity 1-10); intensity 0 marks a region as pain-free."""
         return tuple(m for m in self.pain if m.intensity > 0)
+
+    def given(self, field: str) -> frozenset[str]:
+        """The ids given (answered "yes") in one of :data:`~triggermap.vocabulary.ANSWER_LISTS`."""
+        value: frozenset[str] = getattr(self, field)
+        return value
+
+    def answered(self, field: str) -> frozenset[str]:
+        """The ids of ``field`` answered either way (given or absent)."""
+        return self.given(field) | self.absent[field]
 
     def answers(self) -> frozenset[str]:
         """Every yes/no answer id (red flags, history, findings) for the triage rules."""
@@ -165,6 +196,21 @@ def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> fro
     return frozenset(out)
 
 
+def _objects(field: str, value: Any, fields: tuple[str, ...], needs: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """The entries of a list-of-objects field, each checked to be an object of known keys:
+    (index, its field path, the object)."""
+    if not isinstance(value, list):
+        raise IntakeError(field, f"must be a list of {{{', '.join(fields)}}} objects, got {type(value).__name__}")
+    for i, item in enumerate(value):
+        f = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise IntakeError(f, f"must be an object with {needs}; got {item!r}")
+        for key in item:
+            if not isinstance(key, str) or key not in fields:
+                raise _unknown(f"{f}.{key}", "field", key, fields)
+        yield i, f, item
+
+
 def parse_intake(data: Any, kb: Knowledge) -> Intake:
     """Validate an intake document (already parsed from JSON/YAML) against the vocabulary."""
     if not isinstance(data, dict):
@@ -202,15 +248,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     pain = data.get("pain")
     if pain is None:
         pain = []
-    if not isinstance(pain, list):
-        raise IntakeError("pain", f"must be a list of {{region, side, intensity}} objects, got {type(pain).__name__}")
-    for i, item in enumerate(pain):
-        f = f"pain[{i}]"
-        if not isinstance(item, dict):
-            raise IntakeError(f, f"must be an object with region, side, intensity; got {item!r}")
-        for key in item:
-            if not isinstance(key, str) or key not in PAIN_FIELDS:
-                raise _unknown(f"{f}.{key}", "field", key, PAIN_FIELDS)
+    for _i, f, item in _objects("pain", pain, PAIN_FIELDS, "region, side, intensity"):
         region = item.get("region")
         if region is None:
             raise IntakeError(f"{f}.region", "is required")
@@ -276,9 +314,12 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
 
     vocab = kb.vocab
     lists = {
-        key: _id_list(key, data.get(key, _MISSING), vocab[cat], cat.rstrip("s") if cat != "history" else "history")
+        key: _id_list(key, data.get(key, _MISSING), vocab[cat], _WHAT[key])
         for key, cat in LISTS.items()
     }
+    given = {**lists, "red_flags": red_flags}
+    absent = _absent(data.get("absent", _MISSING), given, kb)
+    palpation = _palpation(data.get("palpation", _MISSING), kb)
     pain_marks = tuple(sorted(PainMark(r, s, i) for (r, s), i in marks.items()))
     return Intake(
         pain=pain_marks,
@@ -291,4 +332,84 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         red_flags=red_flags,
         history=lists["history"],
         choir=tuple(sorted(drawing_codes)),
+        absent=absent,
+        palpation=palpation,
     )
+
+
+#: What one id of each answer list is called in a message ("unknown quality id 'x'").
+_WHAT = {"qualities": "quality", "aggravating": "aggravating", "findings": "finding", "history": "history",
+         "red_flags": "red-flag"}
+
+
+def _known(field: str, kb: Knowledge) -> tuple[Mapping[str, Any], str]:
+    """The ids one answer list accepts, and what one of them is called in a message."""
+    if field == "red_flags":
+        return kb.red_flags, _WHAT[field]
+    return kb.vocab[LISTS[field]], _WHAT[field]
+
+
+def _absent(value: Any, given: Mapping[str, frozenset[str]], kb: Knowledge) -> dict[str, frozenset[str]] | None:
+    """``absent``: per answer list, the ids asked and answered "no" (none may also be given)."""
+    if value is _MISSING:
+        return None
+    if not isinstance(value, dict):
+        raise IntakeError("absent", f"must be an object of id lists by category ({', '.join(ANSWER_LISTS)}), "
+                          f"got {type(value).__name__}")
+    out: dict[str, frozenset[str]] = {}
+    for key, ids in value.items():
+        if not isinstance(key, str) or key not in ANSWER_LISTS:
+            raise _unknown(f"absent.{key}" if isinstance(key, str) and key else "absent", "category", key, ANSWER_LISTS)
+        known, what = _known(key, kb)
+        got = _id_list(f"absent.{key}", ids, known, what)
+        both = sorted(got & given[key])
+        if both:
+            i = ids.index(both[0])
+            raise IntakeError(
+                f"absent.{key}[{i}]",
+                f"{both[0]!r} is both in {key} and in absent.{key}: an answer is either yes or no; remove it from one",
+            )
+        out[key] = got
+    return out
+
+
+def _bool(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise IntakeError(field, f"must be true or false, got {value!r}")
+    return value
+
+
+def _palpation(value: Any, kb: Knowledge) -> tuple[Palpation, ...]:
+    """``palpation``: what a clinician found on examining muscles (contract 1.1)."""
+    if value is _MISSING:
+        return ()
+    seen: dict[tuple[str, str | None], int] = {}
+    out: list[Palpation] = []
+    for i, f, item in _objects("palpation", value, PALPATION_FIELDS, "muscle, side, tender"):
+        muscle = item.get("muscle")
+        if muscle is None:
+            raise IntakeError(f"{f}.muscle", "is required")
+        if not isinstance(muscle, str) or muscle not in kb.muscles:
+            raise _unknown(f"{f}.muscle", "muscle", muscle, kb.muscles)
+        if "tender" not in item:
+            raise IntakeError(f"{f}.tender", "is required (true or false: was the muscle tender to pressure?)")
+        tender = _bool(f"{f}.tender", item["tender"])
+        reproduces = None if item.get("reproduces") is None else _bool(f"{f}.reproduces", item["reproduces"])
+        taut = None if item.get("taut_band") is None else _bool(f"{f}.taut_band", item["taut_band"])
+        side = item.get("side")
+        if kb.muscles[muscle].get("midline"):
+            if side is not None:
+                raise IntakeError(f"{f}.side", f"{muscle!r} is a midline muscle: omit side (got {side!r})")
+            sides: tuple[str | None, ...] = (None,)
+        else:
+            if side is None:
+                raise IntakeError(f"{f}.side", f"{muscle!r} is a paired muscle: side is required. Allowed: left, right, both")
+            if not isinstance(side, str) or side not in SIDES:
+                raise _unknown(f"{f}.side", "side", side, SIDES)
+            sides = ("left", "right") if side == "both" else (side,)
+        for s in sides:
+            if (muscle, s) in seen:
+                raise IntakeError(f, f"{muscle!r} ({s or 'midline'}) is already palpated in palpation[{seen[muscle, s]}]")
+            seen[muscle, s] = i
+            out.append(Palpation(muscle, s, tender, reproduces, taut))
+    return tuple(sorted(out, key=lambda p: (p.muscle, p.side or "")))

@@ -32,6 +32,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No self-care plan is offered: with these warning signs, get medical care first.",
         "es": "No se ofrece plan de autocuidado: con estos signos de alarma, busque primero atención médica.",
     },
+    # next questions (contract 1.1): fallbacks when a vocabulary item has no question of its own
+    "ask-findings": {
+        "en": "Is this examination finding present: {label}?",
+        "es": "¿Está presente este hallazgo de la exploración: {label}?",
+    },
+    "ask-aggravating": {
+        "en": "Does this make the pain worse: {label}?",
+        "es": "¿Esto empeora el dolor: {label}?",
+    },
+    "ask-qualities": {
+        "en": "Does the pain feel like this: {label}?",
+        "es": "¿El dolor se siente así: {label}?",
+    },
+    "ask-history": {
+        "en": "Does this apply to you: {label}?",
+        "es": "¿Esto se aplica a usted: {label}?",
+    },
+    "ask-palpation": {
+        "en": "Palpate the {muscle} ({where}): is it tender, and does pressure bring on the familiar pain?",
+        "es": "Palpe el músculo {muscle} ({where}): ¿duele a la presión y la presión reproduce el dolor habitual?",
+    },
+    "ask-self-palpation": {
+        "en": "Press firmly with a fingertip for a few seconds on {where} ({muscle}); stop if it hurts sharply. "
+        "Is the spot tender, and does pressing bring on your usual pain?",
+        "es": "Presione firmemente con la yema de un dedo durante unos segundos en {where} ({muscle}); deténgase si "
+        "siente un dolor agudo. ¿Le duele ese punto y, al presionarlo, aparece su dolor de siempre?",
+    },
+    "why-red-flag": {
+        "en": "A warning sign to rule out first: it checks for {what}.",
+        "es": "Un signo de alarma que conviene descartar primero: busca {what}.",
+    },
+    "why-palpation": {
+        "en": "A tender spot that brings on the familiar pain is the strongest sign that the {muscle} is the source; "
+        "a muscle that is not tender makes it unlikely.",
+        "es": "Un punto sensible que reproduce el dolor habitual es el signo más fuerte de que el músculo {muscle} "
+        "es el origen; si el músculo no duele a la presión, es poco probable.",
+    },
+    "why-question": {
+        "en": "A yes points to {what}; a no makes it less likely.",
+        "es": "Un sí apunta a {what}; un no lo hace menos probable.",
+    },
+    "why-question-against": {
+        "en": "The answer helps tell the likely causes apart.",
+        "es": "La respuesta ayuda a distinguir entre las causas probables.",
+    },
+    "answered-no": {
+        "en": "Answered no: {label} (makes it less likely).",
+        "es": "Respuesta negativa: {label} (lo hace menos probable).",
+    },
+    "answered-no-raises": {
+        "en": "Answered no: {label} (makes it more likely).",
+        "es": "Respuesta negativa: {label} (lo hace más probable).",
+    },
 }
 
 

@@ -20,7 +20,7 @@ class ModelParams:
     """The model's parameters. Change ``version`` whenever any other value changes."""
 
     #: Version of this parameter set (appears with every assessment the engine writes).
-    version: str = "1.1"
+    version: str = "2.0"
     #: Prior probability that a given muscle's trigger points contribute to a pain drawing.
     prior: float = 0.05
     #: Painful region inside a trigger point's essential zone (pain nearly always felt there).
@@ -37,8 +37,26 @@ class ModelParams:
     lr_aggravating: float = 1.5
     lr_quality: float = 1.3
     lr_finding: float = 1.6
-    #: At most this many activity/quality/finding matches count (they are not independent).
+    #: At most this many activity/quality/finding matches count (they are not independent); the
+    #: same cap applies separately to the ones answered "no".
     max_support_matches: int = 3
+    #: Evidence without a published sensitivity: a "no" answer's likelihood ratio is derived from
+    #: its positive one assuming this sensitivity, (1 - s) / (1 - s / lr) (docs/model.md).
+    assumed_sensitivity: float = 0.5
+    #: Palpation of a muscle on the side in question (documented estimates, docs/model.md):
+    #: tender / not tender, pressure reproduces the familiar pain / does not, taut band felt / not.
+    #: Any tender finding counts for the muscle (2.0 x 0.7 x 0.75 > 1).
+    lr_palpation_tender: float = 2.0
+    lr_palpation_not_tender: float = 0.2
+    lr_palpation_reproduces: float = 4.0
+    lr_palpation_not_reproduces: float = 0.7
+    lr_taut_band: float = 2.0
+    lr_no_taut_band: float = 0.75
+    #: Next questions: hypotheses weighed (the best muscles and the listed conditions), and the
+    #: chance that palpating the right muscle finds it tender and familiar.
+    question_muscles: int = 6
+    question_conditions: int = 8
+    palpation_sensitivity: float = 0.85
     #: Weight of a painful region's evidence is ``intensity_base + intensity_step * intensity``
     #: (0.55 at 1/10 up to 1.0 at 10/10).
     intensity_base: float = 0.5
@@ -67,6 +85,9 @@ class ModelParams:
     w_aggravating: float = field(init=False, repr=False, compare=False)
     w_quality: float = field(init=False, repr=False, compare=False)
     w_finding: float = field(init=False, repr=False, compare=False)
+    w_aggravating_absent: float = field(init=False, repr=False, compare=False)
+    w_quality_absent: float = field(init=False, repr=False, compare=False)
+    w_finding_absent: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -79,6 +100,30 @@ class ModelParams:
         put(self, "w_aggravating", log(self.lr_aggravating))
         put(self, "w_quality", log(self.lr_quality))
         put(self, "w_finding", log(self.lr_finding))
+        put(self, "w_aggravating_absent", log(self.lr_absent_assumed(self.lr_aggravating)))
+        put(self, "w_quality_absent", log(self.lr_absent_assumed(self.lr_quality)))
+        put(self, "w_finding_absent", log(self.lr_absent_assumed(self.lr_finding)))
+
+    def lr_absent_assumed(self, lr: float) -> float:
+        """The likelihood ratio of a "no" answer to evidence of positive ratio ``lr`` whose
+        sensitivity is not published: sensitivity ``assumed_sensitivity`` and the specificity
+        that gives ``lr``; neutral (1) for evidence that does not count for (``lr <= 1``)."""
+        s = self.assumed_sensitivity
+        if lr <= 1.0:
+            return 1.0
+        return (1.0 - s) / (1.0 - s / lr)
+
+    def palpation_weight(self, tender: bool, reproduces: bool | None, taut_band: bool | None) -> float:
+        """Log likelihood ratio of one palpation finding for its muscle on its side."""
+        if not tender:  # a trigger point is tender by definition; not tender speaks against it
+            w = log(self.lr_palpation_not_tender)
+        else:
+            w = log(self.lr_palpation_tender)
+            if reproduces is not None:
+                w += log(self.lr_palpation_reproduces if reproduces else self.lr_palpation_not_reproduces)
+        if taut_band is not None:
+            w += log(self.lr_taut_band if taut_band else self.lr_no_taut_band)
+        return w
 
     def intensity_factor(self, intensity: int) -> float:
         """Weight of a painful region's evidence: 0.55 at 1/10 up to 1.0 at 10/10."""

@@ -52,7 +52,8 @@ class Pattern:
 class Index:
     """Inverted index (region -> patterns reaching it) and each muscle's supporting answer ids."""
 
-    __slots__ = ("patterns", "by_region", "muscle_support", "meta", "weighted", "params", "by_weight")
+    __slots__ = ("patterns", "by_region", "muscle_support", "meta", "weighted", "params", "by_weight",
+                 "by_weight_absent")
 
     def __init__(
         self,
@@ -65,6 +66,12 @@ class Index:
         #: answer lists in order of evidence weight (findings > aggravating > qualities) with their weights
         self.by_weight = (
             ("findings", params.w_finding), ("aggravating", params.w_aggravating), ("qualities", params.w_quality)
+        )
+        #: the same lists answered "no", weakest penalty last (docs/model.md, "Absent answers")
+        self.by_weight_absent = (
+            ("findings", params.w_finding_absent),
+            ("aggravating", params.w_aggravating_absent),
+            ("qualities", params.w_quality_absent),
         )
         self.patterns = patterns
         self.by_region = by_region
@@ -192,6 +199,38 @@ def _bonus(own: dict[str, frozenset[str]], lists: tuple[tuple[frozenset[str], st
     return bonus
 
 
+def palpation_weights(intake: Intake, params: P.ModelParams) -> dict[str, tuple[float, float, float]]:
+    """Muscle -> log likelihood ratio of its palpation (left, right, midline)."""
+    out: dict[str, list[float]] = {}
+    for p in intake.palpation:
+        w = params.palpation_weight(p.tender, p.reproduces, p.taut_band)
+        acc = out.setdefault(p.muscle, [0.0, 0.0, 0.0])
+        acc[0 if p.side == "left" else 1 if p.side == "right" else 2] += w
+    return {m: (a[0], a[1], a[2]) for m, a in out.items()}
+
+
+def palpation_words(intake: Intake, muscle: str, side: str | None) -> tuple[list[str], list[str]]:
+    """The palpation findings of ``muscle`` on the sides of ``side``, for and against it, as
+    ids (``tender``, ``reproduces``, ``taut-band``; ``not-tender``, ``not-reproduces``,
+    ``no-taut-band``), each prefixed with the side palpated (``left:tender``)."""
+    sides = _HYPOTHESIS_SIDES.get(side, ())
+    pro: list[str] = []
+    con: list[str] = []
+    for p in intake.palpation:
+        if p.muscle != muscle or (p.side is not None and p.side not in sides and side is not None):
+            continue
+        where = f"{p.side}:" if p.side else ""
+        if p.tender:
+            pro.append(f"{where}tender")
+            if p.reproduces is not None:
+                (pro if p.reproduces else con).append(f"{where}{'reproduces' if p.reproduces else 'not-reproduces'}")
+        else:
+            con.append(f"{where}not-tender")
+        if p.taut_band is not None:
+            (pro if p.taut_band else con).append(f"{where}{'taut-band' if p.taut_band else 'no-taut-band'}")
+    return pro, con
+
+
 def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
     """The answers that support ``muscle``, by list (for the explanation)."""
     own = index.muscle_support[muscle]
@@ -203,6 +242,13 @@ def supporting(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]
         "qualities": sorted(qual) if qual else [],
         "findings": sorted(fnd) if fnd else [],
     }
+
+
+def against(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
+    """The "no" answers that count against ``muscle``, by list (contract 1.1 ``absent``)."""
+    own = index.muscle_support[muscle]
+    absent = intake.absent
+    return {key: sorted(absent[key] & own[key]) for key in ("aggravating", "qualities", "findings")}
 
 
 def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list[MuscleScore]:
@@ -241,6 +287,8 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     params = index.params
     wa = params.w_absent
     wb = params.w_bilateral
+    palp = palpation_weights(intake, params) if intake.palpation else None
+    pl = pr = pm = 0.0
     for i in sorted(acc):
         lat_l, lat_r, mid, cl, cr, cm, cross_l, cross_r = acc[i]
         if cross_l:
@@ -248,33 +296,53 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
         if cross_r:
             lat_r += cross_r
         muscle, base, el, em = meta[i]
-        base += mid + (em - cm) * wa
+        if palp is not None:  # palpation of this muscle, per side (contract 1.1)
+            pl, pr, pm = palp.get(muscle, (0.0, 0.0, 0.0))
+        base += mid + (em - cm) * wa + pm
         absent_l = (el - cl if cl < el else 0) * wa
         absent_r = (el - cr if cr < el else 0) * wa
+        # a side is supported by pain on it or by a positive palpation there
+        on_l = lat_l > 0.0 or pl > 0.0
+        on_r = lat_r > 0.0 or pr > 0.0
         # side hypotheses: left muscle, right muscle, both (penalised); ties go to "both"
         logit = -1e300
         side: str | None = None
-        if lat_l > 0.0 or mid > 0.0:
-            logit, side = base + lat_l + absent_l, ("left" if lat_l > 0.0 else None)
-        if lat_r > 0.0 or mid > 0.0:
-            right = base + lat_r + absent_r
+        if on_l or mid > 0.0:
+            logit, side = base + lat_l + absent_l + pl, ("left" if on_l else None)
+        if on_r or mid > 0.0:
+            right = base + lat_r + absent_r + pr
             if right > logit + 1e-9:
-                logit, side = right, ("right" if lat_r > 0.0 else None)
-            elif lat_l > 0.0 and lat_r > 0.0 and abs(right - logit) <= 1e-9:
+                logit, side = right, ("right" if on_r else None)
+            elif on_l and on_r and abs(right - logit) <= 1e-9:
                 side = "both"  # equal evidence on both sides: say so (keeps left/right mirror-exact)
-        if lat_l > 0.0 and lat_r > 0.0:
-            bilateral = base + wb + lat_l + lat_r + absent_l + absent_r
+        if on_l and on_r:
+            # each pair summed first (a + b == b + a exactly), so mirrored drawings tie exactly
+            bilateral = base + wb + (lat_l + lat_r) + (absent_l + absent_r) + (pl + pr)
             if bilateral > logit:
                 logit, side = bilateral, "both"
+        if logit == -1e300:
+            continue
         prev = best.get(muscle)
         if prev is None or logit > prev[0]:
             best[muscle] = (logit, i, side)
     patterns = index.patterns
     lists = tuple((getattr(intake, key), key, w) for key, w in index.by_weight if getattr(intake, key))
+    absent = intake.absent
+    nos = tuple((absent[key], key, w) for key, w in index.by_weight_absent if absent[key])
     room = params.max_support_matches
     support = index.muscle_support
     totals = sorted(
-        (-(logit + (_bonus(support[m], lists, room) if lists else 0.0)), m, i, side) for m, (logit, i, side) in best.items()
+        (
+            -(
+                logit
+                + (_bonus(support[m], lists, room) if lists else 0.0)
+                + (_bonus(support[m], nos, room) if nos else 0.0)
+            ),
+            m,
+            i,
+            side,
+        )
+        for m, (logit, i, side) in best.items()
     )
     out = []
     for neg, m, i, side in totals[:limit] if limit else totals:

@@ -15,7 +15,8 @@ from typing import Any, NoReturn
 
 import typer
 
-from ..vocabulary import LANGS, did_you_mean
+from ..vocabulary import DEFAULT_LANG, LANGS, did_you_mean
+from .geometry import SIDES
 
 app = typer.Typer(
     help="Body charts: a muscle's trigger points and referral zones, a pain drawing, an assessment.",
@@ -24,12 +25,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-SIDES = ("right", "left")
-
 _OUTPUT = typer.Option(None, "-o", "--output", help="output file: .svg, .png or .pdf (default: SVG on stdout)")
-_LANG = typer.Option("en", "--lang", help="label language: en or es")
+_LANG = typer.Option(DEFAULT_LANG, "--lang", help=f"label language: {' or '.join(LANGS)}")
 _SCALE = typer.Option(2.0, "--scale", help="PNG pixels per SVG unit")
-_SIDE = typer.Option("right", "--side", help="side of the body drawn: right or left")
+_SIDE = typer.Option(SIDES[0], "--side", help=f"side of the body drawn: {' or '.join(SIDES)}")
 _VIEW = typer.Option(None, "--view", help="view(s) to draw: front, back, side, upper-front, upper-back, arms-front, "
                      "arms-back, head, hands-palm, hands-back (repeatable; default: chosen)")
 VIEW_CHOICES = ("front", "back", "side", "upper-front", "upper-back", "arms-front", "arms-back", "head", "hands-palm",

@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 GEOMETRY_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "geometry"
 REGIONS_FILE = GEOMETRY_DIR.parent / "regions.yaml"
@@ -40,7 +40,8 @@ VIEWS: tuple[str, ...] = ("front", "back", "right", "left", "upper-front", "uppe
 #: The whole-body views (version-1 coarse regions) and the close-ups (the finer 1.1 regions).
 BODY_VIEWS: tuple[str, ...] = ("front", "back", "right", "left")
 CLOSE_UPS: tuple[str, ...] = tuple(v for v in VIEWS if v not in BODY_VIEWS)
-SIDES = ("right", "left")
+#: The body sides a chart draws, in the order it draws them (the right side is the default).
+SIDES: tuple[str, ...] = ("right", "left")
 #: view -> (authored file, drawn mirrored)
 VIEW_FILES: dict[str, tuple[str, bool]] = {
     "front": ("front.yaml", False), "back": ("back.yaml", False),
@@ -550,11 +551,11 @@ def _compile_view(name: str) -> View:
     return view
 
 
-def _counterpart(name: Any, mirror: bool) -> str | None:
+def _counterpart(name: object, mirror: bool) -> str | None:
     if not name:
         return None
-    name = str(name)
-    return {"right": "left", "left": "right"}.get(name, name) if mirror else name
+    text = str(name)
+    return {"right": "left", "left": "right"}.get(text, text) if mirror else text
 
 
 def _grid_d(view: View) -> str:
@@ -595,7 +596,16 @@ def _cache_file() -> Path | None:
     return base / f"chart-geometry-{h.hexdigest()[:20]}.pickle"
 
 
-def _compile_bundle() -> dict[str, Any]:
+class _Bundle(TypedDict):
+    """What :func:`_bundle` compiles and caches."""
+
+    views: dict[str, View]
+    regions: dict[str, dict[str, Any]]
+    tps: dict[str, dict[str, Point]]
+    muscle_views: dict[str, list[str]]
+
+
+def _compile_bundle() -> _Bundle:
     raw = _read_yaml(GEOMETRY_DIR / "trigger_points.yaml") or {}
     tps = {tp: {v: (float(p[0]), float(p[1])) for v, p in views.items()}
            for tp, views in (raw.get("positions") or {}).items()}
@@ -608,7 +618,7 @@ def _compile_bundle() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _bundle() -> dict[str, Any]:
+def _bundle() -> _Bundle:
     """Views, region names and trigger-point positions, compiled once and kept in the user's cache
     directory (like the knowledge base), so a fresh process draws its first chart in milliseconds."""
     try:
@@ -620,7 +630,7 @@ def _bundle() -> dict[str, Any]:
             with open(path, "rb") as fh:
                 views = pickle.load(fh)
             if isinstance(views, dict) and set(views.get("views", ())) == set(VIEWS):
-                return views
+                return cast(_Bundle, views)  # written by this function from _compile_bundle()
         except Exception:  # noqa: BLE001 - a stale or broken cache is simply rebuilt
             pass
     views = _compile_bundle()

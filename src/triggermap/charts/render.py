@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..vocabulary import INTENSITY_MAX, did_you_mean
+from ..vocabulary import BODY_SIDES, INTENSITY_MAX, INTENSITY_MIN, did_you_mean
+from ..vocabulary import SIDES as MARK_SIDES
 from . import style as st
 from .geometry import (
     BODY_VIEWS,
     CLOSE_UPS,
+    SIDES,
     VIEWS,
     Point,
     RegionShape,
@@ -260,12 +262,12 @@ def _panel_labels(panel: _Panel, lang: str) -> list[str]:
                  weight="bold", fill=st.MUTED, anchor="middle")]
     if v.name in ("front", "back"):
         y = max(panel.y + 26, panel.page((0, v.body_top + 150))[1])
-        for side in ("right", "left"):
+        for side in SIDES:
             px = panel.x + (v.cx + (v.right_sign if side == "right" else -v.right_sign) * 150) * panel.scale
             out.append(_text(px, y, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
                              fill=st.MUTED, anchor="middle"))
     elif v.symmetric:
-        for side in ("right", "left"):
+        for side in SIDES:
             if side in v.side_marks:
                 px, py = panel.page(v.side_marks[side])
                 out.append(_text(px, py, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
@@ -314,6 +316,26 @@ def _arrange(views: Sequence[str], crop: tuple[float, float], top: float, gap: f
 def _shift(panels: Sequence[_Panel], dx: float) -> None:
     for p in panels:
         p.x += dx
+
+
+def _page_panels(views: Sequence[str], crop: tuple[float, float], *, top: float, gap: float, margin: float,
+                 whole_h: float, body_h: float, close_h: float, max_w: float
+                 ) -> tuple[list[_Panel], float, float]:
+    """A chart page's panels, centred on a page at least 720 wide with ``margin`` each side: whole-body
+    views alone stand in one row ``whole_h`` high (the layout as it always was); with close-ups, in
+    the rows of :func:`_arrange` (``body_h``, ``close_h``). No row is wider than ``max_w``. Returns
+    the panels, the page width and the bottom of the last row."""
+    body_views = [n for n in views if n in BODY_VIEWS]
+    if body_views and len(body_views) == len(views):
+        scale = _fit_scale(views, crop, gap, whole_h, max_w)
+        widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
+        page_w = max(widths + 2 * margin, 720.0)
+        panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
+        return panels, page_w, top + max(p.height for p in panels)
+    panels, widths, bottom = _arrange(views, crop, top, gap, body_h, close_h, max_w)
+    page_w = max(widths + 2 * margin, 720.0)
+    _shift(panels, (page_w - widths) / 2)
+    return panels, page_w, bottom
 
 
 def _on_view(view: View, values: Mapping[tuple[str, str | None], Any],
@@ -383,13 +405,15 @@ def normalise_marks(marks: Iterable[Any] | None, field: str = "pain") -> list[tu
                 raise ChartError(f"{field}[{i}].side", f"{region!r} is a midline region and takes no side")
             sides: tuple[str | None, ...] = (None,)
         elif side == "both":
-            sides = ("left", "right")
-        elif side in ("left", "right"):
+            sides = BODY_SIDES
+        elif side in BODY_SIDES:
             sides = (side,)
         else:
-            raise ChartError(f"{field}[{i}].side", f"{side!r} is not a side; allowed: left, right, both")
-        if isinstance(intensity, bool) or not isinstance(intensity, int) or not 0 <= intensity <= INTENSITY_MAX:
-            raise ChartError(f"{field}[{i}].intensity", f"{intensity!r} is not an integer from 0 to 10")
+            raise ChartError(f"{field}[{i}].side", f"{side!r} is not a side; allowed: {', '.join(MARK_SIDES)}")
+        if (isinstance(intensity, bool) or not isinstance(intensity, int)
+                or not INTENSITY_MIN <= intensity <= INTENSITY_MAX):
+            raise ChartError(f"{field}[{i}].intensity",
+                             f"{intensity!r} is not an integer from {INTENSITY_MIN} to {INTENSITY_MAX}")
         for s in sides:
             out[(region, s)] = max(out.get((region, s), 0), intensity)
     return sorted(((r, s, n) for (r, s), n in out.items()), key=lambda t: (t[0], t[1] or ""))
@@ -514,7 +538,7 @@ def body_svg(view: str, lang: str = "en", marks: Iterable[Any] | None = None, *,
     body = [f'<g transform="scale({scale:.4f})">'] if scale != 1.0 else []
     body += _body_layers(v, fills, lang, extra=extra)
     if v.symmetric:
-        for side in ("right", "left"):
+        for side in SIDES:
             x, y = v.side_marks.get(side, (0.0, 0.0))
             body.append(_text(x, y, st.word(lang, "R" if side == "right" else "L"), 15, weight="bold",
                               fill=st.MUTED, anchor="middle"))
@@ -538,8 +562,8 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     (language + Latin) and the disclaimer. ``side`` is the side of the body shown.
     """
     _check_lang(lang)
-    if side not in ("right", "left"):
-        raise ChartError("side", f"{side!r} is not a side; allowed: right, left")
+    if side not in SIDES:
+        raise ChartError("side", f"{side!r} is not a side; allowed: {', '.join(SIDES)}")
     muscle = _muscle(kb, muscle_id)
     prefix = id_prefix
     tps = [tp for tp in muscle["trigger_points"]]
@@ -565,18 +589,10 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     full_h = max((get_view(n).height for n in body_views), default=0.0)
     crop = _crop_for(ys, full_h, trim_legs=True)
     margin = 28.0
-    gap = 18.0
     top = 112.0
-    if body_views and len(body_views) == len(chosen):  # the whole-body layout, as it always was
-        scale = _fit_scale(chosen, crop, gap, 660.0 if crop[0] > 0 else 700.0, 1040.0)
-        widths = sum(get_view(n).width * scale for n in chosen) + gap * (len(chosen) - 1)
-        page_w = max(widths + 2 * margin, 720.0)
-        panels = _layout(chosen, crop, scale, (page_w - widths) / 2, top, gap)
-        bottom = top + max(p.height for p in panels)
-    else:
-        panels, widths, bottom = _arrange(chosen, crop, top, gap, 600.0, 420.0 if body_views else 600.0, 1040.0)
-        page_w = max(widths + 2 * margin, 720.0)
-        _shift(panels, (page_w - widths) / 2)
+    panels, page_w, bottom = _page_panels(chosen, crop, top=top, gap=18.0, margin=margin,
+                                          whole_h=660.0 if crop[0] > 0 else 700.0, body_h=600.0,
+                                          close_h=420.0 if body_views else 600.0, max_w=1040.0)
     panel_h = bottom - top
 
     name = muscle["names"][lang]
@@ -681,7 +697,7 @@ def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: It
     site. The whole-body views are left out when the close-ups already show everything."""
     body = ["front", "back"]
     sides = {s for r, s, _ in marks if r in LATERAL_FOCUS and s} | set(extra_sides)
-    body += [s for s in ("right", "left") if s in sides]
+    body += [s for s in SIDES if s in sides]
     mark_keys = {(r, s) for r, s, _ in marks}
     keys = mark_keys | set(extra_keys)
     tp_list = [(m, side, t) for m, side, ids in tps for t in ids]
@@ -744,19 +760,9 @@ def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[
                 ys.extend((shape.bbox[1], shape.bbox[3]))
     crop = _crop_for(ys, full_h)
     margin = 28.0
-    gap = 14.0
-    top = 108.0
-    if len(body_views) == len(views):  # the whole-body layout, as it always was
-        scale = _fit_scale(views, crop, gap, 620.0 if crop[0] > 0 else 663.0, 1120.0)
-        widths = sum(get_view(n).width * scale for n in views) + gap * (len(views) - 1)
-        page_w = max(widths + 2 * margin, 720.0)
-        panels = _layout(views, crop, scale, (page_w - widths) / 2, top, gap)
-        bottom = top + max(p.height for p in panels)
-    else:
-        panels, widths, bottom = _arrange(views, crop, top, gap, 620.0 if crop[0] > 0 else 663.0,
-                                          360.0 if body_views else 560.0, 1120.0)
-        page_w = max(widths + 2 * margin, 720.0)
-        _shift(panels, (page_w - widths) / 2)
+    body_h = 620.0 if crop[0] > 0 else 663.0
+    panels, page_w, bottom = _page_panels(views, crop, top=108.0, gap=14.0, margin=margin, whole_h=body_h,
+                                          body_h=body_h, close_h=360.0 if body_views else 560.0, max_w=1120.0)
     intensities = {(r, s): n for r, s, n in marks}
     body = [_text(margin, 44, title, 26, weight="bold"), _text(margin, 68, subtitle, 14, fill=st.MUTED),
             f'<line x1="{fmt(margin)}" y1="82" x2="{fmt(page_w - margin)}" y2="82" stroke="#d8d2cb" stroke-width="1"/>']
@@ -847,7 +853,7 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
         muscle = _muscle(kb, mid) if mid in kb.muscles else None
         if muscle is None:
             raise ChartError(f"assessment.muscles[{rank}].id", f"{mid!r} is not a muscle id")
-        sides = sorted({e.get("side") for e in entry.get("explains") or () if e.get("side")}) or ["right", "left"]
+        sides = sorted({e.get("side") for e in entry.get("explains") or () if e.get("side")}) or list(SIDES)
         tp_ids = list(entry.get("trigger_points") or [tp["id"] for tp in muscle["trigger_points"]])
         zones: dict[tuple[str, str | None], str] = {}
         for s in sides:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..vocabulary import LANGS
+from ..vocabulary import INTENSITY_MAX, INTENSITY_MIN, LANGS
 
 __all__ = ["LANGS"]  # re-exported for the renderer (st.LANGS)
 
@@ -38,8 +38,8 @@ def _hex(c: str) -> tuple[int, int, int]:
 
 def intensity_colour(intensity: int) -> str:
     """Fill colour of a pain intensity 0-10 (clamped) on the YlOrRd scale."""
-    i = min(10, max(0, int(intensity)))
-    t = i / 10 * (len(YLORRD) - 1)
+    i = min(INTENSITY_MAX, max(INTENSITY_MIN, int(intensity)))
+    t = (i - INTENSITY_MIN) / (INTENSITY_MAX - INTENSITY_MIN) * (len(YLORRD) - 1)
     k = min(int(t), len(YLORRD) - 2)
     f = t - k
     a, b = _hex(YLORRD[k]), _hex(YLORRD[k + 1])
@@ -47,7 +47,7 @@ def intensity_colour(intensity: int) -> str:
     return f"#{r:02x}{g:02x}{bl:02x}"
 
 
-INTENSITY_COLOURS = tuple(intensity_colour(i) for i in range(11))
+INTENSITY_COLOURS = tuple(intensity_colour(i) for i in range(INTENSITY_MIN, INTENSITY_MAX + 1))
 
 
 def text_on(fill: str) -> str:

@@ -19,6 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..vocabulary import Asker, ExerciseKind
+from ..vocabulary import Level as TriageLevel
+
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # spinal roots (C1-C8, T1-T12, L1-L5, S1-S5, Co1) or, for head and face muscles, the cranial nerve
 # (CNV trigeminal, CNVII facial, CNXI accessory...)
@@ -48,10 +51,13 @@ class Fact(Text):
     refs: list[str] = Field(min_length=1)
 
 
+ReferenceKind = Literal["book", "article", "guideline", "review", "web", "dataset"]
+
+
 class Reference(Strict):
     id: str
     citation: str = Field(min_length=10, description="Full citation in Vancouver-like style.")
-    kind: Literal["book", "article", "guideline", "review", "web", "dataset"]
+    kind: ReferenceKind
     year: int | None = None
     url: str | None = None
     doi: str | None = None
@@ -80,9 +86,6 @@ class Region(Strict):
     _id = field_validator("id")(_check_id)
 
 
-Asker = Literal["self", "clinician"]
-
-
 class VocabItem(Strict):
     """An id of a simple vocabulary (qualities, aggravating, findings, history).
 
@@ -109,6 +112,9 @@ class Vocabulary(Strict):
     history: list[VocabItem]
 
 
+ZoneSide = Literal["same", "both"]
+
+
 class ZoneRef(Strict):
     """A region a trigger point refers pain to.
 
@@ -117,7 +123,7 @@ class ZoneRef(Strict):
     """
 
     region: str
-    side: Literal["same", "both"] = "same"
+    side: ZoneSide = "same"
 
 
 class TriggerPoint(Strict):
@@ -174,6 +180,7 @@ class Muscle(Strict):
     ontology: Ontology
     summary: Text = Field(description="One or two plain sentences for the person in pain.")
     anatomy: Anatomy
+    midline: bool = Field(default=False, description="An unpaired muscle on the midline (palpation takes no side).")
     trigger_points: list[TriggerPoint] = Field(min_length=1)
     symptoms: list[Fact] = Field(min_length=1)
     # vocabulary ids the engine uses as evidence (each list backed by refs)
@@ -195,9 +202,6 @@ class Muscle(Strict):
     _id = field_validator("id")(_check_id)
 
 
-ExerciseKind = Literal["stretch", "self-release", "strengthening", "habit"]
-
-
 class Exercise(Strict):
     id: str
     kind: ExerciseKind
@@ -214,9 +218,6 @@ class Exercise(Strict):
     refs: list[str] = Field(min_length=1)
 
     _id = field_validator("id")(_check_id)
-
-
-TriageLevel = Literal["emergency", "urgent", "see-clinician", "self-care"]
 
 
 class RedFlag(Strict):
@@ -276,6 +277,11 @@ class Feature(Strict):
     value: int | None = None
     lr: float = Field(gt=0)
     lr_absent: float | None = Field(default=None, gt=0)
+    anchor: bool = Field(
+        default=True,
+        description="Whether this feature alone brings the condition into the differential (a region "
+        "feature with anchor false only adds evidence once another feature has).",
+    )
     sensitivity: float | None = Field(default=None, ge=0, le=1)
     specificity: float | None = Field(default=None, ge=0, le=1)
     why: Text

@@ -26,7 +26,13 @@ def vocab_items(kb: Knowledge, category: str) -> list[dict[str, Any]]:
         ]
     if category in ("qualities", "aggravating", "findings", "history"):
         return [
-            {"id": i["id"], "label": dict(i["label"]), "definition": dict(i["definition"])}
+            {
+                "id": i["id"],
+                "label": dict(i["label"]),
+                "definition": dict(i["definition"]),
+                "question": _question(kb, category, i["id"]),
+                "who": _who(kb.vocab, category, i["id"]),
+            }
             for i in kb.vocab[category].values()
         ]
     if category == "red-flags":
@@ -36,6 +42,7 @@ def vocab_items(kb: Knowledge, category: str) -> list[dict[str, Any]]:
                 "label": dict(f["label"]),
                 "definition": dict(f["definition"]),
                 "question": dict(f["question"]),
+                "who": _who(kb.vocab, "red_flags", f["id"]),
                 "level": f["level"],
             }
             for f in kb.red_flags.values()
@@ -56,6 +63,34 @@ def vocab_items(kb: Knowledge, category: str) -> list[dict[str, Any]]:
             for c in kb.conditions.values()
         ]
     raise KeyError(category)
+
+
+def _question(kb: Knowledge, category: str, item_id: str) -> dict[str, str]:
+    """The question the engine asks for a vocabulary item as a next question, in en and es:
+    the curated one, else the engine's generic sentence built from the label."""
+    from ..assess.messages import msg
+    from ..vocabulary import LANGS
+
+    item = kb.vocab[category][item_id]
+    if item.get("question"):
+        return dict(item["question"])
+    return {lang: msg(f"ask-{category}", lang, label=item["label"][lang]) for lang in LANGS}
+
+
+def answerer(vocab: Any, field: str, item_id: str | None) -> str:
+    """Who can answer a question about an id (``self`` or ``clinician``): as curated (``who``),
+    else findings are the clinician's and everything else (red flags included) the person's.
+    The engine's next questions use the same rule."""
+    if field == "red_flags":
+        return "self"
+    if item_id is not None:
+        item = vocab[field][item_id]
+        if item.get("who"):
+            return str(item["who"])
+    return "clinician" if field == "findings" else "self"
+
+
+_who = answerer
 
 
 def vocab_all(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:

@@ -18,9 +18,10 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from ..vocabulary import LANGS, LEVELS_SEVERE_FIRST
+from ..knowledge.schema import Evidence, ReferenceKind, ZoneSide
+from ..vocabulary import EXERCISE_KINDS, LANGS, LEVELS_SEVERE_FIRST, ZONES
 from . import source
 
 LICENCE = {
@@ -48,6 +49,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("name_la", "string", "Latin (Terminologia Anatomica) name."),
             ("uberon", "string", "UBERON ontology id, when known."),
             ("fma", "string", "Foundational Model of Anatomy id, when known."),
+            ("midline", "boolean", "true: an unpaired muscle on the midline (its palpation takes no side)."),
             ("roots", "list", "Spinal roots (C5, L5, S1...) or cranial nerve (CNV, CNVII...) of the nerve supply.",
              {"itemType": "string"}),
             ("aggravating", "list", "Vocabulary ids of activities that make its trigger points worse.",
@@ -91,10 +93,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("trigger_point", "string", "The trigger point (table `trigger_points`)."),
             ("region", "string", "The body-map region pain is referred to (table `regions`)."),
             ("kind", "string", "essential (the main zone) or spillover.",
-             {"constraints": {"enum": ["essential", "spillover"]}}),
+             {"constraints": {"enum": list(ZONES)}}),
             ("side", "string", "Side rule relative to the muscle: same (ipsilateral) or both (crosses the "
                                "midline); ignored for midline regions.",
-             {"constraints": {"enum": ["same", "both"]}}),
+             {"constraints": {"enum": list(get_args(ZoneSide))}}),
             ("position", "integer", "Order within the trigger point's essential or spillover list, from 1."),
             REFS,
         ],
@@ -143,11 +145,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ("condition", "string", "The condition (table `conditions`)."),
             ("position", "integer", "Order within the condition, from 1."),
             ("kind", "string", "Which intake list the ids come from.",
-             {"constraints": {"enum": ["region", "quality", "aggravating", "finding", "red-flag", "history",
-                                       "age-over", "age-under"]}}),
+             {"constraints": {"enum": list(get_args(Evidence))}}),
             ("ids", "list", "Intake ids; the feature is present when any of them is.", {"itemType": "string"}),
             ("value", "integer", "The age threshold (age-over, age-under)."),
             ("lr", "number", "Positive likelihood ratio."),
+            ("lr_absent", "number", "Negative likelihood ratio when curated (used when every id was answered no); "
+                                    "empty: the model derives it (docs/model.md, section 8)."),
+            ("anchor", "boolean", "true: the feature alone brings the condition into the differential; false: it "
+                                  "only adds evidence once another feature has."),
             ("sensitivity", "number", "Sensitivity (0-1), when published."),
             ("specificity", "number", "Specificity (0-1), when published."),
             REFS,
@@ -192,7 +197,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fields": [
             ("id", "string", "Stable id of the exercise."),
             ("kind", "string", "stretch, self-release, strengthening or habit.",
-             {"constraints": {"enum": ["stretch", "self-release", "strengthening", "habit"]}}),
+             {"constraints": {"enum": list(EXERCISE_KINDS)}}),
             ("muscles", "list", "Muscle ids it targets.", {"itemType": "string"}),
             ("equipment", "list", "Equipment needed.", {"itemType": "string"}),
             ("contraindications", "list", "Intake ids (history, red flags) that rule it out.",
@@ -207,7 +212,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fields": [
             ("id", "string", "Stable id of the reference."),
             ("kind", "string", "book, article, guideline, review, web or dataset.",
-             {"constraints": {"enum": ["book", "article", "guideline", "review", "web", "dataset"]}}),
+             {"constraints": {"enum": list(get_args(ReferenceKind))}}),
             ("year", "integer", "Year of publication."),
             ("citation", "string", "Full citation (Vancouver-like)."),
             ("doi", "string", "DOI, without https://doi.org/."),
@@ -227,7 +232,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                        "red_flags", "triage_rules", "exercises"]}}),
             ("id", "string", "Id of the entity; condition features are `condition#position`."),
             ("field", "string", "Dotted path of the field, list items numbered from 0 (e.g. `anatomy.actions.1`)."),
-            ("lang", "string", "Language: en or es.", {"constraints": {"enum": ["en", "es"]}}),
+            ("lang", "string", f"Language: {' or '.join(LANGS)}.", {"constraints": {"enum": list(LANGS)}}),
             ("text", "string", "The text."),
             REFS,
         ],
@@ -311,7 +316,7 @@ def tables(kb: Any) -> dict[str, list[dict[str, Any]]]:
         an = m["anatomy"]
         out["muscles"].append({
             "id": m["id"], "name_la": m["names"]["la"], "uberon": m["ontology"].get("uberon"),
-            "fma": m["ontology"].get("fma"), "roots": list(an["innervation"]["roots"]),
+            "fma": m["ontology"].get("fma"), "midline": bool(m.get("midline")), "roots": list(an["innervation"]["roots"]),
             "aggravating": list(m["aggravating"]), "qualities": list(m["qualities"]), "findings": list(m["findings"]),
             "evidence_refs": list(m["evidence_refs"]), "mimics": list(m["mimics"]),
             "mimics_refs": list(m["mimics_refs"]), "self_care": list(m["self_care"]),
@@ -340,7 +345,8 @@ def tables(kb: Any) -> dict[str, list[dict[str, Any]]]:
         for pos, f in enumerate(c["features"], 1):
             out["condition_features"].append({
                 "condition": c["id"], "position": pos, "kind": f["kind"], "ids": list(f["ids"]), "value": f["value"],
-                "lr": f["lr"], "sensitivity": f["sensitivity"], "specificity": f["specificity"],
+                "lr": f["lr"], "lr_absent": f.get("lr_absent"), "anchor": bool(f.get("anchor", True)),
+                "sensitivity": f["sensitivity"], "specificity": f["specificity"],
                 "refs": list(f["refs"]),
             })
             _texts("condition_features", f"{c['id']}#{pos}", {"why": f["why"]}, "", list(f["refs"]), texts)

@@ -193,19 +193,19 @@ class Atlas:
     def search_index(self, lang: str) -> list[dict[str, str]]:
         items: list[dict[str, str]] = []
         for m in self.muscles.values():
-            zones = {z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"]}
-            words = [m["id"], m["names"]["en"], m["names"]["es"], m["names"]["la"]]
+            # in the order the trigger points name them (a set's order changes from run to run)
+            zones = dict.fromkeys(z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"])
+            words = [m["id"], *(m["names"][lg] for lg in (*LANGS, "la"))]
             words += [self.regions[z]["label"][lg] for z in zones for lg in LANGS]
             items.append({"k": "muscle", "t": m["names"][lang], "d": m["names"]["la"],
                           "u": f"muscles/{m['id']}.html", "s": fold(" ".join(words))})
-        for r in self.regions.values():
-            items.append({"k": "region", "t": r["label"][lang], "d": r["definition"][lang],
-                          "u": f"regions/{r['id']}.html",
-                          "s": fold(" ".join([r["id"], r["label"]["en"], r["label"]["es"]]))})
-        for c in self.conditions.values():
-            items.append({"k": "condition", "t": c["name"][lang], "d": c["summary"][lang],
-                          "u": f"conditions/{c['id']}.html",
-                          "s": fold(" ".join([c["id"], c["name"]["en"], c["name"]["es"]]))})
+        # regions and conditions: found by id or by their name in any language
+        for kind, entities, name, detail in (("region", self.regions, "label", "definition"),
+                                             ("condition", self.conditions, "name", "summary")):
+            for e in entities.values():
+                items.append({"k": kind, "t": e[name][lang], "d": e[detail][lang],
+                              "u": f"{kind}s/{e['id']}.html",
+                              "s": fold(" ".join([e["id"], *(e[name][lg] for lg in LANGS)]))})
         return items
 
 

@@ -473,13 +473,9 @@ def account_add_command(
         typer.echo(f"created {account_role} account {name}")
 
 
-@account_app.command("assign")
-def account_assign_command(
-    clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
-    person: PersonOption,
-    db: DbOption = None,
-) -> None:
-    """Let a clinician see a person's records."""
+def _set_assignment(clinician: str, person: str, db: str | None, assign: bool) -> None:
+    """Let the clinician account ``clinician`` see (or stop seeing) ``person``'s records; a name that
+    is not a clinician's is a :class:`ValidationError` on ``clinician`` (exit code 2)."""
     with _errors(db):
         from sqlalchemy import select
 
@@ -493,27 +489,24 @@ def account_assign_command(
             )
             if account is None or account.role != "clinician":
                 raise ValidationError("clinician", clinician, "no such clinician account")
-            repo.assign_patient(session, account, _person(session, person), actor=_actor())
-        typer.echo(f"{clinician} now sees {person}")
+            change = repo.assign_patient if assign else repo.unassign_patient
+            change(session, account, _person(session, person), actor=_actor())
+        typer.echo(f"{clinician} {'now sees' if assign else 'no longer sees'} {person}")
+
+
+ClinicianOption = Annotated[str, typer.Option("--clinician", help="The clinician's user name.")]
+
+
+@account_app.command("assign")
+def account_assign_command(clinician: ClinicianOption, person: PersonOption, db: DbOption = None) -> None:
+    """Let a clinician see a person's records."""
+    _set_assignment(clinician, person, db, assign=True)
 
 
 @account_app.command("unassign")
-def account_unassign_command(
-    clinician: Annotated[str, typer.Option("--clinician", help="The clinician's user name.")],
-    person: PersonOption,
-    db: DbOption = None,
-) -> None:
+def account_unassign_command(clinician: ClinicianOption, person: PersonOption, db: DbOption = None) -> None:
     """Stop a clinician seeing a person's records."""
-    with _errors(db):
-        from . import repo
-        from .db import session_scope
-
-        with session_scope(db) as session:
-            account = repo.get_account(session, clinician)
-            if account.role != "clinician":
-                raise ValidationError("clinician", clinician, "no such clinician account")
-            repo.unassign_patient(session, account, _person(session, person), actor=_actor())
-        typer.echo(f"{clinician} no longer sees {person}")
+    _set_assignment(clinician, person, db, assign=False)
 
 
 UsernameOption = Annotated[str, typer.Option("--username", "-u", help="Log-in name.")]

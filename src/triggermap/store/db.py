@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import INTENSITY_MAX, INTENSITY_MIN
 from .errors import SchemaError
 
 if TYPE_CHECKING:
@@ -353,7 +354,8 @@ def integrity_check(engine: Engine) -> list[str]:
             "LEFT JOIN diary_entry e ON e.id = d.entry_id WHERE e.id IS NULL",
             "diary entry without person": "SELECT count(*) FROM diary_entry e "
             "LEFT JOIN person p ON p.id = e.person_id WHERE p.id IS NULL",
-            "pain out of range": "SELECT count(*) FROM diary_entry WHERE pain < 0 OR pain > 10",
+            "pain out of range": "SELECT count(*) FROM diary_entry "
+            f"WHERE pain < {INTENSITY_MIN} OR pain > {INTENSITY_MAX}",
             "two entries for one date": "SELECT count(*) FROM (SELECT person_id, entry_date FROM diary_entry "
             "GROUP BY person_id, entry_date HAVING count(*) > 1) dup",
         }

@@ -38,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..vocabulary import INTENSITY_MAX, INTENSITY_MIN
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -207,7 +209,7 @@ class DiaryEntry(Base):
     __tablename__ = "diary_entry"
     __table_args__ = (
         UniqueConstraint("person_id", "entry_date", name="uq_diary_entry_person_date"),
-        CheckConstraint("pain >= 0 AND pain <= 10", name="pain_range"),
+        CheckConstraint(f"pain >= {INTENSITY_MIN} AND pain <= {INTENSITY_MAX}", name="pain_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

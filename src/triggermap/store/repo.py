@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..vocabulary import LANGS
+from ..vocabulary import BODY_SIDES, INTENSITY_MAX, INTENSITY_MIN, LANGS
 from . import auth
 from .errors import AccessError, DuplicateEntry, Forbidden, NotFound, RateLimited, ValidationError
 from .models import (
@@ -228,19 +228,22 @@ def parse_date(value: dt.date | str, field: str = "date") -> dt.date:
     return day
 
 
+PAIN_ALLOWED = f"a whole number from {INTENSITY_MIN} to {INTENSITY_MAX}"
+
+
 def parse_pain(value: int | str, field: str = "pain") -> int:
-    """Pain on the 0-10 numeric rating scale, a whole number."""
+    """Pain on the 0-10 numeric rating scale (the intake's intensity scale), a whole number."""
     if isinstance(value, bool):
-        raise ValidationError(field, value, "not a whole number", allowed="a whole number from 0 to 10")
+        raise ValidationError(field, value, "not a whole number", allowed=PAIN_ALLOWED)
     if isinstance(value, int):
         pain = value
     else:
         text = str(value).strip()
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise ValidationError(field, value, "not a whole number", allowed="a whole number from 0 to 10")
+            raise ValidationError(field, value, "not a whole number", allowed=PAIN_ALLOWED)
         pain = int(text)
-    if not 0 <= pain <= 10:
-        raise ValidationError(field, value, "out of range", allowed="a whole number from 0 to 10")
+    if not INTENSITY_MIN <= pain <= INTENSITY_MAX:
+        raise ValidationError(field, value, "out of range", allowed=PAIN_ALLOWED)
     return pain
 
 
@@ -471,7 +474,7 @@ def region_days(
         nq = nq.where(DiaryEntry.entry_date <= end)
     counts: Counter[tuple[str, str | None]] = Counter()
     for region, side, n in session.execute(q):
-        for s in ("left", "right") if side == "both" else (side,):
+        for s in BODY_SIDES if side == "both" else (side,):
             counts[(region, s)] += n
     return counts, int(session.scalar(nq) or 0)
 
@@ -748,7 +751,7 @@ def progressive_delay(failures: int, free: int) -> dt.timedelta:
     0 before, then 2 s, 4 s, 8 s ... up to :data:`LOGIN_MAX_DELAY`."""
     if failures < free:
         return dt.timedelta(0)
-    return min(LOGIN_BASE_DELAY * 2 ** min(failures - free, 20), LOGIN_MAX_DELAY)
+    return min(LOGIN_BASE_DELAY * (1 << min(failures - free, 20)), LOGIN_MAX_DELAY)  # 2**n, n >= 0
 
 
 def login_delay(
@@ -860,21 +863,18 @@ def purge_expired(session: Session) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(LOGIN_WINDOW, dt.timedelta(days=1))))
 
 
+def _audit_assignment(session: Session, action: str, clinician: Account, person: Person, actor: Actor) -> None:
+    record_audit(session, actor or "system", action, "person", person.id, person_id=person.id,
+                 detail={"clinician": clinician.username})
+
+
 def assign_patient(session: Session, clinician: Account, person: Person, *, actor: Actor = None) -> None:
     if clinician.role != "clinician":
         raise ValidationError("clinician", clinician.username, "not a clinician account")
     if session.get(ClinicianPatient, (clinician.id, person.id)) is None:
         session.add(ClinicianPatient(clinician_id=clinician.id, person_id=person.id))
         session.flush()
-        record_audit(
-            session,
-            actor or "system",
-            "assign",
-            "person",
-            person.id,
-            person_id=person.id,
-            detail={"clinician": clinician.username},
-        )
+        _audit_assignment(session, "assign", clinician, person, actor)
 
 
 def unassign_patient(session: Session, clinician: Account, person: Person, *, actor: Actor = None) -> None:
@@ -883,15 +883,7 @@ def unassign_patient(session: Session, clinician: Account, person: Person, *, ac
             ClinicianPatient.clinician_id == clinician.id, ClinicianPatient.person_id == person.id
         )
     )
-    record_audit(
-        session,
-        actor or "system",
-        "unassign",
-        "person",
-        person.id,
-        person_id=person.id,
-        detail={"clinician": clinician.username},
-    )
+    _audit_assignment(session, "unassign", clinician, person, actor)
 
 
 def patients_of(session: Session, clinician: Account) -> list[Person]:

@@ -2,7 +2,9 @@
 
 Per language: region precision and recall over (region, side) pairs, red-flag recall, denied red
 flags that were set (must be 0), duration accuracy (within 25 % or half a week of the expected
-value), how many intakes were valid, and the parse time (median and 95th percentile).
+value), how many intakes were valid, and the parse time (median and 95th percentile). Cases may also
+give ``intensity`` (the value every expected region that was drawn should carry: intensity accuracy)
+and ``absent`` (denied ids by category: absent recall, and denied ids that were set anyway).
 """
 
 from __future__ import annotations
@@ -44,9 +46,24 @@ def expected_pairs(items: list[str]) -> set[tuple[str, str | None]]:
 def got_pairs(intake: dict[str, Any]) -> set[tuple[str, str | None]]:
     out: set[tuple[str, str | None]] = set()
     for p in intake.get("pain", []):
+        if p.get("intensity") == 0:
+            continue  # said not to hurt
         side = p.get("side")
         for s in ("left", "right") if side == "both" else (side,):
             out.add((p["region"], s))
+    return out
+
+
+ABSENT_FIELDS = ("qualities", "aggravating", "findings", "red_flags", "history")
+
+
+def got_absent(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    """Denied ids: the intake's ``absent`` when the intake parser accepts it, else the evidence."""
+    out = {(f, i) for f, ids in (doc["intake"].get("absent") or {}).items() for i in ids}
+    for ev in doc.get("evidence", []):
+        field = str(ev.get("field", ""))
+        if field.startswith("absent.") and field[7:] in ABSENT_FIELDS:
+            out.add((field[7:], str(ev["value"])))
     return out
 
 
@@ -74,6 +91,8 @@ def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]
         rf_expected = rf_found = 0
         denied_total = denied_set = 0
         dur_total = dur_ok = 0
+        int_total = int_ok = 0
+        abs_total = abs_found = abs_set = 0
         valid = invalid = errors_expected = errors_ok = 0
         times: list[float] = []
         failures: list[dict[str, Any]] = []
@@ -113,7 +132,26 @@ def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]
                 w, g = float(case["duration_weeks"]), intake.get("duration_weeks")
                 dur_ok_case = g is not None and abs(g - w) <= max(0.5, 0.25 * w)
                 dur_ok += dur_ok_case
-            if want != got or not want_rf <= got_rf or denied & got_rf or not dur_ok_case:
+            int_ok_case = True
+            if "intensity" in case:
+                by_pair = {}
+                for item in intake.get("pain", []):
+                    side = item.get("side")
+                    for s_ in ("left", "right") if side == "both" else (side,):
+                        by_pair[(item["region"], s_)] = item.get("intensity", 5)
+                for pair in sorted(want & got, key=str):
+                    int_total += 1
+                    ok = by_pair[pair] == case["intensity"]
+                    int_ok += ok
+                    int_ok_case &= ok
+            want_abs = {(f, i) for f, ids in (case.get("absent") or {}).items() for i in ids}
+            have_abs = got_absent(doc) if doc else set()
+            set_abs = {(f, i) for f, i in want_abs if i in intake.get(f, [])}
+            abs_total += len(want_abs)
+            abs_found += len(want_abs & have_abs)
+            abs_set += len(set_abs)
+            if (want != got or not want_rf <= got_rf or denied & got_rf or not dur_ok_case or not int_ok_case
+                    or want_abs - have_abs or set_abs):
                 failures.append({
                     "text": text,
                     "missing": sorted(f"{r}:{s}" for r, s in want - got),
@@ -121,6 +159,9 @@ def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]
                     "red_flags_missing": sorted(want_rf - got_rf),
                     "denied_set": sorted(denied & got_rf),
                     "duration": [case.get("duration_weeks"), intake.get("duration_weeks")],
+                    "intensity": [] if int_ok_case else [case["intensity"], sorted({p.get("intensity", 5) for p in intake.get("pain", [])})],
+                    "absent_missing": sorted(f"{f}:{i}" for f, i in want_abs - have_abs),
+                    "absent_set": sorted(f"{f}:{i}" for f, i in set_abs),
                 })
         times.sort()
         n = len(times)
@@ -134,6 +175,11 @@ def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]
             "denied_red_flags_set": denied_set,
             "duration_accuracy": dur_ok / dur_total if dur_total else 1.0,
             "durations": dur_total,
+            "intensity_accuracy": int_ok / int_total if int_total else 1.0,
+            "intensities": int_total,
+            "absent_recall": abs_found / abs_total if abs_total else 1.0,
+            "absent_expected": abs_total,
+            "absent_set": abs_set,
             "valid_intakes": valid,
             "invalid_intakes": invalid,
             "refused": len(cases) - valid - invalid,
@@ -153,15 +199,20 @@ def format_report(res: dict[str, Any], show_failures: bool = False) -> str:
             f" | red-flag recall {r['red_flag_recall']:.1%} ({r['red_flags_expected']})"
             f" | denied red flags set {r['denied_red_flags_set']}/{r['denied_red_flags']}"
             f" | duration accuracy {r['duration_accuracy']:.1%} ({r['durations']})"
-            f" | valid intakes {r['valid_intakes']}, invalid {r['invalid_intakes']}, refused {r['refused']}"
+            + (f" | intensity accuracy {r['intensity_accuracy']:.1%} ({r['intensities']})" if r.get("intensities") else "")
+            + (f" | absent recall {r['absent_recall']:.1%} ({r['absent_expected']}), denied but set {r['absent_set']}"
+               if r.get("absent_expected") else "")
+            + f" | valid intakes {r['valid_intakes']}, invalid {r['invalid_intakes']}, refused {r['refused']}"
             f" | parse p50 {r['parse_ms_p50']:.2f} ms, p95 {r['parse_ms_p95']:.2f} ms"
         )
         if show_failures:
             for f in r["failures"]:
                 lines.append(f"  - {f['text']}")
-                for k in ("missing", "extra", "red_flags_missing", "denied_set"):
+                for k in ("missing", "extra", "red_flags_missing", "denied_set", "absent_missing", "absent_set"):
                     if f[k]:
                         lines.append(f"      {k}: {', '.join(f[k])}")
                 if f["duration"][0] is not None and f["duration"][0] != f["duration"][1]:
                     lines.append(f"      duration: expected {f['duration'][0]}, got {f['duration'][1]}")
+                if f.get("intensity"):
+                    lines.append(f"      intensity: expected {f['intensity'][0]}, got {f['intensity'][1]}")
     return "\n".join(lines)

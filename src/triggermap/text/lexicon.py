@@ -72,6 +72,7 @@ class Entry(NamedTuple):
     plural: bool = False
     vague: bool = False
     midline_side: tuple[str, ...] = ()
+    sided: tuple[str, ...] = ()  # the region meant by "the left side of ..." (a side word before "side")
 
 
 #: which pass matches each kind: "clinical" phrases (red flags, findings, history) are matched apart
@@ -176,18 +177,52 @@ class Lexicon:
         index.add(toks, entry)
         self.vocab_words.update(toks)
 
+    def _plural(self, word: str) -> str | None:
+        """A regular plural of a body word ("thigh" -> "thighs", "talon" -> "talones"); None when unsure."""
+        if len(word) < 3 or not word.isalpha() or word.endswith("s"):
+            return None  # "biceps", "glutes", "dedos": plural already, or Latin
+        if self.lang == "es":
+            return word + "s" if word[-1] in "aeiou" else word + "es"
+        if word.endswith(("x", "ch", "sh")):
+            return word + "es"
+        if word.endswith("f") or word.endswith("y"):
+            return None  # calf -> calves, body -> bodies: listed by hand
+        return word + "s"
+
     def _build(self, raw: dict[str, Any]) -> None:
+        plurals: list[tuple[str, Entry]] = []
         for group in raw.get("regions") or []:
             ids = tuple(group["ids"])
             mid = tuple(group.get("midline_side") or ())
             vague = bool(group.get("vague"))
+            sided = tuple(group.get("sided") or ())
             for w in group.get("words") or []:
-                self._add(self.body, w, Entry("region", ids, False, vague, mid))
+                self._add(self.body, w, Entry("region", ids, False, vague, mid, sided))
+                if not vague and not mid and not group.get("midline"):
+                    plurals.append((str(w), Entry("region", ids, True, vague, mid, sided)))
             for w in group.get("plural") or []:
-                self._add(self.body, w, Entry("region", ids, True, vague, mid))
+                self._add(self.body, w, Entry("region", ids, True, vague, mid, sided))
+        # regular plurals of the lateral body words not listed ("the backs of both thighs" -> both sides):
+        # the last word, and the first and the last of a longer phrase ("backs of thighs")
+        for w, entry in plurals:
+            words = self.content(norm_words(w))
+            variants = []
+            last = self._plural(words[-1])
+            if last:
+                variants.append((*words[:-1], last))
+                first = self._plural(words[0]) if len(words) > 1 else None
+                if first:
+                    variants.append((first, *words[1:-1], last))
+            for toks in variants:
+                if toks not in self.body._phrases:
+                    self.body.add(toks, entry)
+                    self.vocab_words.update(toks)
         for side, words in (raw.get("sides") or {}).items():
             for w in words:
                 self._add(self.sides, w, Entry("side", (side,)))
+        # "las dos manos", "two hands": a side only right before a body part ("dos semanas" is not)
+        for w in raw.get("sides_before_part") or []:
+            self._add(self.sides, w, Entry("side", ("both",), plural=True))
         for kind, key in (("quality", "qualities"), ("aggravating", "aggravating")):
             for iid, words in (raw.get(key) or {}).items():
                 for w in words:
@@ -221,6 +256,13 @@ class Lexicon:
             for w in scopes.get(key) or []:
                 # scope triggers are matched on raw tokens: "my mother" keeps its "my"
                 self._add(self.scope, w, Entry(kind), raw_tokens=True)
+        # a post-negation that starts with a pre-negation word ("no me duele", "doesnt hurt") denies what
+        # comes before it ("la rodilla no me duele") and what follows it ("no me duele la rodilla")
+        pre_words = {tuple(norm_words(str(w))) for w in scopes.get("negation_pre") or []}
+        for w in scopes.get("negation_post") or []:
+            toks = tuple(norm_words(str(w)))
+            if len(toks) > 1 and any(toks[: len(p)] == p for p in pre_words):
+                self._add(self.scope, w, Entry("neg_pre"), raw_tokens=True)
         for w in raw.get("pain_words") or []:
             self._add(self.body, w, Entry("pain"))
         for kind, key in (("positive", "positive"), ("negative", "negative")):
@@ -241,7 +283,15 @@ class Lexicon:
             for w in words:
                 for t in norm_words(str(w)):
                     self.units[t] = float(weeks)
+        # raw-token phrases around a body part: a place ("near my spine"), an object ("bend my elbow"),
+        # the midline ("in the middle")
+        self.locator_pre = {tuple(self.fuse(norm_words(str(w)))) for w in raw.get("locator_pre") or []}
+        self.object_pre = {tuple(self.fuse(norm_words(str(w)))) for w in raw.get("object_pre") or []}
+        self.midline_marks = {tuple(self.fuse(norm_words(str(w)))) for w in raw.get("midline_marks") or []}
+        self.positions = {where: {tuple(self.fuse(norm_words(str(w)))) for w in ws}
+                          for where, ws in (raw.get("positions") or {}).items()}
         dur = raw.get("duration") or {}
+        self.duration_ago = {tuple(norm_words(str(w))) for w in dur.get("ago") or []}
         self.duration_pre = {tuple(norm_words(str(w))) for w in dur.get("pre") or []}
         self.duration_post = {tuple(norm_words(str(w))) for w in dur.get("post") or []}
         for weeks, words in (dur.get("fixed") or {}).items():

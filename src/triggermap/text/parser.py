@@ -97,6 +97,24 @@ FOOT = frozenset({"sole", "heel", "foot-dorsum", "big-toe", "lesser-toes", "ankl
 NON_PAIN_FLAGS = frozenset({"face-arm-speech-weakness", "sudden-vision-loss-or-double-vision",
                             "dizziness-swallowing-speech-trouble", "hand-clumsiness-or-gait-change", "foot-drop",
                             "arm-weakness-progressive", "progressive-weakness", "coughing-blood"})
+SIDE_NOUNS = frozenset({"side", "lado", "costado"})
+#: "knee pain, inner side", "la rodilla, cara externa", "forearm, thumb side": the finer region meant
+REFINE: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
+    ("knee-anterior",): {"inner": ("knee-medial",), "outer": ("knee-lateral",), "back": ("knee-posterior",)},
+    ("elbow-lateral",): {"inner": ("elbow-medial",), "outer": ("elbow-lateral",), "front": ("elbow-front",),
+                         "back": ("elbow-back",)},
+    ("thigh-anterior",): {"inner": ("thigh-medial",), "outer": ("thigh-lateral",), "back": ("thigh-posterior",)},
+    ("ankle-lateral", "ankle-medial"): {"inner": ("ankle-medial",), "outer": ("ankle-lateral",), "back": ("achilles",)},
+    ("upper-arm-lateral",): {"inner": ("upper-arm-medial",), "outer": ("upper-arm-lateral",), "front": ("upper-arm-front",),
+                             "back": ("upper-arm-back",)},
+    ("forearm-front", "forearm-back"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",),
+                                        "outer": ("forearm-radial",), "inner": ("forearm-ulnar",),
+                                        "front": ("forearm-front",), "back": ("forearm-back",)},
+    ("upper-arm-lateral", "forearm-radial"): {"thumb_side": ("forearm-radial",), "pinky_side": ("forearm-ulnar",)},
+    ("shoulder-lateral",): {"front": ("shoulder-front",), "back": ("shoulder-back",)},
+    ("wrist-front", "wrist-back"): {"palm_side": ("wrist-front",), "front": ("wrist-front",), "back": ("wrist-back",)},
+}
+REFINE_CUES = frozenset({"inner", "outer", "thumb_side", "pinky_side", "palm_side"})
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
 
 
@@ -119,7 +137,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how", "side_span")
+                 "side_explicit", "how", "side_span", "midline", "pain_denied")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -134,6 +152,8 @@ class Mention:
         self.side_explicit = False
         self.how = ""
         self.side_span: tuple[int, int] | None = None
+        self.midline = False  # "neck pain in the middle": no side, whatever the sentence says
+        self.pain_denied = False  # a body part said not to hurt ("no pain in my right knee", "no me duele el hombro")
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -268,6 +288,12 @@ class _Parse:
                 k += 1
                 continue
             n, entries = m
+            if all(e.plural for e in entries):
+                # "las dos manos": a side only right before a body part
+                nxt = lex.body.match(cw, k + n) if k + n < len(cw) else None
+                if nxt is None or not any(e.kind == "region" for e in nxt[1]):
+                    k += 1
+                    continue
             i, j = content[k], content[k + n - 1] + 1
             for e in entries:
                 self.mentions.append(Mention(e, i, j, toks, self.sent))
@@ -382,6 +408,9 @@ class _Parse:
                         nk = kinds_at(nxt)
                         if nk & {"subject", "pain", "side"} or ("region" in nk and not seen_region):
                             break
+                        if (w in CLAUSE and t.kind == "neg_pre" and not nk & (CONCEPTS | {"neg_pre"})
+                                and words[nxt] not in CONJ):
+                            break  # after a comma a denial goes on only through a list: "no fever, chills or sweats"
                 if j - anchor > SCOPE_WINDOW:
                     break
                 for m in starts.get(j, ()):
@@ -391,9 +420,15 @@ class _Parse:
                         if m.kind == "region":
                             seen_region = True
                 j += 1
+            if t.kind == "neg_pre" and covered:
+                end = max(m.j for m in covered)
+                denies_pain = any(x.kind == "pain" and x.sent == t.sent and t.i <= x.i and x.j <= end + 2
+                                  for x in self.mentions)
             for m in covered:
                 if t.kind == "neg_pre":
                     m.neg = True
+                    if m.kind == "region" and denies_pain:
+                        m.pain_denied = True
                 elif t.kind == "hypothetical":
                     m.hyp = True
                 else:
@@ -406,28 +441,82 @@ class _Parse:
         posts = [t for t in self.triggers if t.kind == "neg_post"]
         posts += [m for m in self.mentions if m.kind == "negative"]
         for t in posts:
-            if words[t.i] == "no" and t.j < n and words[t.j] not in PUNCT and words[t.j] not in CONJ:
+            if t.j - t.i == 1 and words[t.i] == "no" and t.j < n and words[t.j] not in PUNCT and words[t.j] not in CONJ:
                 continue  # "no" as a post-trigger only when it ends the clause
             j = t.i
             gap = 0
             while j > 0 and gap < 3 and j not in ends:
-                if words[j - 1] not in (":", "?", "-", "=", ")", "(") and words[j - 1] not in self.lex.skip:
-                    break
+                if (words[j - 1] not in (":", "?", "-", "=", ")", "(") and words[j - 1] not in self.lex.skip
+                        and words[j - 1] not in self.lex.side_words):
+                    break  # (a side word may sit between: "la rodilla derecha no me duele")
                 j -= 1
                 gap += 1
             for m in ends.get(j, ()):
                 m.neg = True
+                if m.kind == "region" and any(x.kind == "pain" and t.i <= x.i and x.j <= t.j for x in self.mentions):
+                    m.pain_denied = True  # "my right knee doesn't hurt", "la rodilla no me duele"
 
         # what a denied phrase contains is denied with it ("chest pain: no" -> not the chest either)
         for m in self.mentions:
             if m.neg and m.kind in CONCEPTS:
-                for x in self.mentions:
-                    if m.i <= x.i and x.j <= m.j and x is not m:
-                        x.neg = True
+                inner = [x for x in self.mentions if m.i <= x.i and x.j <= m.j and x is not m]
+                for x in inner:
+                    x.neg = True
+                    if x.kind == "region" and any(y.kind == "pain" for y in inner):
+                        x.pain_denied = True
+
+    # -- places: the midline, a landmark, an object ----------------------------------------------------------
+    def _lateral(self, m: Mention) -> bool:
+        return not m.entry.midline_side and all(not self.kb.regions.get(x, {}).get("midline", False) for x in m.ids)
+
+    def _phrase_before(self, i: int, phrases: set[tuple[str, ...]], allow_sides: bool) -> int | None:
+        """Start of a phrase that ends before ``words[i]`` with only skipped (and side) words between."""
+        words, skip, side_words = self.words, self.lex.skip, self.lex.side_words
+        j = i
+        for _ in range(5):
+            k = _ends_with(words, j, phrases)
+            if k:
+                return j - k
+            if j > 0 and (words[j - 1] in skip or (allow_sides and words[j - 1] in side_words)):
+                j -= 1
+            else:
+                return None
+        return None
+
+    def places(self) -> None:
+        """Body parts named as the midline ("neck pain in the middle"), a landmark ("near my spine", "left of
+        the spine") or the object of a movement ("when I bend my elbow", "me caí sobre la mano"): the last
+        two are not drawn when the text names another part."""
+        lex, words = self.lex, self.words
+        regions = [m for m in self.mentions if m.kind == "region"]
+        in_region = {x for r in regions for x in range(r.i, r.j)}
+        pain_tok = {x for m in self.mentions if m.kind == "pain" for x in range(m.i, m.j)}
+        n = len(words)
+        for r in regions:
+            if self._lateral(r):
+                continue
+            start = self._phrase_before(r.i, lex.midline_marks, False)
+            if start is not None and start not in in_region:
+                r.midline = True
+                continue
+            j, steps = r.j, 0
+            while j < n and steps < 5 and (words[j] in lex.skip or j in pain_tok):
+                j += 1
+                steps += 1
+            if j < n and j not in in_region and _starts_with(words, j, lex.midline_marks):
+                r.midline = True
+        cands = [r for r in regions if not r.entry.vague and (
+            self._phrase_before(r.i, lex.locator_pre, False) is not None
+            or self._phrase_before(r.i, lex.object_pre, True) is not None)]
+        others = [r for r in regions if not r.entry.vague and r not in cands and not r.neg]
+        if others:
+            for r in cands:
+                r.how = "place"
 
     # -- laterality -------------------------------------------------------------------------------------------
     def sides(self) -> None:
-        regions = [m for m in self.mentions if m.kind == "region"]
+        self.places()
+        regions = [m for m in self.mentions if m.kind == "region" and m.how != "place"]
         sides = [m for m in self.mentions if m.kind == "side"]
         if not regions:
             return
@@ -454,8 +543,14 @@ class _Parse:
                     w in skip for w in gap
                 ):
                     claimed[id(s)] = r
+                elif s.entry.plural and s.sent == r.sent and s.j <= r.i and all(w in skip for w in words[s.j : r.i]):
+                    claimed[id(s)] = r  # "las dos sienes": "dos" is the next part's
+                elif r.i < s.i and s.j < r.j:
+                    claimed[id(s)] = r  # inside the phrase: "la parte de arriba de los dos hombros"
         for r in regions:
             best: tuple[int, int, str, Mention] | None = None
+            if r.midline:
+                continue
             for s in sides:
                 if s.sent != r.sent or claimed.get(id(s), r) is not r:
                     continue
@@ -473,6 +568,11 @@ class _Parse:
             if best is not None:
                 r.side, r.side_explicit = best[2], True
                 r.side_span = (best[3].i, best[3].j)
+                s = best[3]
+                if r.entry.sided and words[r.i] in SIDE_NOUNS and (
+                    r.i < s.i < r.j or (s.j <= r.i and all(w in skip for w in words[s.j : r.i]))
+                ):
+                    r.ids = r.entry.sided  # "the left side of my chest" is the left chest
             elif r.entry.plural:
                 r.side = "both"
         # locators: "the index finger of my right hand", "el pulgar de la mano derecha"
@@ -491,6 +591,8 @@ class _Parse:
                 continue
             denied = [r for r in regions if r.neg and r.sent == s.sent and r.j <= s.i]
             turn = any(t.kind == "terminate" and t.sent == s.sent and denied and denied[-1].j <= t.i < s.i for t in self.triggers)
+            # "la rodilla derecha no me duele, la izquierda sí": a side alone after a comma
+            turn = turn or bool(denied and any(words[x] in CLAUSE for x in range(denied[-1].j, s.i)))
             if denied and turn:
                 src = denied[-1]
                 copy = Mention(src.entry, src.i, src.j, self.toks, self.sent)
@@ -507,8 +609,15 @@ class _Parse:
             if len(given) == 1:
                 side = next(iter(given))
                 for m in group:
-                    if m.side is None:
+                    # "both" sides of a midline part is the midline part: "la nuca y las dos sienes"
+                    if m.side is None and not m.midline and (side != "both" or self._lateral(m)):
                         m.side = side
+            elif not given and any(m.entry.plural and m.side == "both" for m in group):
+                # "las dos manos y los dedos": a plural part lends "both" to the lateral parts beside it that are
+                # plural words too ("my temples and my jaw" leaves the jaw's side open)
+                for m in group:
+                    if m.side is None and not m.midline and self._lateral(m) and self.words[m.j - 1].endswith("s"):
+                        m.side = "both"
             group.clear()
 
         prev: Mention | None = None
@@ -526,10 +635,56 @@ class _Parse:
         for r in regions:
             if r.side_explicit and not r.neg:
                 by_sent.setdefault(r.sent, set()).add(r.side or "")
+        # (lateral parts only: "the middle of my chest ... my left arm" leaves the chest in the midline)
         for r in regions:
             given = by_sent.get(r.sent, set())
-            if r.side is None and len(given) == 1:
+            if r.side is None and len(given) == 1 and not r.midline and self._lateral(r):
                 r.side = next(iter(given))
+        self.refine(regions)
+
+    def refine(self, regions: list[Mention]) -> None:
+        """Where on the part: "knee pain, inner side", "the outer part of my right ankle", "el codo derecho,
+        cara externa", "forearm, thumb side", "my right shoulder hurts at the front"."""
+        words, skip = self.words, self.lex.skip
+        side_words = self.lex.side_words
+        for c in self.mentions:
+            if c.kind != "cue" or c.ids[0] not in REFINE_CUES:
+                continue
+            after = [r for r in regions if r.sent == c.sent and c.j <= r.i
+                     and all(w in skip or w in side_words for w in words[c.j : r.i])]
+            before = [r for r in regions if r.sent == c.sent and r.j <= c.i and c.i - r.j <= 5]
+            for r in after[:1] or sorted(before, key=lambda m: -m.j)[:1]:
+                new = REFINE.get(r.ids, {}).get(c.ids[0])
+                if new:
+                    r.ids = new
+        # positions, on raw tokens after the part in its clause: "hurts at the front", "me duele adelante"
+        if not self.lex.positions:
+            return
+        all_regions = [m for m in self.mentions if m.kind == "region"]
+        n = len(words)
+        for r in regions:
+            table = REFINE.get(r.ids)
+            if not table:
+                continue
+            j = r.j
+            while j < n and j - r.j <= 8 and words[j] not in CLAUSE and words[j] not in SENTENCE_END:
+                if any(x is not r and x.i == j and x.how != "place" and not self._inside_position(x, j) for x in all_regions):
+                    break  # another part first
+                for where, phrases in self.lex.positions.items():
+                    k = _starts_with(words, j, phrases)
+                    if k and where in table:
+                        inside = [x for x in all_regions if j <= x.i and x.j <= j + k]
+                        if any(x.j > j + k for x in all_regions if j <= x.i < j + k):
+                            continue  # "at the back of my arm": a part of its own
+                        r.ids = table[where]
+                        for x in inside:
+                            x.how = "place"  # the "back" of "at the back" is not the back
+                        j = n
+                        break
+                j += 1
+
+    def _inside_position(self, x: Mention, j: int) -> bool:
+        return any(_starts_with(self.words, j, ps) for ps in self.lex.positions.values()) and x.j - x.i == 1
 
     # -- raw tokens: intensity, duration, age, sex ------------------------------------------------------
     def numbers(self) -> None:
@@ -585,7 +740,8 @@ class _Parse:
                 post = _starts_with(words, nxt + 1, lex.duration_post)
                 age_post = _starts_with(words, nxt, lex.age_post)
                 age_pre = _ends_with(words, i, lex.age_pre)
-                if unit > 50 and 10 <= v <= 120 and (age_post or (age_pre and not pre)):
+                strong_pre = bool(pre) and tuple(words[i - pre : i]) not in lex.age_pre  # "desde hace 10 años"
+                if unit > 50 and 10 <= v <= 120 and not strong_pre and (age_post or (age_pre and not pre)):
                     if self.age is None:
                         self.age = (int(v), i, nxt + max(age_post, 1))
                     continue
@@ -593,10 +749,18 @@ class _Parse:
                     w in lex.units for w in words[nxt + 2 : nxt + 4]
                 ):
                     continue  # "3 days a week", "8 horas al día"
-                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units):
+                shorthand = i > 0 and words[i - 1] == "x" and not (i > 1 and words[i - 2][:1].isdigit())  # "pain x 2 months"
+                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units) and not shorthand:
                     continue  # "every 2 weeks", "3 days a week"
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
+                # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
+                # minutes" (an activity's length)
+                ago = _ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)
+                if unit < 0.001 and not ago and (
+                    not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
+                ):
+                    continue
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
@@ -700,8 +864,10 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     for m in regions:
         ids = m.ids
         side = m.side
-        if m.how == "locator" or any(a <= m.i and m.j <= b for a, b in flag_spans):
+        if m.how in ("locator", "place") or any(a <= m.i and m.j <= b for a, b in flag_spans):
             continue
+        if _weak_not_painful(p, m):
+            continue  # "my right hand is weak": a warning sign (rules), not a painful part
         if ids == FINGERS and m.sent in foot_sents and m.sent not in hand_sents:
             ids = ("big-toe", "lesser-toes")  # "la planta del pie y los dedos"
         if side is not None and m.entry.midline_side:
@@ -770,6 +936,10 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             else:
                 p.unsure_add("no-result", m.i, m.j, [(field, iid)])
             continue
+        if m.neg and (m.other or m.hyp):
+            # "my mother never had cancer", "in case it is not a fever": not the person's own "no"
+            p.unsure_add("other-person" if m.other else "hypothetical", m.i, m.j, [(field, iid)])
+            continue
         if m.neg:
             neg[field].setdefault(iid, []).append(m)
             continue
@@ -815,9 +985,23 @@ def _assemble(p: _Parse) -> dict[str, Any]:
                 absent.setdefault(field, []).append(iid)
             elif field == "red_flags":
                 p.unsure_add("denied", ms[0].i, ms[0].j, [(field, iid)])
+    # a body part said not to hurt: an intensity-0 mark (contract: 0 = pain-free; not evidence) on the side
+    # given, on both sides when none is (unless that side hurts), never for a vague word ("no leg pain");
+    # a part only denied something else ("no swelling in my knee") is listed in evidence only
+    zero: dict[tuple[str, str | None], Mention] = {}
     for rid, side, m in denied_regions:
-        if not any(k[0] == rid for k in marks):
-            p.ev("absent.pain", rid, m, side=side)
+        info = regions_kb.get(rid)
+        if info is None or not m.pain_denied:
+            continue
+        if m.entry.vague:
+            p.ev("absent.pain", rid, m, side=side)  # "no leg pain": said, but not drawn
+            continue
+        keys: list[tuple[str, str | None]] = (
+            [(rid, None)] if info["midline"] else [(rid, s) for s in (("left", "right") if side in (None, "both") else (side,))]
+        )
+        for key in keys:
+            if key not in marks and (key[0], "both") not in marks and key not in zero:
+                zero[key] = m
     # unplaced pain: a sentence with a pain word, no body part and no red flag
     sents_with_place = {m.sent for m in regions} | {m.sent for ms in pos["red_flags"].values() for m in ms}
     sents_with_place |= {x[0] for x in p.intensities}
@@ -853,6 +1037,20 @@ def _assemble(p: _Parse) -> dict[str, Any]:
         if intensity >= 0:
             item["intensity"] = intensity
         pain.append(item)
+    painful = bool(pain)
+    done: set[tuple[str, str | None]] = set()
+    for (rid, side), m in zero.items():
+        if (rid, side) in done:
+            continue
+        other = "right" if side == "left" else "left"
+        if side is not None and zero.get((rid, other)) is m:
+            done.add((rid, other))
+            side = "both"
+        pain.append({"region": rid, **({"side": side} if side else {}), "intensity": 0})
+        if m.side_span is not None and side is not None:
+            p.ev("absent.pain", rid, None, min(m.i, m.side_span[0]), max(m.j, m.side_span[1]), side=side)
+        else:
+            p.ev("absent.pain", rid, m, side=side)
     if pain:
         intake["pain"] = pain
     for cand in by_sent.values():
@@ -869,9 +1067,11 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     from ..assess.intake import IntakeError, parse_intake
 
     try:
+        if not painful and not intake.get("red_flags"):
+            raise IntakeError("pain", "nothing painful")
         parse_intake(intake, kb)
     except IntakeError as exc:
-        if not pain and not intake.get("red_flags"):
+        if not painful and not intake.get("red_flags"):
             raise ParseError(
                 "text",
                 "no painful body part (with its side) or warning sign was recognised; see 'unsure' or draw the pain on the body map",
@@ -879,6 +1079,21 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             ) from exc
         raise  # a bug: the parser built an invalid intake
     return doc
+
+
+def _weak_not_painful(p: _Parse, m: Mention) -> bool:
+    """A body part in a clause that says it is weak and has no pain or quality word."""
+    words = p.words
+    lo = m.i
+    while lo > 0 and words[lo - 1] not in CLAUSE and words[lo - 1] not in SENTENCE_END:
+        lo -= 1
+    hi = m.j
+    while hi < len(words) and words[hi] not in CLAUSE and words[hi] not in SENTENCE_END:
+        hi += 1
+    inside = [x for x in p.mentions if lo <= x.i and x.j <= hi and not x.neg]
+    weak = any(x.kind == "cue" and x.ids[0] == "weakness" for x in inside) or any(
+        x.kind in ("red_flag", "red_flag_weak") and x.ids[0] in NON_PAIN_FLAGS for x in inside)
+    return weak and not any(x.kind in ("pain", "quality") for x in inside)
 
 
 def _closest_regions(p: _Parse, i: int, j: int) -> list[str]:
@@ -969,7 +1184,7 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
             add("calf-swelling-redness", swn, denied=True)
         # chest: the word "chest"/"pecho" with pain, or chest + effort
         chest = regions(lambda x: x in ("sternum", "chest"))
-        if chest and any(m.kind in ("pain", "quality") and not m.neg for m in ms):
+        if chest and (any(m.kind in ("pain", "quality") and not m.neg for m in ms) or cue("pressure")):
             add("chest-pain-or-breathlessness", chest)
         effort = aggr(EXERTION)
         cj = regions(lambda x: x in CHEST or x == "jaw")
@@ -978,6 +1193,10 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         if effort and (cj or (ms and "chest-pain-or-breathlessness" in pos["red_flags"]
                               and any(m.sent == ms[0].sent for m in pos["red_flags"]["chest-pain-or-breathlessness"]))):
             add("exertional-chest-arm-jaw-pain", effort + cj)
+        # the scalp with a pain word: scalp tenderness
+        scalp = cue("scalp")
+        if scalp and any(m.kind in ("pain", "quality") and not m.neg for m in ms):
+            add("scalp-tenderness", scalp)
         # sudden + neck / head
         sudden = cue("sudden")
         if sudden:

@@ -48,10 +48,10 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -393,7 +393,7 @@ def logout(request: Request, form: Form) -> Response:
     return resp
 
 
-def install(app: Any) -> None:
+def install(app: FastAPI) -> None:
     """Routes, the CSRF cookie middleware, the log-in redirect and the template globals."""
 
     @app.exception_handler(LoginRequired)

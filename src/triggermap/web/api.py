@@ -9,14 +9,14 @@ is serialised exactly as ``triggermap assess --format json`` prints it.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from ..documents import dumps_bytes
 from ..schemas import AssessmentDoc, ErrorDoc
-from ..vocabulary import DEFAULT_LANG, LANGS, did_you_mean
+from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, Lang, did_you_mean
 from .i18n import parse_accept_language
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -29,9 +29,10 @@ HEALTH = b'{"status":"ok"}'
 async def healthz() -> Response:
     return Response(HEALTH, media_type="application/json")
 
-Lang = Literal["en", "es"]  # = vocabulary.LANGS (tests/test_vocabulary.py checks)
+_LANG_CHOICES = " or ".join(f"`{lang}`" for lang in LANGS)
 LANG_QUERY = Query(
-    None, description="Language of text fields (`en` or `es`); default: the Accept-Language header, else `en`."
+    None, description=f"Language of text fields ({_LANG_CHOICES}); default: the Accept-Language header, else "
+                      f"`{DEFAULT_LANG}`."
 )
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDoc, "description": "Unknown id (the closest id is suggested)."},
@@ -96,8 +97,9 @@ def json_content_type(request: Request) -> Response | None:
     return error_response(415, "Content-Type", f"must be application/json, got {shown}")
 
 
-def assess_document(doc: Any, kb: Any, lang: str) -> dict[str, Any]:
-    """Assess a parsed document; raises BodyError for anything the intake parser refuses."""
+def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
+    """Assess a parsed document; raises BodyError for anything the intake parser refuses.
+    ``who`` keeps only the next questions that ``self`` or a ``clinician`` can answer."""
     from ..assess import IntakeError, assess, parse_intake
 
     try:
@@ -108,7 +110,11 @@ def assess_document(doc: Any, kb: Any, lang: str) -> dict[str, Any]:
         # a value of a type the parser did not expect (e.g. a list where an id belongs):
         # the client's input, so HTTP 422, never a server error
         raise BodyError("(document)", f"is not a valid intake ({type(exc).__name__}: {str(exc)[:120]})") from None
-    return assess(intake, kb, lang)
+    if who is None:
+        return assess(intake, kb, lang)
+    from ..assess.engine import engine_for
+
+    return engine_for(kb).assess(intake, lang, who=who)
 
 
 def _intake_body_schema() -> dict[str, Any]:
@@ -138,6 +144,11 @@ def _intake_body_schema() -> dict[str, Any]:
             "name": "lang", "in": "query", "required": False,
             "description": "Language of text fields (`en` or `es`); default: the Accept-Language header, else `en`.",
             "schema": {"type": "string", "enum": list(LANGS)},
+        }, {
+            "name": "who", "in": "query", "required": False,
+            "description": "List only the `next_questions` that `self` (the person) or a `clinician` can answer; "
+            "default: both.",
+            "schema": {"type": "string", "enum": list(ASKERS)},
         }],
     },
 )
@@ -147,6 +158,9 @@ async def api_assess(request: Request) -> Response:
     lang = request.query_params.get("lang")
     if lang is not None and lang not in LANGS:
         return error_response(422, "lang", f"unknown language {lang!r}. Allowed: {', '.join(LANGS)}")
+    who = request.query_params.get("who")
+    if who is not None and who not in ASKERS:
+        return error_response(422, "who", _unknown("value", who, list(ASKERS)))
     wrong_type = json_content_type(request)
     if wrong_type is not None:
         return wrong_type
@@ -154,7 +168,7 @@ async def api_assess(request: Request) -> Response:
     raw = await request.body()
     try:
         doc = parse_json_body(raw)
-        result = assess_document(doc, kb, api_lang(request, lang))
+        result = assess_document(doc, kb, api_lang(request, lang), who)
     except BodyError as exc:
         return error_response(422, exc.field, exc.message)
     return json_response(result)

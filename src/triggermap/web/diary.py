@@ -14,6 +14,7 @@ Routes (``pid`` is the person's id; access rules in :mod:`.accounts`)::
     GET  /diary/{pid}/export.fhir.json     FHIR R4 Bundle (Patient, QuestionnaireResponse, Observation)
     GET  /diary/{pid}/assessments/{aid}    a saved result, shown as it was
     POST /diary/save                       save the results page's assessment to the own diary
+    POST /diary/words                      the quick-add form filled from the start page's words (not saved)
 
 Every DB-touching route is a plain ``def`` (FastAPI runs it in its thread pool) and does its
 work in one transaction; a change is acknowledged (303 to the diary page) only after the
@@ -37,6 +38,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
+from ..vocabulary import BODY_SIDES
 from .accounts import (
     LOCAL_ACTOR,
     Form,
@@ -335,7 +337,7 @@ def _item_title(kb: Any, item_id: str, lang: str, data: dict[str, Any] | None = 
 
 
 def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[FormError] | None = None,
-               state: EntryForm | None = None) -> Response:
+               state: EntryForm | None = None, from_words: bool = False) -> Response:
     from ..store import repo
 
     kb = request.app.state.kb
@@ -351,7 +353,8 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
         plan_items = [(i.item_id, dict(i.data or {})) for i in plan.items] if plan else []
         assessments: list[dict[str, Any]] = [
             {"id": a.id, "date": a.created_at, "level": a.triage_level,
-             "muscles": [m.get("name") for m in (a.result or {}).get("muscles", [])[:3] if isinstance(m, dict)]}
+             "muscles": [_muscle_name(kb, m, lang) for m in (a.result or {}).get("muscles", [])[:3]
+                         if isinstance(m, dict)]}
             for a in reversed(repo.list_assessments(s, person))
         ]
         who = {"id": person.id, "code": person.code, "name": person.display_name,
@@ -368,7 +371,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
     if state is None:
         marks: set[str] = set()
         for region, side in last_regions:
-            for sd in ("left", "right") if side == "both" else (side,):
+            for sd in BODY_SIDES if side == "both" else (side,):
                 marks.add(f"{region}:{sd}" if sd else region)
         state = EntryForm(date=today.isoformat(), regions=marks)
     from .present import LEVEL_TEXT
@@ -392,7 +395,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
         other_done=len(state.done - in_plan),
         history=history, n_entries=len(entries), plot_version=version,
         freq=frequency_map(kb, counts, n_days, lang, _),
-        assessments=assessments, flash=_flash(request, lang, _),
+        assessments=assessments, flash=_flash(request, lang, _), from_words=from_words,
     )
 
 
@@ -499,7 +502,7 @@ def delete_entry(request: Request, pid: str, day: str, form: Form) -> Response:
 
 
 @router.get("/diary/{pid}/plot.{fmt}")
-def plot(request: Request, pid: str, fmt: str) -> Response:
+def plot(request: Request, pid: str, fmt: str, size: str = "") -> Response:
     from ..store import plot as store_plot
     from ..store import repo
 
@@ -512,7 +515,7 @@ def plot(request: Request, pid: str, fmt: str) -> Response:
         entries = repo.list_entries(s, person)
         points = store_plot.points_from(repo.adherence(s, person, entries), entries)
     # drawn after the transaction: the database is not held while matplotlib works
-    data = store_plot.render(points, fmt, lang=lang)
+    data = store_plot.render(points, fmt, lang=lang, compact=size == "phone")
     return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 
@@ -575,9 +578,82 @@ def save_result(request: Request, form: Form) -> Response:
     return RedirectResponse(_with_lang(f"/diary/{person_id}?saved=assessment", request), status_code=303)
 
 
+def _muscle_name(kb: Any, m: dict[str, Any], lang: str) -> str:
+    """A saved result's muscle in the reader's language (its saved name if the id is gone)."""
+    entry = kb.muscles.get(m.get("id"))
+    return str(entry["names"][lang]) if entry else str(m.get("name") or m.get("id") or "")
+
+
+def _skeleton(r: dict[str, Any]) -> Any:
+    """What a result says, without its words: triage, muscles (side, score), conditions, plan."""
+    def ids(key: str) -> list[Any]:
+        return [x.get("id") for x in r.get(key) or () if isinstance(x, dict)]
+
+    triage = r.get("triage") or {}
+    return (triage.get("level"), [x.get("id") for x in triage.get("reasons") or () if isinstance(x, dict)],
+            [(m.get("id"), m.get("side"), round(float(m.get("score") or 0), 6), m.get("trigger_points"))
+             for m in r.get("muscles") or () if isinstance(m, dict)],
+            ids("conditions"), ids("plan"), ids("plan_withheld"), ids("references"))
+
+
+def _in_language(kb: Any, intake: dict[str, Any], result: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """A saved result in another language: its saved answers assessed again in ``lang``, used
+    only if that gives the same result (the same triage, muscles and scores, conditions and plan:
+    the knowledge base may have changed since), else None."""
+    from .api import assess_document
+
+    try:
+        again = assess_document(intake, kb, lang)
+    except Exception:  # an intake an older version accepted: keep the saved words
+        return None
+    return again if _skeleton(again) == _skeleton(result) else None
+
+
+@router.post("/diary/words")
+def diary_words(request: Request, form: Form) -> Response:
+    """The start page's "keep my words in my diary" (issue 14): the own diary's quick-add form filled
+    from the words (today, the areas they name, their pain score if they give one, the words as the
+    note) for the person to check and save. Nothing is stored or logged here: only the diary's own
+    Save keeps the note."""
+    from ..text import ParseError, parse_text
+
+    lang = request_lang(request)
+    _ = ui_gettext(request, lang)
+    text = form.get("text").replace("\r\n", "\n").strip()
+    text_lang = form.get("lang") if form.get("lang") in LANGS else lang
+    with record_scope(request) as s:
+        viewer = require_viewer(request, s, page=False)
+        check_form(request, viewer, form)
+        person = own_person(s, viewer)
+        if person is None:
+            raise HTTPException(403, _("Only a patient's own account has a diary to save a result to."))
+        pid = str(person.id)
+    regions: set[str] = set()
+    pain = ""
+    if text:
+        try:
+            doc: dict[str, Any] | None = parse_text(text, text_lang, request.app.state.kb)
+        except ParseError:
+            doc = None  # nothing to draw: the words still go to the note
+        if doc is not None:
+            for mark in doc["intake"].get("pain", []):
+                if mark.get("intensity") == 0:
+                    continue  # said not to hurt
+                side = mark.get("side")
+                for sd in ("left", "right") if side == "both" else (side,):
+                    regions.add(f"{mark['region']}:{sd}" if sd else mark["region"])
+            said = [e["value"] for e in doc["evidence"] if e["field"] == "intensity"]
+            if said:
+                pain = str(max(said))  # a score only when the words give one: never guessed
+    state = EntryForm(date=dt.date.today().isoformat(), pain=pain, regions=regions, note=text)
+    return diary_page(request, pid, state=state, from_words=True)
+
+
 @router.get("/diary/{pid}/assessments/{aid}")
 def saved_result(request: Request, pid: str, aid: str) -> Response:
-    """A saved result shown as it was given (its own language and knowledge-base version)."""
+    """A saved result, shown as it was given, in the reader's language: its saved answers are
+    assessed again in that language when that gives the same result; otherwise it keeps the
+    language it was saved in, and says so."""
     from ..store import repo
     from . import maps
     from .app import _error_page
@@ -592,9 +668,17 @@ def saved_result(request: Request, pid: str, aid: str) -> Response:
         person = _open(s, request, viewer, pid, "read-assessment")
         a = repo.get_assessment(s, person, int(aid))
         intake, result = dict(a.intake or {}), dict(a.result or {})
-        lang = a.lang if a.lang in LANGS else "en"
-        saved = {"date": _date_text(a.created_at.date(), lang), "kb_version": a.kb_version,
-                 "back": f"/diary/{person.id}"}
+        saved_lang = a.lang if a.lang in LANGS else "en"
+        created, kb_version, back = a.created_at.date(), a.kb_version, f"/diary/{person.id}"
+    reader = request_lang(request)
+    lang, kept = saved_lang, False
+    if reader != saved_lang:
+        again = _in_language(kb, intake, result, reader)
+        if again is not None:
+            result, lang = again, reader
+        else:
+            kept = True
+    saved = {"date": _date_text(created, lang), "kb_version": kb_version, "back": back, "kept_language": kept}
     _ = translations(lang).gettext
     try:
         view = results_view(kb, result, lang, _)

@@ -142,13 +142,21 @@ def intake_from_form(
         state.marks[key] = int(intensity)
 
     doc: dict[str, Any] = {"version": INTAKE_VERSION, "pain": pain}
-    from .screeners import MOSTLY, asked_areas, collect_flags
+    from .screeners import AREA_FLAGS, GENERAL, MOSTLY, asked_areas, collect_flags
 
     rf = collect_flags(form)
     doc["red_flags"] = rf
     state.red_flags = rf
     state.asked = asked_areas(form)
     state.mostly = form.get("mostly") if form.get("mostly") in MOSTLY else ""
+    # the safety step's warning signs that were shown and not ticked were answered "no"
+    # (contract 1.1 absent): the general ones once step 1 was answered, and those of each area shown
+    shown: set[str] = {f for ids in GENERAL.values() for f in ids} if state.mostly else set()
+    for area in state.asked:
+        shown |= set(AREA_FLAGS.get(area, ()))
+    denied = sorted(shown - set(rf))
+    if denied:
+        doc["absent"] = {"red_flags": denied}
     for fname, key in LIST_FIELDS.items():
         vals = list(dict.fromkeys(form.getlist(fname)))
         doc[key] = vals

@@ -193,7 +193,7 @@ async def check_safety(request: Request) -> Response:
 
     params = [("rf", f) for f in rf] + [("mostly", mostly)]
     q = request.query_params.get("lang")
-    if q in ("en", "es"):
+    if q in LANGS:
         params.append(("lang", q))
     # post/redirect/get: Back from the results comes to a page, not to a form resubmission
     return RedirectResponse("/where?" + urlencode(params), status_code=303)
@@ -218,19 +218,82 @@ async def check_get(request: Request) -> Response:
 
 
 @router.get("/results")
-async def results_get(request: Request, i: str = "") -> Response:
+async def results_get(request: Request, i: str = "", s: str = "") -> Response:
     """A result's own URL: the intake travels in ``?i=`` and is assessed again on every load, so
-    Back, reload and the language toggle all work and nothing is stored on the server."""
+    Back, reload and the language toggle all work and nothing is stored on the server. ``?s=``
+    lists the next questions the person skipped (``field:value``, comma-separated)."""
     kb = request.app.state.kb
     lang = request_lang(request)
     doc = decode_intake(i)
     if doc is None:
         return RedirectResponse("/", status_code=303)
     try:
-        a = assess_document(doc, kb, lang)
+        a = assess_document(doc, kb, lang, who="self")
     except BodyError:
         return _bad_handout(request)
-    return _results_page(request, doc, a, lang, result_url=f"/results?i={i}")
+    skipped = [k for k in s.split(",") if k.count(":") == 1][:MAX_SKIPPED] if s else []
+    return _results_page(request, doc, a, lang, result_url=f"/results?i={i}",
+                         ask=_next_question(request, doc, a, skipped))
+
+
+#: Most skipped questions a results URL carries.
+MAX_SKIPPED = 30
+
+
+def _next_question(request: Request, doc: dict[str, Any], a: dict[str, Any], skipped: list[str]) -> dict[str, Any] | None:
+    """The first next question the person has not skipped, with one link per answer: each link
+    is the results URL of the intake with that answer added (so answering re-ranks at once), and
+    one more to skip it. Palpation (pressing a spot) has three answers: familiar pain, tender
+    only, not tender."""
+    import copy
+
+    _ = ui_gettext(request, request_lang(request))
+    todo = [q for q in a.get("next_questions", []) if f"{q['field']}:{q['value']}" not in skipped]
+    if not todo:
+        return None
+    q = todo[0]
+    key = f"{q['field']}:{q['value']}"
+
+    def url(new: dict[str, Any] | None, skip: list[str]) -> str:
+        token = encode_intake(doc if new is None else new)
+        return f"/results?i={token}" + (f"&s={','.join(skip)}" if skip else "")
+
+    def with_(field: str, value: str, yes: bool) -> dict[str, Any]:
+        new = copy.deepcopy(doc)
+        if yes:
+            new.setdefault(field, []).append(value)
+        else:
+            new.setdefault("absent", {}).setdefault(field, []).append(value)
+        return new
+
+    def pressed(tender: bool, reproduces: bool | None) -> dict[str, Any]:
+        new = copy.deepcopy(doc)
+        entry: dict[str, Any] = {"muscle": q["value"], "tender": tender}
+        if q.get("side"):
+            entry["side"] = q["side"]
+        if reproduces is not None:
+            entry["reproduces"] = reproduces
+        new.setdefault("palpation", []).append(entry)
+        return new
+
+    if q["field"] == "palpation":
+        answers = [
+            (_("Yes, it brings on my usual pain"), url(pressed(True, True), skipped)),
+            (_("It is tender, but it is not my pain"), url(pressed(True, False), skipped)),
+            (_("No, it is not tender"), url(pressed(False, None), skipped)),
+        ]
+    else:
+        answers = [
+            (_("Yes"), url(with_(q["field"], q["value"], True), skipped)),
+            (_("No"), url(with_(q["field"], q["value"], False), skipped)),
+        ]
+    return {
+        "text": q["text"],
+        "why": q["why"],
+        "answers": answers,
+        "skip": url(None, [*skipped, key]),
+        "left": len(todo),
+    }
 
 
 @router.post("/results")
@@ -257,7 +320,7 @@ async def results(request: Request) -> Response:
         )
     del a  # assessed again by the page it redirects to (post/redirect/get)
     q = request.query_params.get("lang")
-    tail = f"&lang={q}" if q in ("en", "es") else ""
+    tail = f"&lang={q}" if q in LANGS else ""
     return RedirectResponse(f"/results?i={encode_intake(doc)}{tail}", status_code=303)
 
 
@@ -316,7 +379,7 @@ async def view(request: Request) -> Response:
 
 
 def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str,
-                  result_url: str = "") -> Response:
+                  result_url: str = "", ask: dict[str, Any] | None = None) -> Response:
     kb = request.app.state.kb
     _ = ui_gettext(request, lang)
     view = results_view(kb, a, lang, _)
@@ -324,10 +387,12 @@ def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang
         request, "results.html", lang=lang,
         view=view,
         overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        overview_key=maps.overview_key(a, doc.get("pain", []), lang),
         charts=_muscle_charts(kb, a, lang),
         mine=drawing_summary(kb, doc, lang, _),
         intake=intake_json(doc),
         result_url=result_url,
+        ask=ask,
     )
 
 
@@ -367,7 +432,6 @@ async def handout_pdf(request: Request) -> Response:
     lang = request_lang(request)
     form = await _form(request)
     doc = _intake_from_hidden(form)
-    _ = ui_gettext(request, lang)
     if doc is None:
         return _bad_handout(request)
     try:
@@ -376,20 +440,60 @@ async def handout_pdf(request: Request) -> Response:
         return _bad_handout(request)
     from .handout import render_pdf
 
-    view = results_view(kb, a, lang, _)
-    env = request.app.state.envs[lang]
-    html = env.get_template("handout.html").render(
-        view=view,
-        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
-        charts=_muscle_charts(kb, a, lang),
-        mine=drawing_summary(kb, doc, lang, _),
-        clinic=request.app.state.clinic,
-        today=_today(lang),
-    )
+    html = _handout_html(request, doc, a, lang)
     pdf = await run_in_threadpool(render_pdf, html)
     name = "triggermap-handout.pdf" if lang == "en" else "triggermap-hoja.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _reference_links(kb: Any, refs: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The references as short ids, each with a link where the reference has one (DOI, PubMed, URL)."""
+    out = []
+    for r in refs:
+        ref = kb.references.get(r["id"], {})
+        link = (f"https://doi.org/{ref['doi']}" if ref.get("doi") else
+                f"https://pubmed.ncbi.nlm.nih.gov/{ref['pmid']}/" if ref.get("pmid") else ref.get("url") or "")
+        out.append({"id": r["id"], "link": link})
+    return out
+
+
+def _handout_html(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str, for_print: bool = False,
+                  back_url: str = "") -> str:
+    """The handout's HTML: the PDF's source, and the page the browser prints (``for_print``)."""
+    kb = request.app.state.kb
+    _ = ui_gettext(request, lang)
+    env = request.app.state.envs[lang]
+    return str(env.get_template("handout.html").render(
+        view=results_view(kb, a, lang, _),
+        overview=maps.assessment_chart(kb, a, doc.get("pain", []), lang) if a["muscles"] else None,
+        overview_key=maps.overview_key(a, doc.get("pain", []), lang),
+        charts=_muscle_charts(kb, a, lang),
+        mine=drawing_summary(kb, doc, lang, _),
+        refs=_reference_links(kb, a["references"]),
+        clinic=request.app.state.clinic,
+        today=_today(lang),
+        for_print=for_print,
+        back_url=back_url,
+    ))
+
+
+@router.get("/handout")
+async def handout_page(request: Request, i: str = "") -> Response:
+    """The handout as a page to print (the same markup as the PDF): ``?i=`` as for /results."""
+    from fastapi.responses import HTMLResponse
+
+    kb = request.app.state.kb
+    lang = request_lang(request)
+    doc = decode_intake(i)
+    if doc is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        a = assess_document(doc, kb, lang)
+    except BodyError:
+        return _bad_handout(request)
+    html = _handout_html(request, doc, a, lang, for_print=True, back_url=f"/results?i={i}&lang={lang}")
+    return HTMLResponse(html)
 
 
 def _today(lang: str) -> str:

@@ -195,11 +195,14 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
     muscles = []
     for m in a["muscles"]:
         tps = []
+        # the chart numbers every trigger point of the muscle (when it has more than one)
+        all_tps = [t["id"] for t in kb.muscles[m["id"]]["trigger_points"]] if m["id"] in kb.muscles else []
         for tp_id in m["trigger_points"]:
             entry = kb.trigger_points.get(tp_id)
             if entry is not None:
                 tp = entry[1]
-                tps.append({"id": tp_id, "name": tp["name"][lang], "location": tp["location"][lang]})
+                n = all_tps.index(tp_id) + 1 if len(all_tps) > 1 and tp_id in all_tps else None
+                tps.append({"id": tp_id, "name": tp["name"][lang], "location": tp["location"][lang], "n": n})
         sup = m.get("supporting") or {}
         supporting = (
             [vocab_label("aggravating", x) for x in sup.get("aggravating", [])]
@@ -236,6 +239,10 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
                 "equipment_text": [_(EQUIPMENT_TEXT[e]) for e in p["equipment"] if e in EQUIPMENT_TEXT and e != "none"],
             }
         )
+    for m in muscles:  # the plain-language layer: how much of the drawing it covers, what to try
+        m["n_explained"] = len({(x["region"], x.get("side")) for x in m["explains"]})
+        m["n_painful"] = m["n_explained"] + len({(x["region"], x.get("side")) for x in m["unexplained"]})
+        m["plan_titles"] = [p["title"] for p in plan if p["muscle"] == m["id"]]
     answer_labels = {}
     for cat in ("history", "findings"):
         for iid, it in kb.vocab[cat].items():

@@ -40,7 +40,7 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT, impl: str = "auto") -
     else:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base  # type: ignore[assignment]
 
-    class HeaderTimeoutProtocol(Base):  # type: ignore[valid-type,misc]
+    class HeaderTimeoutProtocol(Base):
         _tm_timer: asyncio.TimerHandle | None = None
         _tm_cycle: Any = None
 

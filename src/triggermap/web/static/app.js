@@ -270,6 +270,118 @@
       });
     });
     form.addEventListener("change", paint);
+
+    /* phones: an area drawn under 44 x 44 px is no target of its own (WCAG 2.5.5); a tap there
+       opens a picker of the areas around the finger, each a full-size button */
+    var MIN = 44;
+    var phoneQuery = window.matchMedia ? window.matchMedia("(max-width: 40rem), (pointer: coarse)") : null;
+    var picker = one("[data-picker]", map);
+    var pickerButtons = picker ? one("[data-picker-buttons]", picker) : null;
+    var picked = [];
+    function isPhone() { return !!(phoneQuery && phoneQuery.matches); }
+    function visiblePanel() { return one("[data-view-panel]:not([hidden])", map); }
+    function sizeUp() {
+      var panel = visiblePanel();
+      paths.forEach(function (p) {
+        if (panelOf(p) !== panel) { return; }
+        var r = p.getBoundingClientRect();
+        var small = isPhone() && (r.width < MIN || r.height < MIN);
+        if (small) { p.setAttribute("data-small", ""); } else { p.removeAttribute("data-small"); }
+      });
+    }
+    function renderPicker() {
+      if (!pickerButtons) { return; }
+      pickerButtons.textContent = "";
+      picked.forEach(function (key) {
+        var b = doc.createElement("button");
+        var s = state(key);
+        b.type = "button";
+        b.className = "picker-area";
+        b.setAttribute("aria-pressed", s.on ? "true" : "false");
+        if (s.on) { b.setAttribute("data-intensity", String(s.intensity)); }
+        b.setAttribute("data-key", key);
+        b.textContent = labelOf(key) + ": " + describe(key);
+        b.addEventListener("click", function () { cycle(key); renderPicker(); });
+        pickerButtons.appendChild(b);
+      });
+    }
+    function closePicker() {
+      if (!picker) { return; }
+      picker.hidden = true;
+      picked = [];
+      paths.forEach(function (p) { p.classList.remove("is-candidate"); });
+    }
+    function inside(p, x, y) {
+      try {
+        var m = p.getScreenCTM();
+        var svg = p.ownerSVGElement;
+        if (!m || !svg || !p.isPointInFill) { return false; }
+        var pt = svg.createSVGPoint();
+        pt.x = x;
+        pt.y = y;
+        return p.isPointInFill(pt.matrixTransform(m.inverse()));
+      } catch (e) { return false; }
+    }
+    function openPicker(x, y) {
+      var panel = visiblePanel();
+      if (!picker || !panel) { return; }
+      var near = [];
+      paths.forEach(function (p) {
+        if (panelOf(p) !== panel) { return; }
+        var r = p.getBoundingClientRect();
+        var dx = Math.max(r.left - x, 0, x - r.right);
+        var dy = Math.max(r.top - y, 0, y - r.bottom);
+        var d = Math.sqrt(dx * dx + dy * dy);
+        if (d === 0 && inside(p, x, y)) { d = -1; }  /* the area under the finger comes first */
+        if (d <= MIN * 0.6) { near.push({ p: p, d: d }); }
+      });
+      near.sort(function (a, b) { return a.d - b.d; });
+      var keys = [];
+      near.forEach(function (n) {
+        var k = keyOf(n.p);
+        if (keys.indexOf(k) === -1 && keys.length < 6) { keys.push(k); }
+      });
+      if (!keys.length) { closePicker(); return; }
+      picked = keys;
+      paths.forEach(function (p) { p.classList.toggle("is-candidate", panelOf(p) === panel && keys.indexOf(keyOf(p)) !== -1); });
+      renderPicker();
+      picker.hidden = false;
+      /* keep the tapped spot in sight above the picker */
+      var free = window.innerHeight - picker.offsetHeight;
+      if (y > free - 24) { window.scrollBy(0, y - free / 2); }
+    }
+    if (picker) {
+      /* the browser may move a tap onto a nearby big area (touch adjustment): where the finger
+         went down decides, and only an area big enough to hit takes the tap itself */
+      var down = null;
+      all("[data-view-panel] svg", map).forEach(function (svg) {
+        svg.addEventListener("pointerdown", function (ev) {
+          down = { x: ev.clientX, y: ev.clientY, t: Date.now() };
+        }, true);
+        svg.addEventListener("click", function (ev) {
+          if (!isPhone()) { return; }
+          var x = ev.clientX;
+          var y = ev.clientY;
+          if (down && Date.now() - down.t < 2000) { x = down.x; y = down.y; }
+          down = null;
+          var hit = doc.elementFromPoint(x, y);
+          var direct = hit && hit.closest ? hit.closest("[data-region]:not([data-small])") : null;
+          var target = ev.target && ev.target.closest ? ev.target.closest("[data-region]") : null;
+          if (direct && paths.indexOf(direct) !== -1) {
+            if (direct !== target) { ev.preventDefault(); ev.stopPropagation(); cycle(keyOf(direct)); }
+            return;  /* the area's own listener marks it */
+          }
+          ev.preventDefault();
+          ev.stopPropagation();
+          openPicker(x, y);
+        }, true);
+      });
+      var pickerClose = one("[data-picker-close]", picker);
+      if (pickerClose) { pickerClose.addEventListener("click", closePicker); }
+      form.addEventListener("change", renderPicker);
+    }
+    window.addEventListener("resize", sizeUp);
+
     var clearBtn = one("[data-clear-map]", map);
     if (clearBtn) {
       clearBtn.addEventListener("click", function () {
@@ -279,15 +391,26 @@
     }
     /* view tabs */
     var tabs = all(".view-tab", map);
-    tabs.forEach(function (tab) {
-      tab.addEventListener("click", function () {
-        var v = tab.getAttribute("data-view");
-        tabs.forEach(function (t) { t.setAttribute("aria-pressed", t === tab ? "true" : "false"); });
-        all("[data-view-panel]", map).forEach(function (panel) {
-          panel.hidden = panel.getAttribute("data-view-panel") !== v;
-        });
+    function show(v) {
+      tabs.forEach(function (t) { t.setAttribute("aria-pressed", t.getAttribute("data-view") === v ? "true" : "false"); });
+      all("[data-view-panel]", map).forEach(function (panel) {
+        panel.hidden = panel.getAttribute("data-view-panel") !== v;
       });
+      closePicker();
+      sizeUp();
+    }
+    tabs.forEach(function (tab) {
+      tab.addEventListener("click", function () { show(tab.getAttribute("data-view")); });
     });
+    /* on a phone the Back view opens on its close-up, where every area is finger-sized */
+    var phoneView = map.getAttribute("data-phone-view");
+    var shown = visiblePanel();
+    if (isPhone() && phoneView && shown && shown.getAttribute("data-view-panel") === "back"
+        && one("[data-view-panel='" + phoneView + "']", map)) {
+      show(phoneView);
+    } else {
+      sizeUp();
+    }
     paint();
   }
 

@@ -97,6 +97,11 @@
           if (!res[1].ok && !unsure.length) { unsure = [{ text: doc.message || T.error, reason: "", closest: [] }]; }
           box.querySelector("[data-describe-unsure-title]").hidden = !unsure.length;
           fillList(box.querySelector("[data-describe-unsure]"), unsure, unsureItem);
+          var save = box.querySelector("[data-describe-save]");
+          if (save) {  /* the diary gets the words only if the person presses this button */
+            save.elements.text.value = text;
+            save.hidden = false;
+          }
           var intake = doc.intake || {};
           (intake.red_flags || []).forEach(function (id) {
             /* the safety step asks flags in yes/no screeners (web/screeners.py): answer its
@@ -140,6 +145,7 @@
       return el;
     }
     (intake.pain || []).forEach(function (p) {
+      if (p.intensity === 0) { return; }  /* said not to hurt: shown in the list ("you said no"), not ticked */
       var sides = p.side === "both" ? ["left", "right"] : [p.side];
       sides.forEach(function (s) {
         var key = s ? p.region + ":" + s : p.region;

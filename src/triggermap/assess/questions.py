@@ -1,0 +1,286 @@
+"""Next questions: the unanswered questions whose answers would most change the assessment.
+
+Contract 1.1 ``next_questions``. Every candidate is a yes/no question (a red flag, a finding,
+an aggravating activity, a pain quality, a history item, or palpating a muscle). Its *gain* is
+the expected information, in bits, that its answer gives about
+
+* which of the best muscles is the source (one categorical variable over the best
+  :attr:`~.params.ModelParams.question_muscles` muscles, weighted by their scores), plus
+* whether each listed condition is present (one yes/no variable per condition),
+
+using the same likelihoods the scoring uses: a "yes" is expected with the evidence's
+sensitivity where the hypothesis is true and with sensitivity / LR where it is not (the
+sensitivity published for the feature, or the model's assumed one). Summing the conditions'
+information treats them as independent, as the scoring does (docs/model.md, "Next questions").
+
+A red flag that the drawing makes relevant (it points to a condition whose pain map or rule
+includes a painful region) and that is unanswered is asked first, the most severe first; at
+most one per list, so the ranking questions are never crowded out (the web app's safety step
+asks all of them anyway). Nothing is asked once the triage is ``emergency``: nothing should
+delay care.
+"""
+
+from __future__ import annotations
+
+from math import log2
+from typing import TYPE_CHECKING, Any
+
+from ..knowledge.views import answerer as _who
+from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
+from .differential import ANSWERABLE
+from .messages import msg
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+    from .differential import Cond, Feat
+    from .intake import Intake
+    from .params import ModelParams
+    from .rank import Index, MuscleScore
+
+#: Intake list -> the muscle support list it feeds (history has none).
+_MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities": "qualities"}
+#: Feature kind of each intake list.
+_KIND = {field: kind for kind, field in ANSWERABLE.items()}
+
+
+def _h(p: float) -> float:
+    """Binary entropy in bits."""
+    if p <= 0.0 or p >= 1.0:
+        return 0.0
+    hit = _H.get(p)
+    if hit is None:
+        hit = _H[p] = -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+        if len(_H) > 4096:
+            _H.clear()
+    return hit
+
+
+_H: dict[float, float] = {}
+
+
+def _clip(p: float) -> float:
+    return 0.001 if p < 0.001 else 0.999 if p > 0.999 else p
+
+
+def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset[str]]:
+    """Region -> the red flags it makes relevant: the flags that point to a condition with a
+    region feature there (nested regions included), and the flags of rules keyed to it."""
+    by_cond: dict[str, set[str]] = {}
+    for fid, flag in kb.red_flags.items():
+        for cid in flag["conditions"]:
+            by_cond.setdefault(cid, set()).add(fid)
+    out: dict[str, set[str]] = {}
+    for c in conditions:
+        flags = by_cond.get(c.id)
+        if not flags:
+            continue
+        for f in c.features:
+            if f.kind == "region":
+                for key in f.keys:
+                    out.setdefault(key.split(":", 1)[1], set()).update(flags)
+    from .rank import nested_regions
+
+    nested = nested_regions(kb)
+    for rule in kb.rules:
+        flags = {i for i in (*rule["all_of"], *rule["any_of"]) if i in kb.red_flags}
+        for region in rule["regions"]:
+            for r in (region, *nested.get(region, ())):
+                out.setdefault(r, set()).update(flags)
+    return {r: frozenset(f) for r, f in out.items()}
+
+
+class Candidate:
+    __slots__ = ("field", "value", "side", "gain", "hyps", "for_ids")
+
+    def __init__(self, field: str, value: str, side: str | None, gain: float, hyps: dict[int, float],
+                 for_ids: list[str] | None = None):
+        self.field = field
+        self.value = value
+        self.side = side
+        self.gain = gain
+        self.hyps = hyps  # hypothesis index -> likelihood ratio of a "yes"
+        self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
+
+
+def _gain(pi: list[float], hyps: dict[int, float], base: float) -> float:
+    """Mutual information (bits) between a yes/no answer and the source variable whose
+    probabilities are ``pi``: a "yes" has probability ``base`` under the hypotheses the
+    question does not concern and ``base * lr`` under those in ``hyps`` (index -> lr)."""
+    rest = 1.0
+    py = 0.0
+    cond = 0.0
+    for k, lr in hyps.items():
+        w = pi[k]
+        q = _clip(base * lr)
+        rest -= w
+        py += w * q
+        cond += w * _h(q)
+    if rest > 0.0:
+        py += rest * base
+        cond += rest * _h(base)
+    return max(_h(py) - cond, 0.0)
+
+
+def next_questions(
+    kb: Knowledge,
+    index: Index,
+    relevance: dict[str, frozenset[str]],
+    intake: Intake,
+    ranked: list[MuscleScore],
+    diff: list[tuple[Cond, float, list[Feat], list[Feat]]],
+    level: str,
+    params: ModelParams,
+    who: str | None = None,
+    limit: int = MAX_NEXT_QUESTIONS,
+) -> list[Candidate]:
+    """The best unanswered questions, best first (at most
+    :data:`~triggermap.vocabulary.MAX_NEXT_QUESTIONS`); ``who`` keeps only those that
+    ``self`` or a ``clinician`` can answer."""
+    if level == "emergency":
+        return []
+    top = ranked[: params.question_muscles]
+    conds = [(c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]]
+    # one categorical variable "what is the source": the best muscles and the listed
+    # conditions. Muscles are alternative explanations of one myofascial source, so together
+    # they weigh as much as the best of them (shared in proportion to their scores); each
+    # condition weighs its probability
+    mass = sum(m.score for m in top)
+    best = top[0].score if top else 0.0
+    weights = [m.score * best / mass for m in top] + [p for _c, p, _f in conds]
+    total = sum(weights)
+    if total <= 0:
+        return _relevant_flags(kb, relevance, intake)[:1]
+    pi = [w / total for w in weights]
+    n_m = len(top)
+    vocab = kb.vocab
+    palpated = {(p.muscle, p.side) for p in intake.palpation}
+    support = index.muscle_support
+    lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
+    s0 = params.assumed_sensitivity
+
+    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes":
+    # the muscles that list it, and the conditions with an unfired feature that has it (the
+    # first such feature of each condition), with the feature's "yes" rate without the condition
+    concerns: dict[str, dict[str, dict[int, float]]] = {field: {} for field in ANSWERABLE.values()}
+    rates: dict[str, list[float]] = {}
+    for k, m in enumerate(top):
+        for field, key in _MUSCLE_LIST.items():
+            lr_list = lr_of[field]
+            table = concerns[field]
+            for qid in support[m.muscle][key]:
+                table.setdefault(qid, {})[k] = lr_list
+    for ci, (c, _p, fired) in enumerate(conds):
+        done = {key for f in fired for key in f.keys}
+        h = n_m + ci
+        for listed, qid, keys, lr, rate in c.asks:
+            if done and not keys.isdisjoint(done):
+                continue
+            hyps = concerns[listed].setdefault(qid, {})
+            if h not in hyps:
+                hyps[h] = lr
+                rates.setdefault(f"{listed}:{qid}", []).append(rate)
+    out: list[Candidate] = []
+    for field, table in concerns.items():
+        if field == "red_flags":
+            continue  # asked by relevance below
+        answered = intake.answered(field)
+        lr_m = lr_of.get(field)
+        for qid, hyps in table.items():
+            if qid in answered or (who is not None and _who(vocab, field, qid) != who):
+                continue
+            # a "yes" among people whom it does not concern: as published for the conditions that
+            # use it, else from the assumed sensitivity
+            base_rates = rates.get(f"{field}:{qid}")
+            base = sum(base_rates) / len(base_rates) if base_rates else s0 / (lr_m or 2.0)
+            gain = _gain(pi, hyps, base)
+            if gain > 1e-6:
+                out.append(Candidate(field, qid, None, gain, hyps))
+    # palpation of the best muscles, on the side the drawing points to (by the person, pressing
+    # the spot, when the muscle has a self-release item: it is within reach of their own hands)
+    if len(pi) > 1:
+        lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
+        sens = params.palpation_sensitivity
+        for k, m in enumerate(top):
+            if who is not None and palpation_who(kb, m.muscle) != who:
+                continue
+            midline = bool(kb.muscles[m.muscle].get("midline"))
+            sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
+                                                                    else (m.side,))
+            if all((m.muscle, s) in palpated for s in sides):
+                continue
+            gain = _gain(pi, {k: lr_p}, sens / lr_p)
+            side = None if midline else ("both" if len(sides) == 2 else sides[0])
+            out.append(Candidate("palpation", m.muscle, side, gain, {k: lr_p}))
+    out.sort(key=lambda c: (-c.gain, c.field, c.value))
+    flags = _relevant_flags(kb, relevance, intake)
+    head = [flags[0]] if flags else []
+    chosen = (head + out)[:limit]
+    for q in chosen:  # what a "yes" points to, most probable first (for the why)
+        if q.field != "red_flags":
+            pro = sorted(((pi[k], k) for k, lr in q.hyps.items() if lr > 1.0), key=lambda t: -t[0])
+            q.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+    return chosen
+
+
+def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
+    relevant: set[str] = set()
+    for mark in intake.pain:
+        if mark.intensity > 0:
+            relevant.update(relevance.get(mark.region, ()))
+    relevant -= intake.answered("red_flags")
+    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
+    return [Candidate("red_flags", f, None, 0.0, {}, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+
+
+def palpation_who(kb: Knowledge, muscle: str) -> str:
+    """``self`` when the person can press the muscle (it has a self-release item), else ``clinician``."""
+    for eid in kb.muscles[muscle]["self_care"]:
+        ex = kb.exercises.get(eid)
+        if ex is not None and ex["kind"] == "self-release":
+            return "self"
+    return "clinician"
+
+
+def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: str) -> dict[str, Any]:
+    """One ``next_questions`` item of the contract, in ``lang``."""
+    names = [_inline(_name(kb, i, lang)) for i in c.for_ids]
+    if c.field == "red_flags":
+        flag = kb.red_flags[c.value]
+        text = flag["question"][lang]
+        why = msg("why-red-flag", lang, what=", ".join(names) if names else flag["label"][lang])
+        who = "self"
+    elif c.field == "palpation":
+        m = kb.muscles[c.value]
+        best = next((s for s in ranked if s.muscle == c.value), None)
+        tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
+        landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
+        who = palpation_who(kb, c.value)
+        where = _inline(landmark.rstrip(". "))
+        name = _inline(m["names"][lang])
+        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=name, where=where)
+        why = msg("why-palpation", lang, muscle=name)
+    else:
+        item = kb.vocab[c.field][c.value]
+        q = item.get("question")
+        text = q[lang] if q else msg(f"ask-{c.field}", lang, label=item["label"][lang])
+        who = _who(kb.vocab, c.field, c.value)
+        why = msg("why-question", lang, what=" / ".join(names)) if names else msg("why-question-against", lang)
+    doc: dict[str, Any] = {"field": c.field, "value": c.value}
+    if c.side is not None:
+        doc["side"] = c.side
+    doc.update({"who": who, "text": text, "why": why, "gain": round(c.gain, 4)})
+    return doc
+
+
+def _inline(text: str) -> str:
+    """A name or phrase as it runs on inside a sentence: a capital first letter is lowered when
+    the next letter is lower case (abbreviations such as ``TFL`` keep theirs)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _name(kb: Knowledge, i: str, lang: str) -> str:
+    if i in kb.muscles:
+        return str(kb.muscles[i]["names"][lang])
+    return str(kb.conditions[i]["name"][lang])
