@@ -110,7 +110,8 @@ def test_batch_parallel_matches_serial():
     with open(CHOIR_DIR / "choir_validation_7068.csv", newline="") as fh:
         rows = [r["bodymap_regions_csv"] for r in itertools.islice(csv.DictReader(fh), 4 * CHUNK_LINES + 100)]
     lines = [json.dumps({"choir": [int(c) for c in r.split(",")]}) for r in rows]
-    lines.insert(1234, '{"choir": [999]}')  # a bad line in the middle keeps its place
+    bad_at = 2 * CHUNK_LINES + 34  # a bad line in the middle (of the third chunk) keeps its place
+    lines.insert(bad_at, '{"choir": [999]}')
     stdin = "\n".join(lines) + "\n"
     a = run("assess", "--batch", "-", "--workers", "1", stdin=stdin)
     b = run("assess", "--batch", "-", "--workers", "2", stdin=stdin)
@@ -118,8 +119,8 @@ def test_batch_parallel_matches_serial():
     assert a.stdout == b.stdout
     out = b.stdout.decode().splitlines()
     assert len(out) == len(lines)
-    assert json.loads(out[1234]) == {"line": 1235, "error": json.loads(out[1234])["error"]}
-    assert "choir[0]" in json.loads(out[1234])["error"]
+    assert json.loads(out[bad_at]) == {"line": bad_at + 1, "error": json.loads(out[bad_at])["error"]}
+    assert "choir[0]" in json.loads(out[bad_at])["error"]
 
 
 HOSTILE_LINES = [

@@ -11,30 +11,49 @@ if TYPE_CHECKING:
     from .loader import Knowledge
 
 
-def _texts(obj: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+def _texts(obj: Any, path: str) -> list[tuple[str, dict[str, Any]]]:
     """Every text inside ``obj`` (an object keyed by every language) with its path."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    _collect_texts(obj, path, out)
+    return out
+
+
+def _collect_texts(obj: Any, path: str, out: list[tuple[str, dict[str, Any]]]) -> None:
+    # plain recursion into one list: nested generators would pass every item up through each level
     if isinstance(obj, dict):
         if all(lang in obj for lang in LANGS):
-            yield path, obj
+            out.append((path, obj))
         for k, v in obj.items():
-            yield from _texts(v, f"{path}.{k}")
+            if isinstance(v, (dict, list)):
+                _collect_texts(v, f"{path}.{k}", out)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _texts(v, f"{path}[{i}]")
+            if isinstance(v, (dict, list)):
+                _collect_texts(v, f"{path}[{i}]", out)
 
 
-def iter_refs(obj: Any, path: str = "") -> Iterable[tuple[str, str]]:
+REF_KEYS = frozenset(("refs", "references", "evidence_refs", "mimics_refs"))
+
+
+def iter_refs(obj: Any, path: str = "") -> list[tuple[str, str]]:
     """Every reference id cited inside ``obj`` (keys ``refs``, ``references``, ``evidence_refs``...)."""
+    out: list[tuple[str, str]] = []
+    _collect_refs(obj, path, out)
+    return out
+
+
+def _collect_refs(obj: Any, path: str, out: list[tuple[str, str]]) -> None:
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k in ("refs", "references", "evidence_refs", "mimics_refs") and isinstance(v, list):
-                for r in v:
-                    yield f"{path}.{k}", r
-            else:
-                yield from iter_refs(v, f"{path}.{k}")
+            if k in REF_KEYS and isinstance(v, list):
+                where = f"{path}.{k}"
+                out.extend((where, r) for r in v)
+            elif isinstance(v, (dict, list)):
+                _collect_refs(v, f"{path}.{k}", out)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from iter_refs(v, f"{path}[{i}]")
+            if isinstance(v, (dict, list)):
+                _collect_refs(v, f"{path}[{i}]", out)
 
 
 def check(kb: Knowledge) -> list[str]:

@@ -9,7 +9,6 @@ imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up sm
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import zlib
 from typing import TYPE_CHECKING, Any
@@ -102,19 +101,31 @@ class Knowledge:
 
 
 def _data_files(data_dir: str) -> list[str]:
-    out: list[str] = []
-    for root, _dirs, files in os.walk(data_dir):
-        out.extend(os.path.join(root, f) for f in files if f.endswith(".yaml"))
-    return sorted(out)
+    return [path for path, _st in _stat_files(data_dir)]
 
 
-def _signature(files: list[str]) -> str:
+def _stat_files(data_dir: str) -> list[tuple[str, os.stat_result]]:
+    """Every ``*.yaml`` under ``data_dir`` with its stat, sorted by path (one directory scan)."""
+    out: list[tuple[str, os.stat_result]] = []
+    todo = [data_dir]
+    while todo:
+        with os.scandir(todo.pop()) as it:
+            for entry in it:
+                if entry.is_dir():
+                    todo.append(entry.path)
+                elif entry.name.endswith(".yaml"):
+                    out.append((entry.path, entry.stat()))
+    out.sort()
+    return out
+
+
+def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
     The schema and this module count too: a change to either rebuilds the compiled form."""
     here = os.path.dirname(os.path.abspath(__file__))
-    code = [os.path.join(here, "schema.py"), os.path.join(here, "loader.py")]
+    code = [(p, os.stat(p)) for p in (os.path.join(here, "schema.py"), os.path.join(here, "loader.py"))]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
-        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p in [*files, *code] for st in (os.stat(p),)
+        f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
     )
     data = text.encode()
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
@@ -134,18 +145,13 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Parse and validate every data file; returns plain dicts (``model_dump``)."""
     from pathlib import Path
 
-    import yaml
-
     data_dir = Path(data_dir)
 
     from . import schema as s
 
-    # libyaml's parser where installed (about 10x faster on these files), the same safe constructor
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
     def y(name: str) -> Any:
         with open(data_dir / name, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+            return load_yaml(fh.read())
 
     problems: list[str] = []
 
@@ -217,6 +223,77 @@ def read_raw(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     return raw
 
 
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, faster: libyaml's parser (where installed) composes the document and
+    a lean function builds the Python objects from its nodes, instead of PyYAML's general
+    constructor (generators, recursion bookkeeping, anchors) doing it node by node. The result is
+    the same (tests/test_fast_yaml.py compares every data file); the knowledge files
+    use no anchors, merge keys or custom tags, and anything unusual falls back to ``safe_load``."""
+    import yaml
+
+    cls = _fast_loader(yaml)
+    if cls is None:
+        return yaml.safe_load(text)
+    from yaml.nodes import ScalarNode, SequenceNode
+
+    loader = cls(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        constructors = loader.yaml_constructors
+
+        def build(n: Any) -> Any:
+            kind = n.__class__
+            if kind is ScalarNode:
+                return n.value if n.tag == _STR else constructors[n.tag](loader, n)
+            if kind is SequenceNode:
+                return [build(v) for v in n.value]
+            return {build(k): build(v) for k, v in n.value}
+
+        try:
+            return build(node)
+        except (KeyError, TypeError):  # a tag or key this lean builder does not handle
+            return yaml.safe_load(text)
+    finally:
+        loader.dispose()
+
+
+_STR = "tag:yaml.org,2002:str"
+_FAST_LOADER: Any = None
+
+
+def _fast_loader(yaml: Any) -> Any:
+    """libyaml's safe loader with the resolver's common case short-cut (None without libyaml)."""
+    global _FAST_LOADER
+    if _FAST_LOADER is None:
+        base = getattr(yaml, "CSafeLoader", None)
+        implicit = getattr(base, "yaml_implicit_resolvers", {None: None})
+        if base is None or None in implicit or getattr(base, "yaml_path_resolvers", True):
+            _FAST_LOADER = False
+        else:
+            from yaml.nodes import ScalarNode
+
+            # a plain scalar whose first character no implicit resolver (int, float, bool, null,
+            # timestamp, ...) starts with is a string: exactly what BaseResolver.resolve concludes
+            starts = frozenset(implicit)
+
+            class FastSafeLoader(base):  # type: ignore[misc, valid-type]
+                def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                    if kind is ScalarNode and (not implicit[0] or (value and value[0] not in starts)):
+                        return _STR
+                    return super().resolve(kind, value, implicit)
+
+                def descend_resolver(self, parent: Any, index: Any) -> None:  # no path resolvers
+                    return None
+
+                def ascend_resolver(self) -> None:
+                    return None
+
+            _FAST_LOADER = FastSafeLoader
+    return _FAST_LOADER or None
+
+
 def compile_knowledge(data_dir: str | Path = DATA_DIR) -> Knowledge:
     """Validate, check referential integrity and build the in-memory knowledge base."""
     import hashlib
@@ -242,21 +319,44 @@ def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowl
     kb = _CACHED.get(data_dir)
     if kb is not None:
         return kb
-    files = _data_files(data_dir)
     cache_dir = _cache_dir() if use_cache else None
-    cache_file = os.path.join(cache_dir, f"kb-{_signature(files)}.pickle") if cache_dir else None
+    cache_file = os.path.join(cache_dir, f"kb-{_signature(_stat_files(data_dir))}.pickle") if cache_dir else None
     if cache_file is not None:
-        try:
-            with open(cache_file, "rb") as fh:
-                kb = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            kb = None
+        kb = _read_cache(cache_file)
     if kb is None:
         kb = compile_knowledge(data_dir)
         if cache_file is not None:
             _write_cache(cache_file, kb)
     _CACHED[data_dir] = kb
     return kb
+
+
+def _read_cache(cache_file: str) -> Knowledge | None:
+    """The compiled knowledge base from the cache, or None when it is missing or unreadable.
+
+    The garbage collector is paused meanwhile: unpickling creates some 35,000 dicts and lists,
+    which would otherwise set off collections that walk them all for nothing (about a fifth of
+    the load time)."""
+    import gc
+
+    try:  # the C unpickler itself: the pickle module around it costs more to import than it adds here
+        from _pickle import UnpicklingError
+        from _pickle import load as unpickle
+    except ImportError:  # pragma: no cover - not CPython
+        from pickle import UnpicklingError
+        from pickle import load as unpickle
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with open(cache_file, "rb") as fh:
+            kb = unpickle(fh)
+    except (OSError, UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+    finally:
+        if paused:
+            gc.enable()
+    return kb if isinstance(kb, Knowledge) else None
 
 
 _WARNED: set[str] = set()
@@ -270,6 +370,8 @@ def _write_cache(cache_file: str, kb: Knowledge) -> None:
         os.makedirs(cache_dir, exist_ok=True)
         tmp = f"{cache_file}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
+            import pickle
+
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
     except OSError as exc:

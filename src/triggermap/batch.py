@@ -1,0 +1,807 @@
+"""``triggermap assess --batch``: many intakes in, one result per intake out, in input order.
+
+Input is JSON Lines (one intake per line) or CSV (a header row of intake field names, one
+drawing per row: see :func:`csv_intake`); output is JSON Lines (the assessment documents) or
+CSV (one summary row per drawing: :data:`CSV_COLUMNS`). A record that cannot be assessed gives
+an error (``{"line": N, "error": "field: message"}``, or the ``error`` cell) in its place and the
+run goes on; the exit code is 1 at the end if any record failed.
+
+How it runs: the main process reads the input and hands chunks of records round-robin to
+worker processes (forked after the knowledge base is loaded, so they share it). Each worker
+assesses its chunk and writes the chunk's output itself, in one piece of complete lines,
+when its turn comes (a token passed around the ring of workers keeps the input order), so the
+output never travels through the main process: with two workers on two cores the main process
+stays nearly idle instead of relaying hundreds of megabytes. A worker may compute up to
+:data:`LOOKAHEAD` chunks ahead while it waits for its turn, so memory stays bounded by
+``workers x LOOKAHEAD`` chunks of output however long the input is.
+
+If the main process is killed (even with SIGKILL), the workers are told (Linux: the parent-death
+signal; elsewhere they notice on their next wait), finish the write in progress and stop: the
+output is always a run of complete lines. Ctrl-C stops the same way. Progress goes to standard
+error (rich) only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from .documents import MAX_INTAKE_BYTES, InputError, dumps_bytes, loads_json
+
+EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
+
+#: Records per unit of work: enough to amortise the hand-over (about 0.1 ms a chunk), few enough
+#: that a chunk's output stays a few MB (a CHOIR drawing's assessment is about 40 KB).
+CHUNK_LINES = 200
+#: Chunks a worker may hold computed while it waits for its turn to write.
+LOOKAHEAD = 2
+
+#: Columns of the CSV output, one row per input record (lists inside a cell are ``;``-separated;
+#: a muscle or condition with its score is ``id:score``).
+TOP_MUSCLES = 3
+CSV_COLUMNS: tuple[str, ...] = (
+    "line",
+    "id",
+    "error",
+    "triage_level",
+    "triage_reasons",
+    *(c for k in range(1, TOP_MUSCLES + 1) for c in (f"muscle_{k}", f"muscle_{k}_score")),
+    "muscles",
+    "conditions",
+    "conditions_likely",
+    "uncovered",
+    "choir",
+    "contract",
+    "kb_version",
+    "model_version",
+)
+
+#: Intake fields whose CSV cell is a list of ids (``,``, ``;`` or spaces between them).
+CSV_ID_LISTS = ("qualities", "aggravating", "findings", "red_flags", "history")
+#: Intake fields whose CSV cell is a number.
+CSV_NUMBERS = ("version", "age", "duration_weeks")
+#: A CSV column that is not part of the intake: carried to the output as ``id``.
+CSV_ID_COLUMN = "id"
+#: Fields of an intake (if the engine does not say): the contract's list.
+_FALLBACK_FIELDS = (
+    "version", "age", "sex", "duration_weeks", "pain", "choir", "choir_numbering",
+    "qualities", "aggravating", "findings", "red_flags", "history",
+)
+
+INPUT_FORMATS = ("jsonl", "csv", "parquet")
+OUTPUT_FORMATS = ("json", "csv", "parquet")
+
+
+def intake_fields() -> tuple[str, ...]:
+    """Every top-level field the intake parser accepts (the CSV columns allowed beside ``id``)."""
+    from .assess import intake
+
+    return tuple(getattr(intake, "FIELDS", _FALLBACK_FIELDS))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class Source:
+    """The input: records as ``(line number, payload)``, and what a worker needs to read them."""
+
+    def __init__(self, kind: str, records: Iterator[tuple[int, Any]], header: tuple[str, ...] = (),
+                 position: Callable[[], int] | None = None, size: int | None = None,
+                 close: Callable[[], None] | None = None):
+        self.kind = kind
+        self.records = records
+        self.header = header
+        #: bytes of input consumed so far, and the input's size (for progress; None when unknown)
+        self.position = position or _zero
+        self.size = size
+        self.close = close or _nothing
+
+
+def _zero() -> int:
+    return 0
+
+
+def _nothing() -> None:
+    return None
+
+
+def input_kind(path: str, given: str | None) -> str:
+    if given:
+        return given
+    low = path.lower()
+    if low.endswith(".csv"):
+        return "csv"
+    if low.endswith((".parquet", ".pq")):
+        return "parquet"
+    return "jsonl"
+
+
+def need_pyarrow(what: str) -> InputError:
+    """Parquet is not read or written yet: it needs pyarrow, which is not a dependency."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return InputError(what, "Parquet is not supported yet (it would need the pyarrow package, which is not "
+                                "installed); use CSV or JSON Lines")
+    return InputError(what, "Parquet is not supported yet; use CSV or JSON Lines")
+
+
+def open_source(path: str, kind: str, binary_stdin: IO[bytes] | None = None) -> Source:
+    """Open the input; raises :class:`InputError` (exit 2, nothing written) when it cannot be read
+    at all: a missing file, a CSV header with an unknown column, Parquet without pyarrow."""
+    if kind == "parquet":
+        raise need_pyarrow("--batch")
+    try:
+        fh: IO[bytes] = (binary_stdin or sys.stdin.buffer) if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError("--batch", f"cannot read {path!r}: {exc.strerror or exc}") from None
+    size: int | None = None
+    if path != "-":
+        try:
+            size = os.fstat(fh.fileno()).st_size
+        except OSError:
+            size = None
+    counter = _Counting(fh)
+    close = _nothing if path == "-" else fh.close
+    if kind == "csv":
+        try:
+            source = _csv_source(counter, size)
+        except InputError:
+            close()
+            raise
+        source.close = close
+        return source
+    return Source("jsonl", _jsonl_records(counter), position=counter.position, size=size, close=close)
+
+
+class _Counting:
+    """A binary reader that counts the bytes handed out (progress), line by line."""
+
+    def __init__(self, fh: IO[bytes]):
+        self.fh = fh
+        self.done = 0
+
+    def position(self) -> int:
+        return self.done
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.fh:
+            self.done += len(line)
+            yield line
+
+
+def _jsonl_records(fh: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    for n, line in enumerate(fh, 1):
+        if line.strip():
+            yield n, line
+
+
+def _csv_source(counter: _Counting, size: int | None) -> Source:
+    reader = csv.reader(_Lines(counter), strict=True)
+    header_row: list[str] | None = None
+    try:
+        for row in reader:
+            if row:
+                header_row = row
+                break
+    except csv.Error as exc:
+        raise InputError("(header)", f"line {reader.line_num}: is not valid CSV: {exc}") from None
+    if header_row is None:
+        return Source("csv", iter(()), (), counter.position, size)
+    header = tuple(h.strip() for h in header_row)
+    _check_header(header, reader.line_num)
+    return Source("csv", _csv_records(reader), header, counter.position, size)
+
+
+class _Lines:
+    """UTF-8 text lines for the csv module; a line that is not UTF-8 is kept with its bad bytes
+    escaped, so that its record (and only its record) is refused."""
+
+    def __init__(self, fh: Iterable[bytes]):
+        self.it = iter(fh)
+        self.first = True
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self.it)
+        if self.first:
+            self.first = False
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+        return raw.decode("utf-8", "surrogateescape")
+
+
+def _check_header(header: tuple[str, ...], line: int) -> None:
+    from .vocabulary import did_you_mean
+
+    allowed = (CSV_ID_COLUMN, *intake_fields())
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise InputError(f"(header) {col}", f"line {line}: column {col!r} appears twice")
+        seen.add(col)
+        if col not in allowed:
+            raise InputError(
+                f"(header) {col}",
+                f"line {line}: unknown column {col!r}{did_you_mean(col, allowed)} "
+                f"Allowed: {', '.join(allowed)} (an intake field each, plus {CSV_ID_COLUMN!r} to label the row)",
+            )
+
+
+def _csv_records(reader: Any) -> Iterator[tuple[int, Any]]:
+    """(first line of the record, its cells); a record the csv module cannot read becomes an
+    :class:`InputError` payload for its line (and reading goes on with the next line)."""
+    last = reader.line_num
+    while True:
+        start = last + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            last = reader.line_num
+            yield start, InputError("(row)", f"is not valid CSV: {exc}")
+            continue
+        last = reader.line_num
+        if row and any(cell.strip() for cell in row):
+            yield start, row
+
+
+# --------------------------------------------------------------------------- CSV cells -> intake
+
+_SEPARATORS = str.maketrans({",": " ", ";": " ", "\t": " ", "\n": " ", "\r": " "})
+
+
+def _split(cell: str) -> list[str]:
+    return cell.translate(_SEPARATORS).split()
+
+
+def _number(cell: str) -> Any:
+    text = cell.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text  # the intake parser says what is allowed
+    return value if value == value and value not in (float("inf"), float("-inf")) else text
+
+
+def _pain(cell: str) -> list[dict[str, Any]]:
+    """``region[:side][:intensity]`` items, e.g. ``buttock-lower-inner:left:6; coccyx:3``."""
+    marks: list[dict[str, Any]] = []
+    for item in _split(cell):
+        parts = item.split(":")
+        mark: dict[str, Any] = {"region": parts[0]}
+        rest = parts[1:]
+        if len(rest) > 2:
+            raise InputError(f"pain[{len(marks)}]", f"{item!r} is not region[:side][:intensity]")
+        for part in rest:
+            if part == "":
+                continue
+            if part.lstrip("-").isdigit():
+                mark["intensity"] = int(part)
+            elif "side" in mark or "intensity" in mark:
+                raise InputError(f"pain[{len(marks)}]", f"{item!r} is not region[:side][:intensity]")
+            else:
+                mark["side"] = part
+        marks.append(mark)
+    return marks
+
+
+def csv_row_id(header: tuple[str, ...], row: list[str]) -> str:
+    """The row's ``id`` cell ("" without an id column)."""
+    try:
+        return row[header.index(CSV_ID_COLUMN)].strip()
+    except (ValueError, IndexError):
+        return ""
+
+
+def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
+    """One CSV row -> the intake document. Raises :class:`InputError` naming the column.
+
+    A cell holding JSON (it starts with ``[`` or ``{``) is read as JSON, so any field can be given
+    in full; otherwise ``pain`` is ``region[:side][:intensity]`` items, ``choir`` and the id lists
+    (qualities, aggravating, findings, red_flags, history) are items separated by commas,
+    semicolons or spaces, ``version``/``age``/``duration_weeks`` are numbers, and an empty cell
+    leaves the field out."""
+    if len(row) > len(header):
+        raise InputError("(row)", f"has {len(row)} cells but the header has {len(header)} columns")
+    doc: dict[str, Any] = {}
+    for col, cell in zip(header, row, strict=False):
+        if not cell.isascii():
+            try:
+                cell.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(col, "is not UTF-8 text") from None
+        text = cell.strip()
+        if col == CSV_ID_COLUMN or not text:
+            continue
+        if text[0] in "[{":
+            if len(text) > MAX_INTAKE_BYTES:
+                raise InputError(col, f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+            try:
+                doc[col] = loads_json(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(col, f"starts like JSON but is not valid JSON: {exc.msg} (column {exc.colno})") from None
+            except InputError as exc:
+                raise InputError(col, exc.message) from None
+        elif col == "pain":
+            doc[col] = _pain(text)
+        elif col == "choir":
+            doc[col] = [int(c) if c.isdigit() else c for c in _split(text)]
+        elif col in CSV_ID_LISTS:
+            doc[col] = _split(text)
+        elif col in CSV_NUMBERS:
+            doc[col] = _number(text)
+        else:
+            doc[col] = text
+    return doc
+
+
+# --------------------------------------------------------------------------- assessing a chunk
+
+
+class Job:
+    """What every worker needs: how to read a record, how to write a result."""
+
+    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None):
+        self.kind = kind
+        self.header = header
+        self.out = out
+        self.lang = lang
+        self.who = who  # next questions only for this asker (self or clinician); None: all
+
+
+def _error_text(exc: BaseException) -> str:
+    field = getattr(exc, "field", "(document)")
+    return f"{field}: {getattr(exc, 'message', str(exc))}"
+
+
+def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, str | None]:
+    """One record -> (its id, the assessment document or None, the error text or None). Never
+    raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
+    from .assess import IntakeError
+    from .assess.engine import engine_for
+
+    row_id = ""
+    try:
+        if isinstance(payload, InputError):
+            raise payload
+        if job.kind == "csv":
+            row_id = csv_row_id(job.header, payload)
+            doc = csv_intake(job.header, payload)
+        else:
+            if len(payload) > MAX_INTAKE_BYTES:
+                raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
+            try:
+                doc = loads_json(payload)
+            except json.JSONDecodeError as exc:
+                raise InputError("(document)", f"is not valid JSON: {exc}") from None
+        return row_id, engine_for(kb).assess(doc, job.lang, who=job.who), None
+    except (InputError, IntakeError) as exc:
+        return row_id, None, _error_text(exc)
+    except RecursionError:
+        return row_id, None, "(document): is nested too deeply"
+    except Exception as exc:  # noqa: BLE001 - one bad record must not cost the others their results
+        sys.stderr.write(f"triggermap: line {n}: internal error: {type(exc).__name__}: {exc}\n")
+        return row_id, None, f"(internal): could not assess this line ({type(exc).__name__})"
+
+
+def _scored(items: list[dict[str, Any]]) -> str:
+    return ";".join(f"{it['id']}:{it['score']}" for it in items)
+
+
+def csv_row(n: int, row_id: str, doc: dict[str, Any] | None, error: str | None) -> list[Any]:
+    """The CSV output row of one record (:data:`CSV_COLUMNS`)."""
+    if doc is None:
+        return [n, row_id, error, *([""] * (len(CSV_COLUMNS) - 3))]
+    muscles = doc["muscles"]
+    top: list[Any] = []
+    for k in range(TOP_MUSCLES):
+        top += [muscles[k]["id"], muscles[k]["score"]] if k < len(muscles) else ["", ""]
+    uncovered = ";".join(u["region"] + (f":{u['side']}" if u.get("side") else "") for u in doc["uncovered"])
+    return [
+        n,
+        row_id,
+        "",
+        doc["triage"]["level"],
+        ";".join(r["id"] for r in doc["triage"]["reasons"]),
+        *top,
+        _scored(muscles),
+        _scored(doc["conditions"]),
+        ";".join(c["id"] for c in doc["conditions"] if c.get("likely")),
+        uncovered,
+        ";".join(str(c) for c in doc["choir"]),
+        doc.get("contract", ""),
+        doc.get("kb_version", ""),
+        doc.get("model_version", ""),
+    ]
+
+
+def csv_header_bytes() -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
+    return buf.getvalue().encode()
+
+
+def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[list[bytes], bool]:
+    """A chunk of (line number, record) -> (its output lines as pieces to write in order, ending
+    with a newline; any failed). Pieces rather than one joined block: see :func:`write_parts`."""
+    from .knowledge import load
+
+    kb = load()
+    failed = False
+    if job.out == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        for n, payload in chunk:
+            row_id, doc, error = assess_record(n, payload, job, kb)
+            failed = failed or error is not None
+            writer.writerow(csv_row(n, row_id, doc, error))
+        return [buf.getvalue().encode("utf-8", "surrogateescape")], failed
+    parts: list[bytes] = []
+    for n, payload in chunk:
+        _row_id, doc, error = assess_record(n, payload, job, kb)
+        if error is not None:
+            failed = True
+            parts.append(dumps_bytes({"line": n, "error": error}))
+        else:
+            parts.append(dumps_bytes(doc))
+        parts.append(b"\n")
+    return parts, failed
+
+
+def chunks(records: Iterable[tuple[int, Any]], size: int = CHUNK_LINES) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of ``data`` (a signal arriving meanwhile never leaves half a line)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _iov_max() -> int:
+    """Pieces per writev call (POSIX guarantees at least 16; Linux takes 1,024); 0 without writev."""
+    if not hasattr(os, "writev"):
+        return 0
+    try:
+        return max(16, min(os.sysconf("SC_IOV_MAX"), 1024))
+    except (ValueError, OSError, AttributeError):
+        return 16
+
+
+_IOV_MAX = _iov_max()
+
+
+def write_parts(fd: int, parts: list[bytes]) -> None:
+    """Write ``parts`` in order, completely, with as few system calls as possible: gathered
+    (writev) straight from the documents' own buffers, so that no joined copy of a chunk's
+    output (megabytes for large drawings) is built, faulted in and freed again."""
+    if _IOV_MAX < 2:
+        write_all(fd, b"".join(parts))
+        return
+    i = 0
+    while i < len(parts):
+        batch = parts[i : i + _IOV_MAX]
+        n = os.writev(fd, batch)
+        for piece in batch:  # a short write (a pipe, a signal): finish the piece it stopped in
+            if n >= len(piece):
+                n -= len(piece)
+                i += 1
+                continue
+            write_all(fd, memoryview(piece)[n:])
+            i += 1
+            break
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Records done, on standard error, with rich; does nothing unless enabled (a terminal)."""
+
+    def __init__(self, enabled: bool, size: int | None, position: Callable[[], int], force: bool = False):
+        self.enabled = enabled
+        self.size = size
+        self.position = position
+        self.done = 0
+        self.started = time.perf_counter()
+        self._bar: Any = None
+        self._task: Any = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            columns: list[Any] = [TextColumn("[bold]assessing"), BarColumn(),
+                                  TextColumn("{task.fields[done]:,} drawings, {task.fields[rate]:,.0f}/s")]
+            if size:
+                columns += [TimeElapsedColumn(), TimeRemainingColumn()]
+            else:
+                columns += [TimeElapsedColumn()]
+            console = Console(file=sys.stderr, force_terminal=True if force else None)
+            self._bar = Bar(*columns, console=console, transient=True, refresh_per_second=4)
+            self._bar.start()
+            self._task = self._bar.add_task("assess", total=size or None, done=0, rate=0.0)
+
+    def advance(self, records: int, position: int | None = None) -> None:
+        """``records`` more are done; the input had been read up to ``position`` bytes for them."""
+        self.done += records
+        if self._bar is not None:
+            rate = self.done / max(time.perf_counter() - self.started, 1e-9)
+            at = self.position() if position is None else position
+            self._bar.update(self._task, completed=at if self.size else None, done=self.done, rate=rate)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run(source: Source, job: Job, workers: int, fd: int, progress: Progress) -> int:
+    """Assess every record of ``source`` and write the results to ``fd``; the exit code."""
+    if job.out == "csv":
+        write_all(fd, csv_header_bytes())
+    if workers >= 1 and hasattr(os, "fork"):
+        return _Pool(job, workers, fd, progress, source.position).run(chunks(source.records))
+    failed = False
+    for chunk in chunks(source.records):
+        parts, bad = assess_chunk(chunk, job)
+        write_parts(fd, parts)
+        failed = failed or bad
+        progress.advance(len(chunk))
+    return EXIT_FAILED_LINES if failed else EXIT_OK
+
+
+class _Stop(Exception):
+    pass
+
+
+def _set_parent_death_signal(sig: int) -> None:
+    """Linux: deliver ``sig`` to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # pragma: no cover - no libc: fall back to polling getppid
+        pass
+
+
+class _Dead(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+class _Pool:
+    """Forked workers that write their own output, in order (see the module's docstring)."""
+
+    POLL = 0.5  # seconds between checks that the other side is still there
+
+    def __init__(self, job: Job, workers: int, fd: int, progress: Progress, position: Callable[[], int]):
+        import multiprocessing as mp
+
+        self.job = job
+        self.n = workers
+        self.fd = fd
+        self.progress = progress
+        self.position = position
+        self.ctx = mp.get_context("fork")
+        self.tasks = [self.ctx.Queue(maxsize=LOOKAHEAD + 1) for _ in range(workers)]
+        self.tokens = [self.ctx.Semaphore(0) for _ in range(workers)]
+        self.results = self.ctx.Queue()
+        self.procs: list[Any] = []
+        self.sent = self.written = self.last_line = 0
+        self.failed = self.broken = False
+        self.ends: dict[int, int] = {}  # chunk -> input bytes read when it was sent (progress)
+
+    # ---- main process
+
+    def run(self, work: Iterator[list[tuple[int, Any]]]) -> int:
+        from .assess import engine_for
+        from .knowledge import load
+
+        # the knowledge base and the engine's index, built once and shared by the workers. (Not
+        # gc.freeze(): measured, it made the workers spend more time in the kernel, not less.)
+        engine_for(load())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        parent = os.getpid()
+        for i in range(self.n):
+            p = self.ctx.Process(target=self._worker, args=(i, parent), daemon=True)
+            p.start()
+            self.procs.append(p)
+        self.tokens[0].release()
+        stop_reason = ""
+        old_term = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _raise_stop)
+        try:
+            for chunk in work:
+                self.ends[self.sent] = self.position()
+                self._put(self.sent % self.n, (self.sent, chunk))
+                self.sent += 1
+                self._drain(block=False)
+                if self.broken:
+                    break
+            if not self.broken:
+                for q in range(self.n):
+                    self._put(q, None)
+            while self.written < self.sent and not self.broken:
+                self._drain(block=True)
+        except (KeyboardInterrupt, _Stop):
+            stop_reason = "interrupted"
+        except _Dead as dead:
+            how = f"signal {-dead.code}" if dead.code < 0 else f"exit code {dead.code}"
+            stop_reason = f"error: a batch worker stopped ({how})"
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            self._finish(stop=bool(stop_reason) or self.broken)
+            self.progress.close()
+        if stop_reason:
+            sys.stderr.write(f"triggermap: {stop_reason}; the output ends after line {self.last_line}\n")
+            return 130 if stop_reason == "interrupted" else EXIT_FAILED_LINES
+        return EXIT_FAILED_LINES if (self.failed or self.broken) else EXIT_OK
+
+    def _put(self, q: int, item: Any) -> None:
+        import queue
+
+        while not self.broken:
+            try:
+                self.tasks[q].put(item, timeout=self.POLL)
+                return
+            except queue.Full:
+                self._drain(block=False)
+                self._check_alive()
+
+    def _drain(self, block: bool) -> None:
+        import queue
+
+        while True:
+            try:
+                msg = self.results.get(timeout=self.POLL) if block else self.results.get_nowait()
+            except queue.Empty:
+                if block:
+                    self._check_alive()
+                return
+            block = False
+            if msg[0] == "broken":  # the reader went away (e.g. `| head`): stop quietly
+                self.broken = True
+                return
+            _kind, seq, records, bad, last = msg
+            self.written += 1
+            self.failed = self.failed or bad
+            self.last_line = max(self.last_line, last)
+            self.progress.advance(records, self.ends.pop(seq, 0))
+
+    def _check_alive(self) -> None:
+        for p in self.procs:
+            if p.exitcode is not None and p.exitcode != 0:
+                raise _Dead(p.exitcode)
+
+    def _finish(self, stop: bool) -> None:
+        for p in self.procs:
+            if stop and p.is_alive() and p.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p.pid, signal.SIGTERM)  # finish the write in progress, then stop
+        for p in self.procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for q in (*self.tasks, self.results):
+            q.close()
+            q.cancel_join_thread()
+        self.procs = []
+
+    # ---- worker process
+
+    def _worker(self, i: int, parent: int) -> None:
+        import queue
+
+        stop = [False]
+
+        def on_term(*_: Any) -> None:
+            stop[0] = True  # looked at between writes: never cuts one short
+
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the main process, which stops us
+        _set_parent_death_signal(signal.SIGTERM)
+        tasks, token, after = self.tasks[i], self.tokens[i], self.tokens[(i + 1) % self.n]
+        pending: deque[tuple[int, list[bytes], bool, int, int]] = deque()
+        done = False
+
+        def gone() -> bool:
+            return stop[0] or os.getppid() != parent
+
+        def compute(item: tuple[int, list[tuple[int, Any]]]) -> None:
+            seq, chunk = item
+            parts, bad = assess_chunk(chunk, self.job)
+            pending.append((seq, parts, bad, len(chunk), chunk[-1][0]))
+
+        def write() -> None:
+            seq, parts, bad, records, last = pending.popleft()
+            try:
+                write_parts(self.fd, parts)
+            except BrokenPipeError:
+                self.results.put(("broken",))
+                _exit_worker(self.results, 0)
+            after.release()  # the next chunk's worker may write now
+            self.results.put(("done", seq, records, bad, last))
+
+        while True:
+            if gone():
+                _exit_worker(self.results, 1)
+            if pending:
+                if token.acquire(block=False):
+                    write()
+                    continue
+                if not done and len(pending) < LOOKAHEAD:  # not our turn yet: compute ahead
+                    try:
+                        item = tasks.get_nowait()
+                    except queue.Empty:
+                        item = _EMPTY
+                    if item is None:
+                        done = True
+                        continue
+                    if item is not _EMPTY:
+                        compute(item)
+                        continue
+                while not token.acquire(timeout=self.POLL):
+                    if gone():
+                        _exit_worker(self.results, 1)
+                if gone():
+                    _exit_worker(self.results, 1)
+                write()
+                continue
+            if done:
+                _exit_worker(self.results, 0)
+            try:
+                item = tasks.get(timeout=self.POLL)
+            except queue.Empty:
+                continue
+            if item is None:
+                done = True
+            else:
+                compute(item)
+
+
+def _exit_worker(results: Any, code: int) -> None:
+    results.close()
+    results.join_thread()  # every message sent has reached the main process
+    os._exit(code)
+
+
+def _raise_stop(*_: Any) -> None:
+    raise _Stop
+
+
+_EMPTY = object()
