@@ -83,9 +83,6 @@ def test_the_results_read_plainly_in_english(client, case):
     assert rd.passes(s, "en"), f"{case}: {rd.describe(s, 'en')}"
 
 
-@pytest.mark.xfail(reason="the Spanish self-care steps and cautions of the knowledge base (Fernández-Huerta "
-                          "about 62-65) pull the whole page just under 70; rewriting them is knowledge-data work",
-                   strict=False)
 @pytest.mark.parametrize("case", sorted(rd.TYPICAL))
 def test_the_results_read_plainly_in_spanish(client, case):
     s = rd.score(rd.person_texts(_page(client, case, "es")), "es")
