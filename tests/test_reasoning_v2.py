@@ -281,3 +281,14 @@ def test_no_answers_are_explained():
     for m in a["muscles"]:
         if "sitting" in KB.muscles[m["id"]]["aggravating"]:
             assert m["against"]["aggravating"] == ["sitting"]
+
+
+def test_parser_and_schema_agree_on_a_null_absent():
+    """The schema and the parser agree: ``absent`` is an object (omit it rather than send null)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = {"pain": [{"region": "calf", "side": "left"}], "absent": None}
+    with pytest.raises(IntakeError) as exc:
+        parse_intake(doc, KB)
+    assert exc.value.field == "absent"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, intake_schema(KB))

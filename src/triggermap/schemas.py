@@ -92,7 +92,7 @@ class IntakeDoc(_M):
     findings: list[str] = []
     red_flags: list[str] = []
     history: list[str] = []
-    absent: AbsentIn | None = Field(default=None, description="Asked and answered no (1.1).")
+    absent: AbsentIn = Field(default_factory=AbsentIn, description="Asked and answered no (1.1).")
     palpation: list[PalpationIn] = Field(default=[], description="Palpation findings (1.1).")
 
 
