@@ -2,16 +2,13 @@
 
 Contract 1.1 ``next_questions``. Every candidate is a yes/no question (a red flag, a finding,
 an aggravating activity, a pain quality, a history item, or palpating a muscle). Its *gain* is
-the expected information, in bits, that its answer gives about
-
-* which of the best muscles is the source (one categorical variable over the best
-  :attr:`~.params.ModelParams.question_muscles` muscles, weighted by their scores), plus
-* whether each listed condition is present (one yes/no variable per condition),
-
-using the same likelihoods the scoring uses: a "yes" is expected with the evidence's
-sensitivity where the hypothesis is true and with sensitivity / LR where it is not (the
-sensitivity published for the feature, or the model's assumed one). Summing the conditions'
-information treats them as independent, as the scoring does (docs/model.md, "Next questions").
+the expected information, in bits, that its answer gives about one "what is the source"
+variable: the best :attr:`~.params.ModelParams.question_muscles` muscles (alternative
+explanations of one myofascial source, together weighing as much as the best of them) and the
+first :attr:`~.params.ModelParams.question_conditions` conditions (each weighing its
+probability). The answer model uses the scoring's likelihood ratios: a "yes" has the question's
+base rate under the hypotheses it does not concern and base rate x LR under those it does
+(docs/model.md, "Next questions").
 
 A red flag that the drawing makes relevant (it points to a condition whose pain map or rule
 includes a painful region) and that is unanswered is asked first, the most severe first; at
