@@ -4,12 +4,46 @@ driving Debian's chromium)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from webhelpers import serve_in_thread
+
+
+@pytest.fixture
+def db_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the migrated SQLite template (tests/conftest.py) for one test."""
+    from triggermap.store import db
+
+    path = tmp_path / "diary.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    yield f"sqlite:///{path}"
+    db.dispose_engines()
+
+
+@pytest.fixture
+def diary_app(kb: Any, db_url: str) -> Any:
+    """The app with a diary on its own database, serving TestClient as a local client."""
+    from triggermap.web.app import create_app
+
+    app = create_app(kb=kb, database_url=db_url)
+    app.state.local_clients = {"testclient"}  # TestClient's peer stands in for 127.0.0.1
+    return app
+
+
+@pytest.fixture
+def c(diary_app: Any) -> Iterator[Any]:
+    """A TestClient of :func:`diary_app` (server errors come back as responses)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette prefers httpx2; nothing to act on here
+        from fastapi.testclient import TestClient
+    with TestClient(diary_app, raise_server_exceptions=False) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -5,43 +5,17 @@ a diary exists (single-user mode on this computer, or a signed-in patient)."""
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tmhelpers import csrf_of
 from triggermap.store import db, repo
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette prefers httpx2; nothing to act on here
     from fastapi.testclient import TestClient
-
-
-@pytest.fixture
-def db_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    path = tmp_path / "diary.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_engines()
-
-
-@pytest.fixture
-def c(kb: Any, db_url: str) -> Iterator[Any]:
-    from triggermap.web.app import create_app
-
-    app = create_app(kb=kb, database_url=db_url)
-    app.state.local_clients = {"testclient"}  # TestClient's peer stands in for 127.0.0.1
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def entries(url: str) -> list[Any]:

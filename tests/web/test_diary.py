@@ -8,11 +8,8 @@ import datetime as dt
 import io
 import json
 import re
-import shutil
 import struct
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,31 +31,8 @@ SAMPLE = {
 }
 
 
-@pytest.fixture
-def db_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    path = tmp_path / "diary.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_engines()
-
-
 def _client(app: Any) -> Any:
     return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def diary_app(kb: Any, db_url: str) -> Any:
-    from triggermap.web.app import create_app
-
-    app = create_app(kb=kb, database_url=db_url)
-    app.state.local_clients = {"testclient"}  # TestClient's peer stands in for 127.0.0.1
-    return app
-
-
-@pytest.fixture
-def c(diary_app: Any) -> Iterator[Any]:
-    with _client(diary_app) as client:
-        yield client
 
 
 def open_diary(c: Any, lang: str | None = None) -> tuple[str, str]:

@@ -4,14 +4,9 @@ clinician when nothing improved after six weeks."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-
-import pytest
 
 from tmhelpers import csrf_of
 from triggermap.store import db, plot, repo
@@ -19,28 +14,9 @@ from triggermap.web.diary import no_progress
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 EN = "Please see a clinician"
 ES = "Consulte a un profesional de la salud"
-
-
-@pytest.fixture
-def db_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    path = tmp_path / "progress.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_engines()
-
-
-@pytest.fixture
-def c(kb: Any, db_url: str) -> Iterator[Any]:
-    from triggermap.web.app import create_app
-
-    app = create_app(kb=kb, database_url=db_url)
-    app.state.local_clients = {"testclient"}
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def _diary(c: Any, entries: list[tuple[int, int, list[str]]]) -> str:
