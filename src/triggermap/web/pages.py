@@ -222,15 +222,12 @@ async def results_get(request: Request, i: str = "", s: str = "") -> Response:
     """A result's own URL: the intake travels in ``?i=`` and is assessed again on every load, so
     Back, reload and the language toggle all work and nothing is stored on the server. ``?s=``
     lists the next questions the person skipped (``field:value``, comma-separated)."""
-    kb = request.app.state.kb
     lang = request_lang(request)
     doc = decode_intake(i)
-    if doc is None:
-        return RedirectResponse("/", status_code=303)
-    try:
-        a = assess_document(doc, kb, lang, who="self")
-    except BodyError:
-        return _bad_handout(request)
+    a = _assessed(request, doc, lang, who="self")
+    if isinstance(a, Response):
+        return a
+    assert doc is not None
     skipped = [k for k in s.split(",") if k.count(":") == 1][:MAX_SKIPPED] if s else []
     return _results_page(request, doc, a, lang, result_url=f"/results?i={i}",
                          ask=_next_question(request, doc, a, skipped))
@@ -365,17 +362,25 @@ async def draft(request: Request) -> Response:
 @router.post("/view")
 async def view(request: Request) -> Response:
     """A results page from an intake carried in the page (the language toggle posts here)."""
-    kb = request.app.state.kb
     lang = request_lang(request)
     form = await _form(request)
     doc = _intake_from_hidden(form)
+    a = _assessed(request, doc, lang)
+    if isinstance(a, Response):
+        return a
+    assert doc is not None
+    return _results_page(request, doc, a, lang)
+
+
+def _assessed(request: Request, doc: Any, lang: str, who: str | None = None) -> dict[str, Any] | Response:
+    """The assessment of an intake carried by a page or a URL, or the page to show instead:
+    back to the start when there is none, the "start again" page when it does not assess."""
     if doc is None:
         return RedirectResponse("/", status_code=303)
     try:
-        a = assess_document(doc, kb, lang)
+        return assess_document(doc, request.app.state.kb, lang, who=who)
     except BodyError:
         return _bad_handout(request)
-    return _results_page(request, doc, a, lang)
 
 
 def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang: str,
@@ -483,15 +488,12 @@ async def handout_page(request: Request, i: str = "") -> Response:
     """The handout as a page to print (the same markup as the PDF): ``?i=`` as for /results."""
     from fastapi.responses import HTMLResponse
 
-    kb = request.app.state.kb
     lang = request_lang(request)
     doc = decode_intake(i)
-    if doc is None:
-        return RedirectResponse("/", status_code=303)
-    try:
-        a = assess_document(doc, kb, lang)
-    except BodyError:
-        return _bad_handout(request)
+    a = _assessed(request, doc, lang)
+    if isinstance(a, Response):
+        return a
+    assert doc is not None
     html = _handout_html(request, doc, a, lang, for_print=True, back_url=f"/results?i={i}&lang={lang}")
     return HTMLResponse(html)
 
