@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     from triggermap import charts
-    from triggermap.assess import assess, parse_intake
     from triggermap.charts import geometry
+    from triggermap.engine import assess, parse_intake
     from triggermap.knowledge import load
 
     kb = load()

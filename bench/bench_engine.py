@@ -64,7 +64,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_assess(n: int) -> dict:
-    from triggermap.assess import assess, parse_intake
+    from triggermap.engine import assess, parse_intake
     from triggermap.knowledge import load
 
     kb = load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from tmhelpers import CHOIR_DIR
-from triggermap.assess import assess, parse_intake
+from triggermap.engine import assess, parse_intake
 from triggermap.knowledge.integrity import CHOIR_CODES
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tmhelpers import make_intake
-from triggermap.assess import assess
+from triggermap.engine import assess
 from triggermap.vocabulary import LEVEL_RANK
 
 ROOT_SIGNS = [

@@ -155,7 +155,7 @@ def test_api_doc_names_every_contract_11_field():
 def test_api_doc_shows_the_errors_the_engine_gives(kb, extra):
     """Each error row of the absent and palpation tables: the engine names the documented field
     and its message starts as documented."""
-    from triggermap.assess import IntakeError, parse_intake
+    from triggermap.engine import IntakeError, parse_intake
 
     rows = [r for head in ("### Intake `absent`", "### Intake `palpation`")
             for r in _table(_doc("api.md").split(head, 1)[1], "| invalid")]

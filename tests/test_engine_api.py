@@ -1,4 +1,4 @@
-"""The public Python API (triggermap.Engine, triggermap.assess) and the model parameters."""
+"""The public Python API (triggermap.Engine, triggermap.engine) and the model parameters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import triggermap
 from tmhelpers import ROOT, make_intake
-from triggermap.assess.params import DEFAULT, ModelParams
+from triggermap.engine.params import DEFAULT, ModelParams
 
 INTAKE = make_intake(("buttock-lower-outer", "left", 6), ("thigh-lateral", "left", 5), aggravating=["sitting"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tmhelpers import ROOT
-from triggermap.assess import parse_intake
+from triggermap.engine import parse_intake
 from triggermap.evaluate import evaluate_dir, load_cases
 
 CASES = ROOT / "bench" / "cases"

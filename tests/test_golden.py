@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmhelpers import make_intake
-from triggermap.assess import assess
+from triggermap.engine import assess
 
 
 def top(a, n=3):
@@ -184,7 +184,7 @@ def test_chest_pain_is_never_left_to_self_care(kb):
 
 def test_conditions_a_severe_red_flag_points_to_come_first(kb):
     """Contract 1.1: the most dangerous possibility is never listed below a common one."""
-    from triggermap.assess.triage import RANK
+    from triggermap.engine.triage import RANK
 
     a = assess(
         make_intake(("chest", "left", 5), ("upper-arm-medial", "left", 4), aggravating=["exertion"],

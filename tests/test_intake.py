@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tmhelpers import make_intake
-from triggermap.assess import IntakeError, parse_intake
+from triggermap.engine import IntakeError, parse_intake
 
 
 def err(kb, data) -> IntakeError:

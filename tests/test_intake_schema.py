@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triggermap import vocabulary as V
-from triggermap.assess import IntakeError, parse_intake
+from triggermap.engine import IntakeError, parse_intake
 from triggermap.knowledge import load
 from triggermap.schemas import intake_schema
 

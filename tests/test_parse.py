@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triggermap.assess import assess, parse_intake
+from triggermap.engine import assess, parse_intake
 from triggermap.text import ParseError, load_lexicon, parse_text
 from triggermap.text.lexicon import damerau, tokenize
 from triggermap.text.parser import absent_supported

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tmstrategies import pain_marks
-from triggermap.assess import assess, parse_intake, prepared
-from triggermap.assess.rank import rank_muscles
+from triggermap.engine import assess, parse_intake, prepared
+from triggermap.engine.rank import rank_muscles
 from triggermap.knowledge import load
 from triggermap.vocabulary import LEVEL_RANK
 
@@ -150,7 +150,7 @@ FIELD_VALUES = st.fixed_dictionaries(
 @SETTINGS
 @given(st.one_of(JSONISH, FIELD_VALUES, intakes().map(lambda d: {**d, "pain": d["pain"] + [{"region": ["x"]}]})))
 def test_any_document_is_either_valid_or_a_named_intake_error(doc):
-    from triggermap.assess import IntakeError
+    from triggermap.engine import IntakeError
 
     try:
         parse_intake(doc, KB)

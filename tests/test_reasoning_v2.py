@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_properties import intakes
-from triggermap.assess import assess, parse_intake, prepared
-from triggermap.assess.differential import ANSWERABLE, differential
-from triggermap.assess.intake import IntakeError
-from triggermap.assess.rank import rank_muscles
+from triggermap.engine import assess, parse_intake, prepared
+from triggermap.engine.differential import ANSWERABLE, differential
+from triggermap.engine.intake import IntakeError
+from triggermap.engine.rank import rank_muscles
 from triggermap.knowledge import load
 from triggermap.schemas import assessment_schema, intake_schema
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tmhelpers import make_intake
-from triggermap.assess import LEVELS, assess
+from triggermap.engine import LEVELS, assess
 
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 NECK_ARM = (

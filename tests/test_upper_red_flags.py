@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tmstrategies import pain_marks
-from triggermap.assess import LEVELS, assess
+from triggermap.engine import LEVELS, assess
 from triggermap.knowledge import load
 from triggermap.vocabulary import LEVEL_RANK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 
 from triggermap import schemas, vocabulary
-from triggermap.assess import LEVELS
+from triggermap.engine import LEVELS
 from triggermap.vocabulary import closest, did_you_mean
 
 

@@ -42,7 +42,7 @@ UPPER = [("jaw", "right", 6), ("temple", "right", 5), ("neck-posterior", "right"
 
 def main() -> None:
     from triggermap import charts
-    from triggermap.assess import assess, parse_intake
+    from triggermap.engine import assess, parse_intake
     from triggermap.knowledge import load
 
     kb = load()

@@ -15,23 +15,22 @@ pages, the charts, ``triggermap vocab``) does not pay for importing the engine.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .assess import Engine, Intake, IntakeError, ModelParams, assess, parse_intake
+    from .engine import Engine, Intake, IntakeError, ModelParams, assess, parse_intake
     from .knowledge import Knowledge, load
 
 #: public name -> the subpackage that defines it
 _LAZY = {
-    "Engine": "assess",
-    "Intake": "assess",
-    "IntakeError": "assess",
-    "ModelParams": "assess",
-    "parse_intake": "assess",
+    "Engine": "engine",
+    "Intake": "engine",
+    "IntakeError": "engine",
+    "ModelParams": "engine",
+    "assess": "engine",
+    "parse_intake": "engine",
     "Knowledge": "knowledge",
     "load": "knowledge",
 }
@@ -62,22 +61,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """``triggermap.assess`` is the function :func:`triggermap.assess.assess` (the public API), also
-    after the subpackage of the same name is imported (which would otherwise rebind the name to
-    the subpackage; ``from triggermap.assess import ...`` still reaches the subpackage)."""
-
-    @property
-    def assess(self) -> Any:
-        from .assess import assess
-
-        return assess
-
-    @assess.setter
-    def assess(self, module: Any) -> None:  # the import system binding the subpackage: keep the function
-        pass
-
-
-sys.modules[__name__].__class__ = _Package

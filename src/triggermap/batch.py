@@ -83,7 +83,7 @@ OUTPUT_FORMATS = ("json", "csv", "parquet")
 
 def intake_fields() -> tuple[str, ...]:
     """Every top-level field the intake parser accepts (the CSV columns allowed beside ``id``)."""
-    from .assess import intake
+    from .engine import intake
 
     return tuple(getattr(intake, "FIELDS", _FALLBACK_FIELDS))
 
@@ -374,8 +374,8 @@ def _error_text(exc: BaseException) -> str:
 def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, str | None]:
     """One record -> (its id, the assessment document or None, the error text or None). Never
     raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
-    from .assess import IntakeError
-    from .assess.engine import engine_for
+    from .engine import IntakeError
+    from .engine.core import engine_for
 
     row_id = ""
     try:
@@ -627,7 +627,7 @@ class _Pool:
     # ---- main process
 
     def run(self, work: Iterator[list[tuple[int, Any]]]) -> int:
-        from .assess import engine_for
+        from .engine import engine_for
         from .knowledge import load
 
         # the knowledge base and the engine's index, built once and shared by the workers. (Not

@@ -50,7 +50,7 @@ def _primaries(expect: dict[str, Any], key: str) -> list[str]:
 
 
 def evaluate_cases(cases: list[dict[str, Any]], *, simulation: bool = True) -> dict[str, Any]:
-    from .assess import assess
+    from .engine import assess
     from .knowledge import load
 
     kb = load()
@@ -157,8 +157,8 @@ def region_lookup(kb: Any, intake: dict[str, Any]) -> list[str]:
     regions in their essential zones first, then by regions in their spillover zones (ties by
     id). It uses the same regions (a coarse region standing for the finer ones inside it) and
     ignores sides and every answer other than the drawing."""
-    from .assess.intake import parse_intake
-    from .assess.rank import nested_regions
+    from .engine.intake import parse_intake
+    from .engine.rank import nested_regions
 
     nested = nested_regions(kb)
     painful = {m.region for m in parse_intake(intake, kb).pain if m.intensity > 0}
@@ -241,7 +241,7 @@ def simulate(cases: list[dict[str, Any]], who: str | None = None) -> dict[str, A
     list (``SIM_SEEDS`` draws). Returns top-1/top-3 rates after 0..``SIM_ROUNDS`` questions."""
     import random
 
-    from .assess.engine import engine_for
+    from .engine.core import engine_for
     from .knowledge import load
 
     kb = load()

@@ -49,8 +49,8 @@ def _err(field: str, message: str) -> int:
 
 
 def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
-    from .assess import IntakeError
-    from .assess.engine import engine_for
+    from .engine import IntakeError
+    from .engine.core import engine_for
     from .knowledge import load
 
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .assess.messages import SIDES
+from .engine.messages import SIDES
 
 _H = {
     "en": {

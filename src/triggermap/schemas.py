@@ -1,7 +1,7 @@
 """Published JSON Schemas of the contract documents (``triggermap schema``, OpenAPI).
 
 The models describe the documents; the engine validates intakes with its own fast
-parser (:mod:`triggermap.assess.intake`), and the tests check that both agree and that
+parser (:mod:`triggermap.engine.intake`), and the tests check that both agree and that
 every assessment the engine writes validates against :func:`assessment_schema`.
 Enumerations of ids are filled in from the knowledge base, so the schema lists exactly
 the accepted vocabulary.

@@ -201,7 +201,7 @@ def test_empty_drawing_says_so(kb):
 
 
 def test_assessment_chart_outlines_the_top_muscles(kb, case):
-    from triggermap.assess import assess, parse_intake
+    from triggermap.engine import assess, parse_intake
 
     result = assess(case, kb)
     marks = parse_intake(case, kb).pain
@@ -235,7 +235,7 @@ def test_assessment_chart_without_muscles(kb):
 
 
 def _all_charts(kb, case):
-    from triggermap.assess import assess, parse_intake
+    from triggermap.engine import assess, parse_intake
 
     marks = parse_intake(case, kb).pain
     return [charts.body_svg(v, lang) for v in VIEWS for lang in ("en", "es")] + [

@@ -68,7 +68,7 @@ def _read(path: str) -> Any:
 
 
 def _pain(doc: dict[str, Any], kb: Any) -> list[tuple[str, str | None, int]]:
-    from ..assess import IntakeError, parse_intake
+    from ..engine import IntakeError, parse_intake
 
     try:
         intake = parse_intake(doc, kb)
@@ -158,7 +158,7 @@ def assessment_command(
     scale: float = _SCALE,
 ) -> None:
     """The pain drawing with the referral zones of the likeliest muscles outlined over it."""
-    from ..assess import IntakeError, assess
+    from ..engine import IntakeError, assess
     from . import assessment_chart
 
     _choice("--lang", lang, LANGS)

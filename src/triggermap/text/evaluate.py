@@ -78,7 +78,7 @@ def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]:
-    from ..assess import assess, parse_intake
+    from ..engine import assess, parse_intake
 
     if kb is None:
         from ..knowledge import load

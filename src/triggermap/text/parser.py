@@ -826,7 +826,7 @@ class _Parse:
 
 
 def absent_supported() -> bool:
-    from ..assess import intake as intake_mod
+    from ..engine import intake as intake_mod
 
     return "absent" in getattr(intake_mod, "FIELDS", ())
 
@@ -1064,7 +1064,7 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     p.evidence.sort(key=lambda d: (d["start"], d["field"]))
     p.unsure.sort(key=lambda d: d["start"])
     doc = {"intake": intake, "evidence": p.evidence, "unsure": p.unsure}
-    from ..assess.intake import IntakeError, parse_intake
+    from ..engine.intake import IntakeError, parse_intake
 
     try:
         if not painful and not intake.get("red_flags"):

@@ -100,7 +100,7 @@ def json_content_type(request: Request) -> Response | None:
 def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
     """Assess a parsed document; raises BodyError for anything the intake parser refuses.
     ``who`` keeps only the next questions that ``self`` or a ``clinician`` can answer."""
-    from ..assess import IntakeError, assess, parse_intake
+    from ..engine import IntakeError, assess, parse_intake
 
     try:
         intake = parse_intake(doc, kb)
@@ -112,7 +112,7 @@ def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dic
         raise BodyError("(document)", f"is not a valid intake ({type(exc).__name__}: {str(exc)[:120]})") from None
     if who is None:
         return assess(intake, kb, lang)
-    from ..assess.engine import engine_for
+    from ..engine.core import engine_for
 
     return engine_for(kb).assess(intake, lang, who=who)
 

@@ -170,7 +170,7 @@ def _emergency_page(request: Request, assessment: dict[str, Any], red_flags: lis
 @router.post("/check")
 async def check_safety(request: Request) -> Response:
     """Step 1 answered: an emergency answer shows the emergency advice before anything else."""
-    from ..assess import IntakeError, assess
+    from ..engine import IntakeError, assess
 
     kb = request.app.state.kb
     form = await _form(request)
@@ -295,7 +295,7 @@ def _next_question(request: Request, doc: dict[str, Any], a: dict[str, Any], ski
 
 @router.post("/results")
 async def results(request: Request) -> Response:
-    from ..assess import IntakeError, assess
+    from ..engine import IntakeError, assess
 
     kb = request.app.state.kb
     lang = request_lang(request)

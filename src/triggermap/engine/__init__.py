@@ -1,6 +1,6 @@
 """The assessment engine: intake -> triage, ranked muscles, differential, plan. Pure, no I/O."""
 
-from .engine import Engine, assess, engine_for, prepared
+from .core import Engine, assess, engine_for, prepared
 from .intake import Intake, IntakeError, PainMark, parse_intake
 from .params import DEFAULT as DEFAULT_PARAMS
 from .params import ModelParams

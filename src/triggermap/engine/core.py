@@ -68,7 +68,7 @@ class Engine:
     """The assessment engine over one knowledge base and one set of model parameters.
 
     ``Engine()`` uses the installed knowledge base (:func:`triggermap.knowledge.load`) and the
-    published parameters (:data:`~triggermap.assess.params.DEFAULT`). Everything that does not
+    published parameters (:data:`~triggermap.engine.params.DEFAULT`). Everything that does not
     depend on the intake is prepared once, on the instance. Pure: no I/O after construction.
     """
 
@@ -137,7 +137,7 @@ def assess(data: Mapping[str, Any] | Intake, kb: Knowledge | None = None, lang: 
     """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`) with the shared
     engine of ``kb`` (default: the installed knowledge base): ``Engine(kb).assess(data, lang)``.
 
-    Raises :class:`~triggermap.assess.intake.IntakeError` for invalid input. The result
+    Raises :class:`~triggermap.engine.intake.IntakeError` for invalid input. The result
     is a fresh document, but nested items (texts, explained regions) may be shared between its
     parts: treat it as read-only.
     """
