@@ -40,11 +40,13 @@ def main(path: str) -> int:
     from triggermap.engine import IntakeError
 
     engine = triggermap.Engine()
+    # Engine.document (language-neutral Engine.assess + localise) or, before it, Engine.assess
+    document = getattr(engine, "document", engine.assess)
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         for i, intake in enumerate(choir_intakes()):
             for lang in ("en", "es"):
-                doc = engine.assess(intake, lang)
+                doc = document(intake, lang)
                 fh.write(json.dumps({"in": f"choir-{i}", "lang": lang, "doc": doc}, sort_keys=True,
                                     ensure_ascii=False) + "\n")
                 n += 1
@@ -52,7 +54,7 @@ def main(path: str) -> int:
             for lang in ("en", "es"):
                 for who in (None, "self", "clinician"):
                     try:
-                        doc = engine.assess(intake, lang, who=who)
+                        doc = document(intake, lang, who=who)
                     except IntakeError as exc:
                         doc = {"error": exc.to_dict()}
                     fh.write(json.dumps({"in": name, "lang": lang, "who": who, "doc": doc}, sort_keys=True,

@@ -215,19 +215,19 @@ def test_assess_who_keeps_only_their_questions(kb):
     from triggermap import Engine
 
     engine = Engine(kb)
-    every = engine.assess(HIP, "en", max_questions=50)["next_questions"]
+    every = engine.document(HIP, "en", max_questions=50)["next_questions"]
     assert {q["who"] for q in every if q["field"] != "red_flags"} == {"self", "clinician"}  # the test can fail
     plain = run("assess", "-", "--format", "json", stdin=json.dumps(HIP))
     assert plain.returncode == 0, plain.stderr
     base = json.loads(plain.stdout)
-    assert base == json.loads(json.dumps(engine.assess(HIP, "en")))  # without --who: as before
+    assert base == json.loads(json.dumps(engine.document(HIP, "en")))  # without --who: as before
     for who in ("self", "clinician"):
         out = run("assess", "-", "--format", "json", "--who", who, stdin=json.dumps(HIP))
         assert out.returncode == 0, out.stderr
         doc = json.loads(out.stdout)
         assert doc["next_questions"], who
         assert all(q["who"] == who for q in doc["next_questions"] if q["field"] != "red_flags"), doc["next_questions"]
-        assert doc == json.loads(json.dumps(engine.assess(HIP, "en", who=who)))
+        assert doc == json.loads(json.dumps(engine.document(HIP, "en", who=who)))
         assert {k: v for k, v in doc.items() if k != "next_questions"} == {
             k: v for k, v in base.items() if k != "next_questions"}
         batch = run("assess", "--batch", "-", "--who", who, "--workers", "1", stdin=json.dumps(HIP) + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -17,11 +18,46 @@ INTAKE = make_intake(("buttock-lower-outer", "left", 6), ("thigh-lateral", "left
 def test_engine_and_module_function_agree(kb):
     engine = triggermap.Engine(kb)
     a = engine.assess(INTAKE)
-    assert a == triggermap.assess(INTAKE, kb)
-    assert a["model_version"] == DEFAULT.version == engine.params.version
-    assert engine.assess(INTAKE, lang="es")["lang"] == "es"
+    assert isinstance(a, triggermap.Assessment)
+    doc = triggermap.localise(a, "en", kb)
+    assert doc == triggermap.assess(INTAKE, kb) == engine.document(INTAKE)
+    assert doc["model_version"] == a.model_version == DEFAULT.version == engine.params.version
+    assert engine.document(INTAKE, lang="es")["lang"] == "es"
+    assert engine.localise(a, "es") == triggermap.assess(INTAKE, kb, "es")
     with pytest.raises(ValueError):
-        engine.assess(INTAKE, lang="xx")
+        engine.document(INTAKE, lang="xx")
+    with pytest.raises(ValueError):
+        triggermap.localise(a, "xx", kb)
+
+
+def test_assessment_is_language_neutral_and_round_trips(kb):
+    """An assessment holds ids, scores and phrases, no words of any language; stored as JSON and read
+    back, it reads the same in every language (a saved result shown in the reader's language)."""
+    intake = {**INTAKE, "red_flags": ["fever"], "duration_weeks": 10}
+    a = triggermap.Engine(kb).assess(intake)
+    stored = json.dumps(a.to_json(), ensure_ascii=False)
+    for lang in ("en", "es"):
+        doc = triggermap.localise(a, lang, kb)
+        for text in [doc["muscles"][0]["name"], doc["triage"]["reasons"][0]["text"], doc["disclaimer"],
+                     *(c["name"] for c in doc["conditions"]), *(q["text"] for q in doc["next_questions"])]:
+            assert text not in stored, text
+    back = triggermap.Assessment.from_json(json.loads(stored))
+    assert back == a
+    for lang in ("en", "es"):
+        assert triggermap.localise(back, lang, kb) == triggermap.localise(a, lang, kb)
+    with pytest.raises(ValueError):
+        triggermap.Assessment.from_json({"format": 999})
+
+
+def test_a_text_the_knowledge_base_no_longer_has_is_a_clear_error(kb):
+    from triggermap.engine.result import Ref, Say
+    from triggermap.present import StaleAssessment
+
+    a = triggermap.Engine(kb).assess(INTAKE)
+    gone = a._replace(reasons=(a.reasons[0]._replace(text=Say("condition-likely", (
+        ("condition", Ref(("conditions", "no-such-condition", "name"))), ("why", "x")))),))
+    with pytest.raises(StaleAssessment, match="no-such-condition"):
+        triggermap.localise(gone, "en", kb)
 
 
 def test_assess_many_streams_and_reports_errors(kb):
@@ -33,17 +69,21 @@ def test_assess_many_streams_and_reports_errors(kb):
         yield make_intake(("calf", "right", 4))
 
     out = engine.assess_many(intakes(), errors="report")
-    assert next(out)["muscles"]  # lazy: the first result before the rest is read
+    first = next(out)  # lazy: the first result before the rest is read
+    assert isinstance(first, triggermap.Assessment) and first.muscles
     err = next(out)
-    assert err["index"] == 1 and err["field"] == "pain[0].region"
-    assert next(out)["muscles"][0]["side"] == "right"
+    assert isinstance(err, dict) and err["index"] == 1 and err["field"] == "pain[0].region"
+    last = next(out)
+    assert isinstance(last, triggermap.Assessment) and last.muscles[0].side == "right"
     with pytest.raises(triggermap.IntakeError):
         list(engine.assess_many(intakes()))
+    docs = list(engine.assess_many([INTAKE], "es"))
+    assert docs == [triggermap.assess(INTAKE, kb, "es")]
 
 
 def test_params_change_the_scores(kb):
-    base = triggermap.Engine(kb).assess(INTAKE)
-    sharper = triggermap.Engine(kb, ModelParams(version="test", lr_essential=9.0)).assess(INTAKE)
+    base = triggermap.Engine(kb).document(INTAKE)
+    sharper = triggermap.Engine(kb, ModelParams(version="test", lr_essential=9.0)).document(INTAKE)
     assert sharper["model_version"] == "test"
     assert sharper["muscles"][0]["score"] > base["muscles"][0]["score"]
     with pytest.raises(dataclasses.FrozenInstanceError):

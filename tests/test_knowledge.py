@@ -148,8 +148,8 @@ def test_every_fact_has_a_known_reference(kb):
 
 
 def test_patient_facing_texts_are_bilingual(kb):
-    from triggermap.engine.messages import MESSAGES
     from triggermap.knowledge.integrity import _texts
+    from triggermap.present.messages import MESSAGES
 
     for table in (kb.regions, kb.muscles, kb.exercises, kb.conditions, kb.red_flags):
         for eid, ent in table.items():

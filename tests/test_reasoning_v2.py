@@ -201,10 +201,10 @@ def test_questions_for_the_person_only():
            "red_flags": [], "absent": {"red_flags": sorted(KB.red_flags)}}
     from triggermap import Engine
 
-    qs = Engine(KB).assess(doc, who="self")["next_questions"]
+    qs = Engine(KB).document(doc, who="self")["next_questions"]
     assert qs and all(q["who"] == "self" for q in qs)
     assert all(q["field"] != "palpation" or q["who"] == "self" for q in qs)
-    qs_es = Engine(KB).assess(doc, "es", who="self")["next_questions"]
+    qs_es = Engine(KB).document(doc, "es", who="self")["next_questions"]
     assert [q["value"] for q in qs_es] == [q["value"] for q in qs]
     assert all(q["text"].startswith("¿") or "¿" in q["text"] for q in qs_es)
 

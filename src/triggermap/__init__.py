@@ -3,8 +3,9 @@
 Education and decision support, never a diagnosis. The public API::
 
     import triggermap
-    triggermap.Engine().assess({"pain": [{"region": "buttock-lower-outer", "side": "left"}]})
-    triggermap.assess({...}, lang="es")  # the same with the shared engine
+    a = triggermap.Engine().assess({"pain": [{"region": "buttock-lower-outer", "side": "left"}]})
+    doc = triggermap.localise(a, "es")    # the contract document of that assessment, in Spanish
+    triggermap.assess({...}, lang="es")  # both in one line, with the shared engine
     kb = triggermap.load()                # the knowledge base
 
 See docs/api.md.
@@ -20,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import Engine, Intake, IntakeError, ModelParams, assess, parse_intake
+    from .engine import Assessment, Engine, Intake, IntakeError, ModelParams, assess, parse_intake
     from .knowledge import Knowledge, load
+    from .present import localise
 
 #: public name -> the subpackage that defines it
 _LAZY = {
+    "Assessment": "engine",
     "Engine": "engine",
     "Intake": "engine",
     "IntakeError": "engine",
@@ -33,9 +36,11 @@ _LAZY = {
     "parse_intake": "engine",
     "Knowledge": "knowledge",
     "load": "knowledge",
+    "localise": "present",
 }
 
 __all__ = [
+    "Assessment",
     "Engine",
     "Intake",
     "IntakeError",
@@ -44,6 +49,7 @@ __all__ = [
     "__version__",
     "assess",
     "load",
+    "localise",
     "parse_intake",
 ]
 

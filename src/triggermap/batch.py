@@ -391,7 +391,7 @@ def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, st
                 doc = loads_json(payload)
             except json.JSONDecodeError as exc:
                 raise InputError("(document)", f"is not valid JSON: {exc}") from None
-        return row_id, engine_for(kb).assess(doc, job.lang, who=job.who), None
+        return row_id, engine_for(kb).document(doc, job.lang, who=job.who), None
     except (InputError, IntakeError) as exc:
         return row_id, None, _error_text(exc)
     except RecursionError:

@@ -261,7 +261,7 @@ def simulate(cases: list[dict[str, Any]], who: str | None = None) -> dict[str, A
             for seed in seeds:
                 rng = random.Random(f"{case['id']}:{seed}")
                 doc = start
-                a = eng.assess(doc, who=who, max_questions=1000)
+                a = eng.document(doc, who=who, max_questions=1000)
                 add(path, 0, _hits(a, expect), 1.0 / len(seeds))
                 for k in range(1, SIM_ROUNDS + 1):
                     pool = list(a["next_questions"])
@@ -274,7 +274,7 @@ def simulate(cases: list[dict[str, Any]], who: str | None = None) -> dict[str, A
                             break
                     if nxt is not None:
                         doc = nxt
-                        a = eng.assess(doc, who=who, max_questions=1000)
+                        a = eng.document(doc, who=who, max_questions=1000)
                     add(path, k, _hits(a, expect), 1.0 / len(seeds))
     return {
         key: [round(h / n, 3) if n else None for h, n in rows] for key, rows in sorted(tally.items())

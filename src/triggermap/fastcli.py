@@ -56,7 +56,7 @@ def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
     try:
         doc = read_document(path)
         kb = load()
-        result = engine_for(kb).assess(doc, lang, who=who)
+        result = engine_for(kb).document(doc, lang, who=who)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
     sys.stdout.write(dumps_one(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))

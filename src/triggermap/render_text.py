@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine.messages import SIDES
+from .present.messages import SIDES
 
 _H = {
     "en": {

@@ -132,14 +132,14 @@ def test_who_keeps_only_their_next_questions(client, kb, who):
     from triggermap import Engine
 
     engine = Engine(kb)
-    every = engine.assess(HIP, "en", max_questions=50)["next_questions"]
+    every = engine.document(HIP, "en", max_questions=50)["next_questions"]
     assert {q["who"] for q in every if q["field"] != "red_flags"} == {"self", "clinician"}  # the test can fail
     r = client.post(f"/api/v1/assess?who={who}&lang=en", json=HIP)
     assert r.status_code == 200, r.text
     doc = r.json()
     assert doc["next_questions"]
     assert all(q["who"] == who for q in doc["next_questions"] if q["field"] != "red_flags"), doc["next_questions"]
-    assert doc == json.loads(json.dumps(engine.assess(HIP, "en", who=who)))
+    assert doc == json.loads(json.dumps(engine.document(HIP, "en", who=who)))
     plain = client.post("/api/v1/assess?lang=en", json=HIP).json()  # without ?who=: both kinds, as before
     assert plain == cli_assess(HIP, "en")
     assert {k: v for k, v in doc.items() if k != "next_questions"} == {

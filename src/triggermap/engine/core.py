@@ -1,8 +1,9 @@
-"""One intake in, one assessment document out (contract v1). Pure: no I/O.
+"""One intake in, one language-neutral :class:`~.result.Assessment` out. Pure: no I/O.
 
-Everything that does not depend on the intake (the inverted index, the condition
-table, per-language texts of muscles, plan items and references) is prepared once per
-knowledge base, so an assessment costs tens of microseconds.
+Everything that does not depend on the intake (the inverted index, the condition table, the
+red-flag relevance, the compiled rules) is prepared once per knowledge base, on the
+:class:`Engine`. The texts are looked up only when the assessment is shown
+(:func:`triggermap.present.localise`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from ..vocabulary import CONTRACT_VERSION as CONTRACT
 from . import params as P
 from .differential import ANSWERABLE, Cond, Feat, differential, prepare
 from .intake import Intake, IntakeError, parse_intake
-from .messages import msg
-from .plan import build_plan, plan_item
-from .questions import flag_relevance, next_questions, question_doc
+from .plan import build_plan
+from .questions import flag_relevance, next_questions, question
 from .rank import (
     Index,
     against,
@@ -28,6 +28,7 @@ from .rank import (
     rank_muscles,
     supporting,
 )
+from .result import Assessment, ConditionResult, Join, MuscleResult, Phrase, PlanItem, Ref, Say, Withheld
 from .triage import RANK, compile_rules, fired_rules, triage
 
 URGENT = RANK["urgent"]
@@ -36,32 +37,25 @@ if TYPE_CHECKING:
     from ..knowledge import Knowledge
 
 
-
 class _Prepared:
     """Per knowledge-base structures built once (held by an :class:`Engine`)."""
 
-    __slots__ = ("params", "index", "conditions", "rules", "plan_items", "citations", "muscle_text", "relevance",
-                 "labels")
+    __slots__ = ("params", "index", "conditions", "rules", "relevance", "labels")
 
     def __init__(self, kb: Knowledge, params: P.ModelParams = P.DEFAULT):
         self.params = params
         self.index: Index = build_index(kb, params)
         self.conditions: list[Cond] = prepare(kb, params)
         self.relevance = flag_relevance(kb, self.conditions)
-        #: feature kind -> answer id -> label per language (for "answered no" reasons)
-        self.labels: dict[str, dict[str, dict[str, str]]] = {
-            kind: {i: item["label"] for i, item in (kb.red_flags if field == "red_flags" else kb.vocab[field]).items()}
+        #: feature kind -> answer id -> the path of its label (for "answered no" reasons)
+        self.labels: dict[str, dict[str, Ref]] = {
+            kind: {
+                i: Ref(("red_flags", i, "label") if field == "red_flags" else ("vocab", field, i, "label"))
+                for i in (kb.red_flags if field == "red_flags" else kb.vocab[field])
+            }
             for kind, field in ANSWERABLE.items()
         }
         self.rules = compile_rules(kb)
-        self.plan_items = {
-            lang: {eid: plan_item(ex, "", lang) for eid, ex in kb.exercises.items()} for lang in LANGS
-        }
-        self.citations = {rid: r["citation"] for rid, r in kb.references.items()}
-        self.muscle_text = {
-            lang: {mid: (m["names"][lang], m["names"]["la"], m["confirm"][lang]) for mid, m in kb.muscles.items()}
-            for lang in LANGS
-        }
 
 
 class Engine:
@@ -86,35 +80,63 @@ class Engine:
     def assess(
         self,
         data: Mapping[str, Any] | Intake,
+        *,
+        who: str | None = None,
+        max_questions: int = MAX_NEXT_QUESTIONS,
+    ) -> Assessment:
+        """Assess one intake (a parsed JSON/YAML document or an :class:`Intake`) into a
+        language-neutral :class:`Assessment` (:func:`triggermap.present.localise` makes the
+        contract document of it, in any language; :meth:`document` does both). ``who``
+        (``self`` or ``clinician``) keeps only the next questions that they can answer;
+        ``max_questions`` above the contract's 3 is for evaluation (the whole ranked candidate
+        list). Raises :class:`IntakeError` for an invalid intake."""
+        return _evaluate(self.kb, self._prep, data, who, max_questions)
+
+    def document(
+        self,
+        data: Mapping[str, Any] | Intake,
         lang: str = DEFAULT_LANG,
         *,
         who: str | None = None,
         max_questions: int = MAX_NEXT_QUESTIONS,
     ) -> dict[str, Any]:
-        """Assess one intake (a parsed JSON/YAML document or an :class:`Intake`) into the
-        contract document in ``lang``. ``who`` (``self`` or ``clinician``) keeps only the next
-        questions that they can answer; ``max_questions`` above the contract's 3 is for
-        evaluation (the whole ranked candidate list). Raises :class:`IntakeError` for an
-        invalid intake."""
-        return _assess(self.kb, self._prep, data, lang, who, max_questions)
+        """The contract document of one intake in ``lang``: ``localise(assess(data), lang)``."""
+        from ..present import localise
+
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+        return localise(_evaluate(self.kb, self._prep, data, who, max_questions), lang, self.kb)
+
+    def localise(self, assessment: Assessment, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+        """The contract document of ``assessment`` in ``lang``, with this engine's knowledge base."""
+        from ..present import localise
+
+        return localise(assessment, lang, self.kb)
 
     def assess_many(
-        self, intakes: Iterable[Mapping[str, Any] | Intake], lang: str = DEFAULT_LANG, *, errors: str = "raise"
-    ) -> Iterator[dict[str, Any]]:
-        """Assess intakes one at a time, lazily (memory stays flat however many there are).
+        self, intakes: Iterable[Mapping[str, Any] | Intake], lang: str | None = None, *, errors: str = "raise"
+    ) -> Iterator[Assessment | dict[str, Any]]:
+        """Assess intakes one at a time, lazily (memory stays flat however many there are):
+        :class:`Assessment` objects, or contract documents in ``lang`` when it is given.
 
         ``errors="raise"`` stops at the first invalid intake; ``errors="report"`` yields
         ``{"index": i, "field": ..., "message": ...}`` in its place and goes on.
         """
         if errors not in ("raise", "report"):
             raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
+        if lang is not None and lang not in LANGS:
+            raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+        from ..present import localise
+
         for i, data in enumerate(intakes):
             try:
-                yield _assess(self.kb, self._prep, data, lang)
+                a = _evaluate(self.kb, self._prep, data)
             except IntakeError as exc:
                 if errors == "raise":
                     raise
                 yield {"index": i, **exc.to_dict()}
+                continue
+            yield a if lang is None else localise(a, lang, self.kb)
 
 
 _ENGINES: dict[int, Engine] = {}
@@ -134,30 +156,28 @@ def prepared(kb: Knowledge) -> _Prepared:
 
 
 def assess(data: Mapping[str, Any] | Intake, kb: Knowledge | None = None, lang: str = DEFAULT_LANG) -> dict[str, Any]:
-    """Assess an intake (a parsed JSON/YAML document or an :class:`Intake`) with the shared
-    engine of ``kb`` (default: the installed knowledge base): ``Engine(kb).assess(data, lang)``.
+    """The contract document of an intake (a parsed JSON/YAML document or an :class:`Intake`)
+    in ``lang``, by the shared engine of ``kb`` (default: the installed knowledge base):
+    ``Engine(kb).document(data, lang)``.
 
     Raises :class:`~triggermap.engine.intake.IntakeError` for invalid input. The result
-    is a fresh document, but nested items (texts, explained regions) may be shared between its
+    is a fresh document, but nested items (explained regions) may be shared between its
     parts: treat it as read-only.
     """
     if kb is None:
         from ..knowledge import load
 
         kb = load()
-    return _assess(kb, prepared(kb), data, lang)
+    return engine_for(kb).document(data, lang)
 
 
-def _assess(
+def _evaluate(
     kb: Knowledge,
     prep: _Prepared,
     data: Mapping[str, Any] | Intake,
-    lang: str,
     who: str | None = None,
     max_questions: int = MAX_NEXT_QUESTIONS,
-) -> dict[str, Any]:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+) -> Assessment:
     if who is not None and who not in ASKERS:
         raise ValueError(f"who must be one of {ASKERS} or None, got {who!r}")
     params = prep.params
@@ -176,68 +196,59 @@ def _assess(
         pointed[rule["id"]] = rule["conditions"]
         for cid in rule["conditions"]:
             flagged.setdefault(cid, []).append(rule["id"])
-    likely = [(c.data, p, [f.why[lang] for f in fired]) for c, p, fired, _no in diff if p >= params.condition_likely]
-    level, reasons = triage(kb, intake, rules, likely, lang, params)
+    likely: list[tuple[str, str, tuple[Phrase, ...]]] = [
+        (c.id, c.data["level_when_likely"], tuple(f.why for f in fired))
+        for c, p, fired, _no in diff
+        if p >= params.condition_likely
+    ]
+    level, reasons = triage(kb, intake, rules, likely, params)
 
-    conditions = []
+    conditions: list[ConditionResult] = []
     for c, p, fired, denied in diff:
         if p >= params.condition_list_min or c.id in flagged:
-            why = [f.why[lang] for f in fired] + [_answered_no(prep, f, lang) for f in denied]
-            conditions.append(_condition(c.data, p, why, flagged.get(c.id, []), lang, params))
-    listed = {c["id"] for c in conditions}
+            why: tuple[Phrase, ...] = (*(f.why for f in fired), *(_answered_no(prep, f) for f in denied))
+            conditions.append(_condition(c.id, p, why, flagged.get(c.id, []), params))
+    listed = {c.id for c in conditions}
     for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
-        why = [r["text"] for r in reasons if r["id"] in flagged[cid]]
-        conditions.append(_condition(kb.conditions[cid], kb.conditions[cid]["prior"], why, flagged[cid], lang, params))
+        why = tuple(r.text for r in reasons if r.id in flagged[cid])
+        conditions.append(_condition(cid, kb.conditions[cid]["prior"], why, flagged[cid], params))
     # contract 1.1: what an emergency or urgent red flag or rule points to comes first, the
     # most severe first, so that the most dangerous possibility is never listed below a common one
     severity: dict[str, int] = {}
     for r in reasons:
-        rank = RANK[r["level"]]
-        for cid in pointed.get(r["id"], ()):
+        rank = RANK[r.level]
+        for cid in pointed.get(r.id, ()):
             severity[cid] = max(severity.get(cid, 0), rank)
-    conditions.sort(key=lambda c: (-(severity.get(c["id"], 0) if severity.get(c["id"], 0) >= URGENT else 0),
-                                   -c["score"], c["id"]))
+    conditions.sort(key=lambda c: (-(severity.get(c.id, 0) if severity.get(c.id, 0) >= URGENT else 0),
+                                   -c.score, c.id))
 
     ranked = rank_muscles(prep.index, intake, params.max_muscles)
     painful = intake.painful
     items = mark_items(painful)
-    texts = prep.muscle_text[lang]
     muscles = []
     for s in ranked:
-        name, latin, confirm = texts[s.muscle]
         explains, rest = explained(s.pattern, s.side, items)
         support = supporting(prep.index, s.muscle, intake)
         con: dict[str, list[str]] = against(prep.index, s.muscle, intake)
         if intake.palpation:
             support["palpation"], con["palpation"] = palpation_words(intake, s.muscle, s.side)
         muscles.append(
-            {
-                "id": s.muscle,
-                "name": name,
-                "latin": latin,
-                "score": round(s.score, 4),
-                "side": s.side,
-                "trigger_points": list(s.pattern.trigger_points),
-                "explains": explains,
-                "unexplained": rest,
-                "supporting": support,
-                "against": con,
-                "confirm": confirm,
-            }
+            MuscleResult(s.muscle, round(s.score, 4), s.side, tuple(s.pattern.trigger_points), explains, rest,
+                         support, con)
         )
     covered = prep.index.by_region
-    uncovered = [
+    uncovered = tuple(
         {"region": mk.region, **({"side": mk.side} if mk.side else {}), "intensity": mk.intensity}
         for mk in painful
         if mk.region not in covered
-    ]
+    )
 
-    plan: list[dict[str, Any]] = []
-    withheld: list[dict[str, Any]] = []
+    plan: tuple[PlanItem, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
     if level in PLAN_LEVELS:
         best = ranked[0].score if ranked else 0.0
         top = [s.muscle for s in ranked[: params.plan_muscles] if s.score >= params.plan_relative_min * best]
-        plan, withheld = build_plan(kb, prep.plan_items[lang], intake, top, lang)
+        plan, withheld = build_plan(kb, intake, top)
 
     ref_ids: dict[str, None] = {}
     for fid in sorted(intake.red_flags):
@@ -245,53 +256,38 @@ def _assess(
     for rule in rules:
         ref_ids.update(dict.fromkeys(rule["refs"]))
     for cond in conditions:
-        ref_ids.update(dict.fromkeys(kb.conditions[cond["id"]]["refs"]))
+        ref_ids.update(dict.fromkeys(kb.conditions[cond.id]["refs"]))
     for mm in muscles:
-        ref_ids.update(dict.fromkeys(kb.muscles[mm["id"]]["references"]))
+        ref_ids.update(dict.fromkeys(kb.muscles[mm.id]["references"]))
     for item in plan:
-        ref_ids.update(dict.fromkeys(item["refs"]))
-    cit = prep.citations
-    references = [{"id": r, "citation": cit[r]} for r in ref_ids]
+        ref_ids.update(dict.fromkeys(kb.exercises[item.id]["refs"]))
 
-    return {
-        "version": 1,
-        "contract": CONTRACT,
-        "kb_version": kb.version,
-        "model_version": params.version,
-        "lang": lang,
-        "triage": {"level": level, "reasons": reasons},
-        "muscles": muscles,
-        "uncovered": uncovered,
-        "conditions": conditions,
-        "next_questions": [
-            question_doc(kb, q, ranked, lang)
-            for q in next_questions(
-                kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who, max_questions
-            )
-        ],
-        "plan": plan,
-        "plan_withheld": withheld,
-        "references": references,
-        "choir": list(intake.choir),
-        "disclaimer": msg("disclaimer", lang),
-    }
+    questions = tuple(
+        question(kb, q, ranked)
+        for q in next_questions(kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who, max_questions)
+    )
+    return Assessment(
+        contract=CONTRACT,
+        kb_version=kb.version,
+        model_version=params.version,
+        level=level,
+        reasons=reasons,
+        muscles=tuple(muscles),
+        uncovered=uncovered,
+        conditions=tuple(conditions),
+        next_questions=questions,
+        plan=plan,
+        plan_withheld=withheld,
+        references=tuple(ref_ids),
+        choir=tuple(intake.choir),
+    )
 
 
-def _answered_no(prep: _Prepared, f: Feat, lang: str) -> str:
+def _answered_no(prep: _Prepared, f: Feat) -> Say:
     labels = prep.labels[f.kind]
     key = "answered-no" if f.weight_absent <= 0 else "answered-no-raises"
-    return msg(key, lang, label=" / ".join(labels[i][lang] for i in f.ids if i in labels))
+    return Say(key, (("label", Join(" / ", tuple(labels[i] for i in f.ids if i in labels))),))
 
 
-def _condition(
-    data: dict[str, Any], p: float, why: list[str], flagged_by: list[str], lang: str, params: P.ModelParams
-) -> dict[str, Any]:
-    return {
-        "id": data["id"],
-        "name": data["name"][lang],
-        "score": round(p, 4),
-        "likely": p >= params.condition_likely,
-        "flagged_by": flagged_by,
-        "why": why,
-        "confirm": data["confirm"][lang],
-    }
+def _condition(cid: str, p: float, why: tuple[Phrase, ...], flagged_by: list[str], params: P.ModelParams) -> ConditionResult:
+    return ConditionResult(cid, round(p, 4), p >= params.condition_likely, tuple(flagged_by), why)

@@ -6,6 +6,7 @@ from math import exp, log
 from typing import TYPE_CHECKING, Any
 
 from .params import DEFAULT, ModelParams
+from .result import Ref
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -21,7 +22,7 @@ class Feat:
         keys: frozenset[str],
         value: int | None,
         weight: float,
-        why: dict[str, str],
+        why: Ref,
         weight_absent: float = 0.0,
         ids: tuple[str, ...] = (),
         sensitivity: float = 0.5,
@@ -32,7 +33,7 @@ class Feat:
         self.value = value
         self.weight = weight  # log of the positive likelihood ratio
         self.weight_absent = weight_absent  # log of the negative one (every id answered "no")
-        self.why = why
+        self.why = why  # the feature's sentence in the knowledge base
         self.ids = ids  # the answer ids as written (no nested regions)
         self.sensitivity = sensitivity  # published, or the model's assumption
         self.anchor = anchor  # may bring the condition into the differential on its own
@@ -101,11 +102,12 @@ def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:
     for cid, c in kb.conditions.items():
         feats = tuple(
             Feat(
-                f["kind"], keys(f), f["value"], log(f["lr"]), f["why"], log(lr_absent(f, params)), tuple(f["ids"]),
+                f["kind"], keys(f), f["value"], log(f["lr"]), Ref(("conditions", cid, "features", j, "why")),
+                log(lr_absent(f, params)), tuple(f["ids"]),
                 f.get("sensitivity") or params.assumed_sensitivity,
                 f.get("anchor", True),
             )
-            for f in c["features"]
+            for j, f in enumerate(c["features"])
         )
         out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
     for k, cond in enumerate(out):

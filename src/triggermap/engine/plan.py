@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .result import PlanItem, Withheld
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -12,31 +14,13 @@ if TYPE_CHECKING:
 KIND_ORDER = {"self-release": 0, "stretch": 1, "strengthening": 2, "habit": 3}
 
 
-def plan_item(ex: dict[str, Any], muscle: str, lang: str) -> dict[str, Any]:
-    return {
-        "id": ex["id"],
-        "kind": ex["kind"],
-        "muscle": muscle,
-        "title": ex["title"][lang],
-        "dose": ex["dose"][lang],
-        "steps": [s[lang] for s in ex["steps"]],
-        "cautions": [c[lang] for c in ex["cautions"]],
-        "equipment": list(ex["equipment"]),
-        "refs": list(ex["refs"]),
-    }
-
-
-def build_plan(
-    kb: Knowledge, items_by_id: dict[str, dict[str, Any]], intake: Intake, muscles: list[str], lang: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return (items, withheld) for ``muscles`` in rank order.
-
-    ``items_by_id`` holds the prepared plan items of one language. An item whose
-    contraindications include one of the person's answers is withheld, naming them.
-    """
+def build_plan(kb: Knowledge, intake: Intake, muscles: list[str]) -> tuple[tuple[PlanItem, ...], tuple[Withheld, ...]]:
+    """Return (items, withheld) for ``muscles`` in rank order: each muscle's self-care items,
+    release first, then stretch, strengthen and habits. An item whose contraindications include
+    one of the person's answers is withheld, naming them."""
     answers = intake.answers()
-    chosen: list[tuple[int, int, int, dict[str, Any]]] = []
-    withheld: list[dict[str, Any]] = []
+    chosen: list[tuple[int, int, int, PlanItem]] = []
+    withheld: list[Withheld] = []
     seen: set[str] = set()
     for rank, mid in enumerate(muscles):
         for eid in kb.muscles[mid]["self_care"]:
@@ -46,8 +30,8 @@ def build_plan(
             ex = kb.exercises[eid]
             blocked = answers.intersection(ex["contraindications"]) if answers else None
             if blocked:
-                withheld.append({"id": eid, "muscle": mid, "title": ex["title"][lang], "because": sorted(blocked)})
+                withheld.append(Withheld(eid, mid, tuple(sorted(blocked))))
                 continue
-            chosen.append((rank, KIND_ORDER[ex["kind"]], len(chosen), {**items_by_id[eid], "muscle": mid}))
+            chosen.append((rank, KIND_ORDER[ex["kind"]], len(chosen), PlanItem(eid, mid)))
     chosen.sort(key=lambda t: t[:3])
-    return [t[3] for t in chosen], withheld
+    return tuple(t[3] for t in chosen), tuple(withheld)

@@ -20,12 +20,12 @@ delay care.
 from __future__ import annotations
 
 from math import log2
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..knowledge.views import answerer as _who
 from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
 from .differential import ANSWERABLE
-from .messages import msg
+from .result import Inline, Join, Phrase, Question, Ref, Say
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -238,46 +238,37 @@ def palpation_who(kb: Knowledge, muscle: str) -> str:
     return "clinician"
 
 
-def question_doc(kb: Knowledge, c: Candidate, ranked: list[MuscleScore], lang: str) -> dict[str, Any]:
-    """One ``next_questions`` item of the contract, in ``lang``."""
-    names = [_inline(_name(kb, i, lang)) for i in c.for_ids]
+def question(kb: Knowledge, c: Candidate, ranked: list[MuscleScore]) -> Question:
+    """One ``next_questions`` item of the contract, in no language yet."""
+    names = tuple(Inline(_name(kb, i)) for i in c.for_ids)
+    text: Phrase
+    why: Phrase
     if c.field == "red_flags":
-        flag = kb.red_flags[c.value]
-        text = flag["question"][lang]
-        why = msg("why-red-flag", lang, what=", ".join(names) if names else flag["label"][lang])
+        text = Ref(("red_flags", c.value, "question"))
+        why = Say("why-red-flag", (("what", Join(", ", names) if names else Ref(("red_flags", c.value, "label"))),))
         who = "self"
     elif c.field == "palpation":
         m = kb.muscles[c.value]
         best = next((s for s in ranked if s.muscle == c.value), None)
         tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
-        landmark = kb.trigger_points[tp_id][1]["landmark"][lang]
         who = palpation_who(kb, c.value)
-        where = _inline(landmark.rstrip(". "))
-        name = _inline(m["names"][lang])
-        text = msg("ask-palpation" if who == "clinician" else "ask-self-palpation", lang, muscle=name, where=where)
-        why = msg("why-palpation", lang, muscle=name)
+        where = Inline(Ref(("trigger_points", tp_id, 1, "landmark")), ". ")
+        name = Inline(Ref(("muscles", c.value, "names")))
+        key = "ask-palpation" if who == "clinician" else "ask-self-palpation"
+        text = Say(key, (("muscle", name), ("where", where)))
+        why = Say("why-palpation", (("muscle", name),))
     else:
         item = kb.vocab[c.field][c.value]
-        q = item.get("question")
-        text = q[lang] if q else msg(f"ask-{c.field}", lang, label=item["label"][lang])
+        if item.get("question"):
+            text = Ref(("vocab", c.field, c.value, "question"))
+        else:
+            text = Say(f"ask-{c.field}", (("label", Ref(("vocab", c.field, c.value, "label"))),))
         who = _who(kb.vocab, c.field, c.value)
-        why = msg("why-question", lang, what=" / ".join(names)) if names else msg("why-question-against", lang)
-    doc: dict[str, Any] = {"field": c.field, "value": c.value}
-    if c.side is not None:
-        doc["side"] = c.side
-    doc.update({"who": who, "text": text, "why": why, "gain": round(c.gain, 4)})
-    return doc
+        why = Say("why-question", (("what", Join(" / ", names)),)) if names else Say("why-question-against")
+    return Question(c.field, c.value, c.side, who, round(c.gain, 4), text, why)
 
 
-def _inline(text: str) -> str:
-    """A name or phrase as it runs on inside a sentence: a capital first letter is lowered when
-    the next letter is lower case (abbreviations such as ``TFL`` keep theirs)."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _name(kb: Knowledge, i: str, lang: str) -> str:
+def _name(kb: Knowledge, i: str) -> Ref:
     if i in kb.muscles:
-        return str(kb.muscles[i]["names"][lang])
-    return str(kb.conditions[i]["name"][lang])
+        return Ref(("muscles", i, "names"))
+    return Ref(("conditions", i, "name"))

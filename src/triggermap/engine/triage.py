@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..vocabulary import LEVEL_RANK as RANK
 from ..vocabulary import LEVELS
 from . import params as P
-from .messages import SIDES, msg
+from .result import Join, Phrase, Reason, Ref, Say
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
@@ -56,64 +56,43 @@ def triage(
     kb: Knowledge,
     intake: Intake,
     rules: list[dict[str, Any]],
-    likely: list[tuple[dict[str, Any], float, list[str]]],
-    lang: str,
+    likely: list[tuple[str, str, tuple[Phrase, ...]]],
     params: P.ModelParams = P.DEFAULT,
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, tuple[Reason, ...]]:
     """Return (level, reasons) given the fired ``rules`` and the ``likely`` conditions
-    as (condition, probability, why)."""
-    reasons: list[dict[str, Any]] = []
+    as (condition id, the level it raises triage to, why)."""
+    reasons: list[Reason] = []
     answers = intake.answers()
     for fid in sorted(intake.red_flags):
-        flag = kb.red_flags[fid]
-        reasons.append({"id": fid, "level": flag["level"], "text": flag["reason"][lang], "answers": [fid]})
+        reasons.append(Reason(fid, kb.red_flags[fid]["level"], Ref(("red_flags", fid, "reason")), (fid,)))
     for rule in rules:
         used = list(rule["all_of"]) + [a for a in rule["any_of"] if a in answers]
         if rule["regions"]:
             used.append("pain.region")
         if rule["min_age"] is not None:
             used.append("age")
-        reasons.append({"id": rule["id"], "level": rule["level"], "text": rule["reason"][lang], "answers": used})
-    for cond, _p, why in likely:
-        if cond["level_when_likely"] == "self-care":
+        reasons.append(Reason(rule["id"], rule["level"], Ref(("rules", rule["id"], "reason")), tuple(used)))
+    for cid, level, why in likely:
+        if level == "self-care":
             continue
-        reasons.append(
-            {
-                "id": cond["id"],
-                "level": cond["level_when_likely"],
-                "text": msg("condition-likely", lang, condition=cond["name"][lang], why="; ".join(why)),
-                "answers": [],
-            }
-        )
+        text = Say("condition-likely", (("condition", Ref(("conditions", cid, "name"))), ("why", Join("; ", why))))
+        reasons.append(Reason(cid, level, text, ()))
     severe = [m for m in intake.pain if m.intensity >= params.severe_intensity]
     if severe:
         top = max(m.intensity for m in severe)
-        names = ", ".join(
-            kb.regions[m.region]["label"][lang] + (f" ({SIDES[lang][m.side]})" if m.side else "")
+        names = Join(", ", tuple(
+            Join("", (Ref(("regions", m.region, "label")), " (", Ref(("sides", m.side)), ")"))
+            if m.side else Ref(("regions", m.region, "label"))
             for m in severe
             if m.intensity == top
-        )
-        reasons.append(
-            {
-                "id": "severe-pain",
-                "level": "see-clinician",
-                "text": msg("severe-pain", lang, intensity=top, regions=names),
-                "answers": ["pain.intensity"],
-            }
-        )
+        ))
+        text = Say("severe-pain", (("intensity", top), ("regions", names)))
+        reasons.append(Reason("severe-pain", "see-clinician", text, ("pain.intensity",)))
     if intake.duration_weeks is not None and intake.duration_weeks > params.long_duration_weeks:
         weeks = int(intake.duration_weeks) if float(intake.duration_weeks).is_integer() else intake.duration_weeks
-        reasons.append(
-            {
-                "id": "long-duration",
-                "level": "see-clinician",
-                "text": msg("long-duration", lang, weeks=weeks),
-                "answers": ["duration_weeks"],
-            }
-        )
+        reasons.append(Reason("long-duration", "see-clinician", Say("long-duration", (("weeks", weeks),)),
+                              ("duration_weeks",)))
     if not reasons:
-        return "self-care", [
-            {"id": "no-warning-signs", "level": "self-care", "text": msg("no-warning-signs", lang), "answers": []}
-        ]
-    reasons.sort(key=lambda r: (-RANK[r["level"]], r["id"]))
-    return reasons[0]["level"], reasons
+        return "self-care", (Reason("no-warning-signs", "self-care", Say("no-warning-signs"), ()),)
+    reasons.sort(key=lambda r: (-RANK[r.level], r.id))
+    return reasons[0].level, tuple(reasons)

@@ -68,7 +68,7 @@ def vocab_items(kb: Knowledge, category: str) -> list[dict[str, Any]]:
 def _question(kb: Knowledge, category: str, item_id: str) -> dict[str, str]:
     """The question the engine asks for a vocabulary item as a next question, in en and es:
     the curated one, else the engine's generic sentence built from the label."""
-    from ..engine.messages import msg
+    from ..present.messages import msg
     from ..vocabulary import LANGS
 
     item = kb.vocab[category][item_id]

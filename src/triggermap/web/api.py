@@ -114,7 +114,7 @@ def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dic
         return assess(intake, kb, lang)
     from ..engine.core import engine_for
 
-    return engine_for(kb).assess(intake, lang, who=who)
+    return engine_for(kb).document(intake, lang, who=who)
 
 
 def _intake_body_schema() -> dict[str, Any]:
