@@ -125,5 +125,5 @@ def test_0002_one_account_per_person_round_trip(fresh_db_url):
                           "password_changed_at) VALUES ('again', 'x', 'patient', 1, true, :t, :t)"), {"t": now})
         conn.execute(text("DELETE FROM account WHERE username = 'again'"))
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0002"
+    assert db.current_revision(engine) == db.head_revision()
     assert db.integrity_check(engine) == []

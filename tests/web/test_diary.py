@@ -334,9 +334,11 @@ def test_clinic_pages_redirect_in_single_user_mode(c):
 
 
 def test_a_saved_result_reads_in_the_readers_language(c, db_url):
-    """Saved in Spanish, read in English (and back): the saved answers are assessed again in the
-    reader's language when that gives the same result; when it would not (the knowledge base
-    changed since), the result keeps its saved language and says why."""
+    """Saved in Spanish, read in English (and back): the saved language-neutral assessment is shown
+    in the reader's language with the scores it had. A result saved before there was one is assessed
+    again in the reader's language when that gives the same result; when it would not (the
+    knowledge base changed since), or a saved assessment names a text the knowledge base no longer
+    has, the result keeps its saved language and says why."""
     from triggermap.web.forms import intake_json
 
     path, token = open_diary(c, "es")
@@ -346,6 +348,7 @@ def test_a_saved_result_reads_in_the_readers_language(c, db_url):
         (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
         aid, saved_reason = a.id, a.result["triage"]["reasons"][0]["text"]
         assert a.lang == "es"
+        assert a.neutral is not None and saved_reason not in json.dumps(a.neutral, ensure_ascii=False)
     en = c.get(f"{path}/assessments/{aid}?lang=en").text
     assert '<html lang="en">' in en and "Gluteus minimus" in en and "Glúteo menor" not in en
     assert saved_reason not in en  # the engine's own words too, not only the names
@@ -354,7 +357,30 @@ def test_a_saved_result_reads_in_the_readers_language(c, db_url):
     es = c.get(f"{path}/assessments/{aid}?lang=es").text
     assert '<html lang="es">' in es and "Glúteo menor" in es and saved_reason in es
     assert "Gluteus minimus" in c.get(f"{path}?lang=en").text  # the diary's list of saved results
-    # the same answers would now give another result: the saved words are kept, and it says so
+    # the saved assessment, not the answers assessed again: its muscles are shown even if the
+    # same answers would now give another list (here: the first muscle's id is no longer ranked)
+    with db.session_scope(db_url) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        neutral = json.loads(json.dumps(a.neutral))
+        neutral["muscles"] = [m for m in neutral["muscles"] if m["id"] == "gluteus-minimus"]
+        a.neutral = neutral
+    only = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert "Gluteus minimus" in only and "Gluteus medius" not in only
+    # a saved assessment naming a text the knowledge base no longer has keeps its saved words
+    with db.session_scope(db_url) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        stale = json.loads(json.dumps(a.neutral))
+        stale["reasons"][0]["text"] = {"ref": ["conditions", "no-such-condition", "name"]}
+        a.neutral = stale
+    kept = c.get(f"{path}/assessments/{aid}?lang=en").text
+    assert '<html lang="es">' in kept and saved_reason in kept
+    assert "el idioma en que se guardó" in kept
+    # saved before there was a neutral assessment: the answers are assessed again when that gives
+    # the same result, and the saved words are kept when it would not
+    with db.session_scope(db_url) as s:
+        (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
+        a.neutral = None
+    assert "Gluteus minimus" in c.get(f"{path}/assessments/{aid}?lang=en").text
     with db.session_scope(db_url) as s:
         (a,) = repo.list_assessments(s, repo.get_person(s, "me"))
         changed = json.loads(json.dumps(a.result))
@@ -363,3 +389,5 @@ def test_a_saved_result_reads_in_the_readers_language(c, db_url):
     kept = c.get(f"{path}/assessments/{aid}?lang=en").text
     assert '<html lang="es">' in kept and saved_reason in kept
     assert "el idioma en que se guardó" in kept
+
+

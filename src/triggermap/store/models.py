@@ -160,6 +160,8 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     intake: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     result: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    #: the language-neutral assessment (``triggermap.Assessment.to_json``); None before revision 0003
+    neutral: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     kb_version: Mapped[str] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(8), default="en")
     triage_level: Mapped[str | None] = mapped_column(String(32))

@@ -522,11 +522,14 @@ def save_assessment(
     result: Mapping[str, Any],
     kb_version: str,
     lang: str = "en",
+    neutral: Mapping[str, Any] | None = None,
     make_plan: bool = True,
     actor: Actor = None,
     ip: str | None = None,
 ) -> Assessment:
-    """Keep an assessment exactly as it was given (and its plan as the current plan)."""
+    """Keep an assessment exactly as it was given (and its plan as the current plan): the
+    document in ``lang`` and, when given, the language-neutral assessment it was made from
+    (``triggermap.Assessment.to_json()``), from which it can be shown in another language."""
     if lang not in LANGS:
         raise ValidationError("lang", lang, "unknown language", allowed=", ".join(LANGS))
     triage = result.get("triage")
@@ -538,6 +541,7 @@ def save_assessment(
         kb_version=kb_version,
         lang=lang,
         triage_level=level,
+        neutral=dict(neutral) if neutral is not None else None,
     )
     session.add(a)
     session.flush()

@@ -9,7 +9,7 @@ is serialised exactly as ``triggermap assess --format json`` prints it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -18,6 +18,9 @@ from ..documents import dumps_bytes
 from ..schemas import AssessmentDoc, ErrorDoc
 from ..vocabulary import ASKERS, DEFAULT_LANG, LANGS, Lang, did_you_mean
 from .i18n import parse_accept_language
+
+if TYPE_CHECKING:
+    from ..engine import Assessment
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 meta = APIRouter(tags=["meta"])
@@ -97,10 +100,12 @@ def json_content_type(request: Request) -> Response | None:
     return error_response(415, "Content-Type", f"must be application/json, got {shown}")
 
 
-def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
-    """Assess a parsed document; raises BodyError for anything the intake parser refuses.
-    ``who`` keeps only the next questions that ``self`` or a ``clinician`` can answer."""
-    from ..engine import IntakeError, assess, parse_intake
+def assess_neutral(doc: Any, kb: Any, who: str | None = None) -> Assessment:
+    """The language-neutral assessment of a parsed document; raises BodyError for anything the
+    intake parser refuses. ``who`` keeps only the next questions that ``self`` or a
+    ``clinician`` can answer."""
+    from ..engine import IntakeError, parse_intake
+    from ..engine.core import engine_for
 
     try:
         intake = parse_intake(doc, kb)
@@ -110,11 +115,14 @@ def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dic
         # a value of a type the parser did not expect (e.g. a list where an id belongs):
         # the client's input, so HTTP 422, never a server error
         raise BodyError("(document)", f"is not a valid intake ({type(exc).__name__}: {str(exc)[:120]})") from None
-    if who is None:
-        return assess(intake, kb, lang)
-    from ..engine.core import engine_for
+    return engine_for(kb).assess(intake, who=who)
 
-    return engine_for(kb).document(intake, lang, who=who)
+
+def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
+    """:func:`assess_neutral` as the contract document in ``lang``."""
+    from ..present import localise
+
+    return localise(assess_neutral(doc, kb, who), lang, kb)
 
 
 def _intake_body_schema() -> dict[str, Any]:

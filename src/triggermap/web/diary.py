@@ -575,8 +575,9 @@ def export_fhir(request: Request, pid: str) -> Response:
 def save_result(request: Request, form: Form) -> Response:
     """Keep the results page's assessment in the own diary (recomputed here from the intake:
     a posted result is never trusted); its plan becomes the current plan."""
+    from ..present import localise
     from ..store import repo
-    from .api import BodyError, assess_document
+    from .api import BodyError, assess_neutral
 
     kb = request.app.state.kb
     lang = request_lang(request)
@@ -594,12 +595,12 @@ def save_result(request: Request, form: Form) -> Response:
         if not isinstance(doc, dict):
             raise HTTPException(422, _("The result could not be saved: the answers were missing. Please start again."))
         try:
-            result = assess_document(doc, kb, lang)
+            neutral = assess_neutral(doc, kb)
         except BodyError:
             raise HTTPException(422, _("The result could not be saved: some answers were not valid. "
                                        "Please start again.")) from None
-        repo.save_assessment(s, person, intake=doc, result=result, kb_version=str(kb.version), lang=lang,
-                             actor=viewer.actor, ip=client_ip(request))
+        repo.save_assessment(s, person, intake=doc, result=localise(neutral, lang, kb), kb_version=str(kb.version),
+                             lang=lang, neutral=neutral.to_json(), actor=viewer.actor, ip=client_ip(request))
         person_id = person.id
     return RedirectResponse(_with_lang(f"/diary/{person_id}?saved=assessment", request), status_code=303)
 
@@ -622,12 +623,22 @@ def _skeleton(r: dict[str, Any]) -> Any:
             ids("conditions"), ids("plan"), ids("plan_withheld"), ids("references"))
 
 
-def _in_language(kb: Any, intake: dict[str, Any], result: dict[str, Any], lang: str) -> dict[str, Any] | None:
-    """A saved result in another language: its saved answers assessed again in ``lang``, used
-    only if that gives the same result (the same triage, muscles and scores, conditions and plan:
-    the knowledge base may have changed since), else None."""
+def _in_language(
+    kb: Any, intake: dict[str, Any], result: dict[str, Any], lang: str, neutral: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """A saved result in another language, or None to keep the saved words: the saved
+    language-neutral assessment in ``lang`` (the scores it had when it was saved) or, for a result
+    saved before there was one, its saved answers assessed again in ``lang``, used only if that
+    gives the same result (the knowledge base may have changed since)."""
+    from ..engine import Assessment
+    from ..present import StaleAssessment, localise
     from .api import assess_document
 
+    if neutral is not None:
+        try:
+            return localise(Assessment.from_json(neutral), lang, kb)
+        except (StaleAssessment, ValueError, KeyError, TypeError):  # saved by another version: keep its words
+            return None
     try:
         again = assess_document(intake, kb, lang)
     except Exception:  # an intake an older version accepted: keep the saved words
@@ -693,13 +704,13 @@ def saved_result(request: Request, pid: str, aid: str) -> Response:
         viewer = require_viewer(request, s)
         person = _open(s, request, viewer, pid, "read-assessment")
         a = repo.get_assessment(s, person, int(aid))
-        intake, result = dict(a.intake or {}), dict(a.result or {})
+        intake, result, neutral = dict(a.intake or {}), dict(a.result or {}), a.neutral
         saved_lang = a.lang if a.lang in LANGS else "en"
         created, kb_version, back = a.created_at.date(), a.kb_version, f"/diary/{person.id}"
     reader = request_lang(request)
     lang, kept = saved_lang, False
     if reader != saved_lang:
-        again = _in_language(kb, intake, result, reader)
+        again = _in_language(kb, intake, result, reader, neutral)
         if again is not None:
             result, lang = again, reader
         else:
