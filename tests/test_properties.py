@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tmstrategies import pain_marks
@@ -156,3 +156,32 @@ def test_any_document_is_either_valid_or_a_named_intake_error(doc):
         parse_intake(doc, KB)
     except IntakeError as exc:
         assert exc.field and exc.message
+
+
+@SETTINGS
+@given(intakes(min_pain=0), st.data())
+def test_fast_ranking_is_the_readable_model(doc, data):
+    """engine.rank.rank_muscles (the inverted-index fast path the engine runs) gives the ranking and
+    scores of rank_muscles_model (the model as written in docs/model.md), palpation and "no"
+    answers included."""
+    from triggermap.engine.rank import rank_muscles_model
+
+    muscles = sorted(KB.muscles)
+    doc["palpation"] = data.draw(st.lists(st.fixed_dictionaries(
+        {"muscle": st.sampled_from(muscles), "tender": st.booleans()},
+        optional={"reproduces": st.booleans(), "taut_band": st.booleans()}), max_size=3))
+    for p in doc["palpation"]:
+        if not KB.muscles[p["muscle"]].get("midline"):
+            p["side"] = data.draw(st.sampled_from(["left", "right"]))
+    doc["absent"] = {"qualities": data.draw(sub(set(KB.vocab["qualities"]) - set(doc["qualities"])))}
+    try:
+        intake = parse_intake(doc, KB)
+    except Exception as exc:  # e.g. a muscle palpated twice on one side: not what this test is about
+        assume(not exc)
+    index = prepared(KB).index
+    fast = rank_muscles(index, intake)
+    model = rank_muscles_model(index, intake)
+    assert [s.muscle for s in fast] == [s.muscle for s in model]
+    for f, m in zip(fast, model, strict=True):
+        assert f.logit == pytest.approx(m.logit, abs=1e-9) and f.side == m.side, f.muscle
+        assert f.pattern is m.pattern

@@ -16,7 +16,7 @@ of patterns that reach each one (an inverted index), not to the size of the know
 from __future__ import annotations
 
 from math import exp
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import params as P
 
@@ -251,8 +251,113 @@ def against(index: Index, muscle: str, intake: Intake) -> dict[str, list[str]]:
     return {key: sorted(absent[key] & own[key]) for key in ("aggravating", "qualities", "findings")}
 
 
+class SideEvidence(NamedTuple):
+    """What a drawing says for one pattern of a muscle on one side of the body."""
+
+    pain: float  # summed log likelihood ratios of the painful marks in the pattern's zones
+    essential_marked: int  # how many of its essential zones are marked there
+    palpation: float  # log likelihood ratio of palpating the muscle there (contract 1.1)
+
+
+class PatternFit(NamedTuple):
+    """One pattern's best hypothesis about sides: the log-odds and the side it names."""
+
+    logit: float
+    side: str | None  # "left", "right", "both", or None when only midline marks are explained
+
+
+def fit_pattern(pattern: Pattern, intake: Intake, params: P.ModelParams) -> PatternFit | None:
+    """The log-odds that ``pattern`` explains the drawing, under its best side hypothesis, or None
+    when it explains no painful mark (the readable model; :func:`rank_muscles` computes the same).
+
+    * Each painful mark inside a zone adds the zone's log likelihood ratio (essential or
+      spillover), scaled by the mark's intensity; a zone that crosses the midline also explains
+      the mark for the muscle of the other side.
+    * Each essential zone left blank on the hypothesised side subtracts ``w_absent``.
+    * Palpation of the muscle adds its log likelihood ratio on the side palpated.
+    * Hypotheses: the left muscle, the right one, or both (penalised by ``w_bilateral``), each
+      supported by pain or a positive palpation on its side; equal evidence on both sides names both.
+    """
+    pain = {"left": 0.0, "right": 0.0, None: 0.0}
+    crossed = {"left": 0.0, "right": 0.0}  # explained through a zone that crosses the midline
+    marked = {"left": 0, "right": 0, None: 0}
+    explains = False
+    for region, side, intensity in intake.pain:
+        zone = pattern.zones.get(region) if intensity > 0 else None
+        if zone is None:
+            continue
+        explains = True
+        essential, crosses = zone
+        weight = (params.w_essential if essential else params.w_spillover) * params.intensity_factor(intensity)
+        pain[side] += weight
+        marked[side] += essential
+        if crosses and side is not None:
+            other = "right" if side == "left" else "left"
+            crossed[other] += weight
+            marked[other] += essential
+    if not explains:
+        return None
+    palp = palpation_weights(intake, params).get(pattern.muscle, (0.0, 0.0, 0.0))
+    left = SideEvidence(pain["left"] + crossed["left"], marked["left"], palp[0])
+    right = SideEvidence(pain["right"] + crossed["right"], marked["right"], palp[1])
+    midline = SideEvidence(pain[None], marked[None], palp[2])
+    w_absent = params.w_absent
+    shared = pattern.base + (midline.pain + (pattern.essential_midline - midline.essential_marked) * w_absent
+                             + midline.palpation)
+
+    def blank(ev: SideEvidence) -> float:  # essential zones left blank on that side
+        return max(pattern.essential_lateral - ev.essential_marked, 0) * w_absent
+
+    on_left = left.pain > 0.0 or left.palpation > 0.0
+    on_right = right.pain > 0.0 or right.palpation > 0.0
+    fit: PatternFit | None = None
+    if on_left or midline.pain > 0.0:
+        fit = PatternFit(shared + left.pain + blank(left) + left.palpation, "left" if on_left else None)
+    if on_right or midline.pain > 0.0:
+        logit = shared + right.pain + blank(right) + right.palpation
+        if fit is None or logit > fit.logit + 1e-9:
+            fit = PatternFit(logit, "right" if on_right else None)
+        elif on_left and on_right and abs(logit - fit.logit) <= 1e-9:
+            fit = PatternFit(fit.logit, "both")
+    if on_left and on_right:
+        both = shared + params.w_bilateral + (left.pain + right.pain) + (blank(left) + blank(right)) + (
+            left.palpation + right.palpation)
+        if fit is None or both > fit.logit:
+            fit = PatternFit(both, "both")
+    return fit
+
+
+def rank_muscles_model(index: Index, intake: Intake, limit: int | None = None) -> list[MuscleScore]:
+    """The muscles that explain at least one painful mark, best first: each muscle's best pattern
+    (:func:`fit_pattern`) plus the answers it is known for (the strongest ``max_support_matches``
+    count) and the "no" answers against it, as a probability. This is the model as written;
+    :func:`rank_muscles` is its fast form (an inverted index from regions to patterns), and a test
+    checks that both give the same ranking and scores."""
+    params = index.params
+    best: dict[str, tuple[PatternFit, Pattern]] = {}
+    for pattern in index.patterns:
+        fit = fit_pattern(pattern, intake, params)
+        if fit is not None and (pattern.muscle not in best or fit.logit > best[pattern.muscle][0].logit):
+            best[pattern.muscle] = (fit, pattern)
+    yes = tuple((getattr(intake, key), key, w) for key, w in index.by_weight if getattr(intake, key))
+    no = tuple((intake.absent[key], key, w) for key, w in index.by_weight_absent if intake.absent[key])
+    room = params.max_support_matches
+    scored = []
+    for muscle, (fit, pattern) in best.items():
+        own = index.muscle_support[muscle]
+        total = fit.logit + _bonus(own, yes, room) + _bonus(own, no, room)
+        scored.append(MuscleScore(muscle, 1.0 / (1.0 + exp(-total)), total, pattern, fit.side))
+    scored.sort(key=lambda s: (-s.logit, s.muscle))
+    return scored[:limit] if limit else scored
+
+
 def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list[MuscleScore]:
-    """The muscles that explain at least one painful region, best first (the first ``limit``)."""
+    """The muscles that explain at least one painful region, best first (the first ``limit``):
+    :func:`rank_muscles_model` computed fast. Only the patterns reaching a painful region are
+    visited (the inverted index), each with one flat accumulator per pattern (slots: pain on the
+    left, right and midline; essential zones marked on each; pain crossing over to the left and
+    right), instead of the model's per-pattern dictionaries; the evidence is summed in the same
+    order, so the scores are the same to the last bit."""
     # per touched pattern: [left, right, midline] evidence, their essential counts, and the
     # evidence crossing over from the other side (patterns that cross the midline)
     acc: dict[int, list[Any]] = {}
