@@ -761,6 +761,8 @@ class _Parse:
                     not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
                 ):
                     continue
+                if unit < 0.1 and not ago and self._episode(i - pre):
+                    continue  # "it hurts for a few minutes at a time": one bout, not how long the problem has lasted
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
@@ -795,6 +797,27 @@ class _Parse:
                 if words[i][0].isdigit() or self._has_pain(self.sent[i]):
                     self.intensities.append((self.sent[i], int(v), True, i, nxt))
         _ = toks
+
+    def _episode(self, i: int) -> bool:
+        """Minutes or hours at ``words[i]`` that say how long one bout lasts (contract: ``duration_weeks`` is
+        how long the problem has lasted): a bout word anywhere in the sentence ("at a time", "y se me pasa",
+        "every morning"), or a pain verb earlier in the clause with no word of onset ("it hurts for a few
+        minutes"; not "I've had pain for 30 minutes", not "crushing chest pain for 30 minutes")."""
+        lex, words, sent = self.lex, self.words, self.sent
+        n = len(words)
+        lo = i
+        while lo > 0 and sent[lo - 1] == sent[i] and words[lo - 1] not in SENTENCE_END:
+            lo -= 1
+        hi = i
+        while hi < n and sent[hi] == sent[i] and words[hi] not in SENTENCE_END:
+            hi += 1
+        if any(_starts_with(words, x, lex.duration_episode) for x in range(lo, hi)):
+            return True
+        c = i
+        while c > lo and words[c - 1] not in CLAUSE:
+            c -= 1
+        before = words[c:i]
+        return any(w in lex.duration_episode_verbs for w in before) and not any(w in lex.duration_onset for w in before)
 
     def _has_pain(self, sent: int) -> bool:
         return any(m.sent == sent and m.kind in ("pain", "region") for m in self.mentions)
