@@ -515,8 +515,9 @@ class _Parse:
 
         self.test_sides: set[int] = set()
         for t in self.mentions:
-            if not self._test_like(t):
-                continue
+            if t.kind not in ("test", "finding"):
+                continue  # (every finding keeps its side: "reduced knee reflex on the left")
+            place = self._test_like(t) and not t.ids[0].endswith("-pain")
             j, steps = t.j, 0
             while j < n and steps < 6:
                 if j in side_at:
@@ -532,7 +533,7 @@ class _Parse:
                     steps += 1
                     continue
                 if j in region_at:
-                    if not t.ids[0].endswith("-pain"):
+                    if place:
                         for r in region_at[j]:
                             r.how = "test"
                     break
