@@ -934,3 +934,33 @@ def test_every_unsure_reason_has_words_in_the_describe_box():
     for block in blocks:
         keys = set(re.findall(r'"?([a-z][a-z-]+)"?\s*:', block))
         assert found <= keys, found - keys
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("no chest pain, my chest hurts when I breathe deeply", "en"),
+        ("sin dolor de pecho, me duele el pecho al respirar hondo", "es"),
+        ("no fever and my chest hurts", "en"),
+        ("sin fiebre y me duele el pecho", "es"),
+    ],
+)
+def test_a_denial_stops_where_a_new_clause_with_a_verb_starts(kb, text, lang):
+    # the chest pain is said after the denied part, in a clause of its own: set (a conflict when it was denied)
+    assert "chest-pain-or-breathlessness" in flags(parse(text, lang, kb)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("no fever or chest pain, right hip hurts", "en"),
+        ("no fever, chills or chest pain and my right hip hurts", "en"),
+        ("sin fiebre o dolor de pecho, me duele la cadera derecha", "es"),
+        ("no tengo fiebre ni dolor de pecho, me duele la cadera derecha", "es"),
+    ],
+)
+def test_a_warning_sign_listed_after_or_is_denied(kb, text, lang):
+    doc = parse(text, lang, kb)
+    assert "chest-pain-or-breathlessness" not in flags(doc), text
+    assert {"fever", "chest-pain-or-breathlessness"} <= denied(doc)
+    assert ("hip-lateral", "right") in pain(doc)

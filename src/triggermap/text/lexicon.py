@@ -257,6 +257,7 @@ class Lexicon:
             self._add(self.clinical, w, Entry("ignore"))
             self._add(self.body, w, Entry("ignore"))
         scopes = raw.get("scopes") or {}
+        self.clause_verbs = frozenset(t for w in scopes.get("clause_verbs") or [] for t in norm_words(str(w)))
         for key, kind in (
             ("negation_pre", "neg_pre"),
             ("negation_post", "neg_post"),

@@ -68,6 +68,8 @@ FIELD_OF = {
 }
 CONCEPTS = frozenset({"region", "quality", "aggravating", "finding", "test", "history", "red_flag", "red_flag_weak", "cue"})
 CONJ = frozenset({"and", "y", "e", "or", "o", "u", "plus", "also", "as"})
+DISJ = frozenset({"or", "o", "u", "nor"})
+CLINICAL_KINDS = frozenset({"red_flag", "red_flag_weak", "finding", "test", "history"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 
 LEG = frozenset({
@@ -411,13 +413,18 @@ class _Parse:
                     break
                 if j > t.j and t.kind != "other_person" and ks & {"neg_pre", "pseudo", "hypothetical", "other_person"}:
                     break  # a new trigger starts its own scope
+                if (w in CLAUSE or w in CONJ) and t.kind == "neg_pre" and self._verb_after(j + 1):
+                    break  # "no chest pain, my chest hurts when I breathe in": a new clause, not the list
                 if w in CLAUSE or w in CONJ:
                     nxt = j + 1
                     while nxt < n and words[nxt] in self.lex.skip:
                         nxt += 1
                     if nxt < n:
                         nk = kinds_at(nxt)
-                        if nk & {"subject", "pain", "side"} or ("region" in nk and not seen_region):
+                        # a body part after "and" starts a new clause ("no swelling and my knee hurts"), but one
+                        # inside a warning sign listed after "or" is still denied ("no fever or chest pain")
+                        listed = w in DISJ and bool(nk & CLINICAL_KINDS)
+                        if nk & {"subject", "side"} or (not listed and ("pain" in nk or ("region" in nk and not seen_region))):
                             break
                         if (w in CLAUSE and t.kind == "neg_pre" and not nk & (CONCEPTS | {"neg_pre"})
                                 and words[nxt] not in CONJ):
@@ -551,6 +558,22 @@ class _Parse:
                                                      for r in self.mentions if r.kind == "region"):
                         continue  # "la pierna derecha, Lasègue": the leg's side
                     self.test_sides.add(id(s))
+
+    def _verb_after(self, i: int) -> bool:
+        """A verb in the words from ``i`` to the next comma or sentence end, before any "and"/"or" that ends a
+        list item: a clause ("my chest hurts"), not an item of the list a denial runs through ("chills or
+        chest pain and my hip hurts" is a list, then a clause)."""
+        words, verbs = self.words, self.lex.clause_verbs
+        starts = {m.i for m in self.mentions if m.kind in CONCEPTS}
+        item = False
+        while i < len(words) and words[i] not in CLAUSE and words[i] not in SENTENCE_END:
+            if words[i] in verbs:
+                return True
+            if words[i] in CONJ and item:
+                return False
+            item = item or i in starts
+            i += 1
+        return False
 
     # -- places: the midline, a landmark, an object ----------------------------------------------------------
     def _lateral(self, m: Mention) -> bool:
