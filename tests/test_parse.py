@@ -964,3 +964,19 @@ def test_a_warning_sign_listed_after_or_is_denied(kb, text, lang):
     assert "chest-pain-or-breathlessness" not in flags(doc), text
     assert {"fever", "chest-pain-or-breathlessness"} <= denied(doc)
     assert ("hip-lateral", "right") in pain(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "want"),
+    [
+        ("my lower back hurts after back day", "en", {("lumbar-spine", None)}),
+        ("my left quads are sore after leg day", "en", {("thigh-anterior", "left")}),
+        ("me duele el muslo derecho después del día de pierna", "es", {("thigh-anterior", "right")}),
+        ("me duele la espalda baja desde que hice espalda en el gym", "es", {("lumbar-spine", None)}),
+    ],
+)
+def test_a_workout_named_by_its_muscle_group_is_an_activity(kb, text, lang, want):
+    doc = parse(text, lang, kb)
+    assert pain(doc) == want  # ("leg day" is not a vague leg to ask about)
+    assert not any(u["reason"] == "vague" for u in doc["unsure"])
+    assert "exertion" in doc["intake"]["aggravating"]
