@@ -980,3 +980,16 @@ def test_a_workout_named_by_its_muscle_group_is_an_activity(kb, text, lang, want
     assert pain(doc) == want  # ("leg day" is not a vague leg to ask about)
     assert not any(u["reason"] == "vague" for u in doc["unsure"])
     assert "exertion" in doc["intake"]["aggravating"]
+
+
+def test_evaluate_parse_reads_a_null_duration_as_none_expected(kb, tmp_path):
+    from triggermap.text.evaluate import evaluate_parse
+
+    (tmp_path / "en.yaml").write_text(
+        "lang: en\ncases:\n"
+        '- {text: "my left knee hurts for a few minutes at a time", pain: ["knee-anterior:L"], duration_weeks: null}\n'
+        '- {text: "my left knee has hurt for 3 weeks", pain: ["knee-anterior:L"], duration_weeks: null}\n',
+        encoding="utf-8",
+    )
+    r = evaluate_parse(tmp_path, kb)["en"]
+    assert r["durations"] == 2 and r["duration_accuracy"] == 0.5
