@@ -73,6 +73,7 @@ class Entry(NamedTuple):
     vague: bool = False
     midline_side: tuple[str, ...] = ()
     sided: tuple[str, ...] = ()  # the region meant by "the left side of ..." (a side word before "side")
+    test: bool = False  # a finding whose words name a clinical test ("straight leg raise positive")
 
 
 #: which pass matches each kind: "clinical" phrases (red flags, findings, history) are matched apart
@@ -227,16 +228,28 @@ class Lexicon:
             for iid, words in (raw.get(key) or {}).items():
                 for w in words:
                     self._add(self.body, w, Entry(kind, (iid,)))
+        # clinical test names: their body words are never a painful part ("straight leg raise",
+        # "extensión de muñeca contra resistencia"), so each name is also an ignored body phrase
+        test_phrases: set[tuple[str, ...]] = set()
+        for iid, words in (raw.get("tests") or {}).items():
+            for w in words:
+                self._add(self.clinical, w, Entry("test", (iid,)))
+                self._add(self.body, w, Entry("ignore"))
+                test_phrases.add(self.phrase(str(w)))
+        test_phrases.discard(())
+
+        def names_test(toks: tuple[str, ...]) -> bool:
+            return any(toks[k : k + len(t)] == t for t in test_phrases for k in range(len(toks) - len(t) + 1))
+
         for kind, key in (
             ("finding", "findings"),
-            ("test", "tests"),
             ("history", "history"),
             ("red_flag", "red_flags"),
             ("red_flag_weak", "red_flags_weak"),
         ):
             for iid, words in (raw.get(key) or {}).items():
                 for w in words:
-                    self._add(self.clinical, w, Entry(kind, (iid,)))
+                    self._add(self.clinical, w, Entry(kind, (iid,), test=kind == "finding" and names_test(self.phrase(str(w)))))
         for cue, words in (raw.get("cues") or {}).items():
             for w in words:
                 self._add(self.body, w, Entry("cue", (cue,)))
@@ -244,6 +257,7 @@ class Lexicon:
             self._add(self.clinical, w, Entry("ignore"))
             self._add(self.body, w, Entry("ignore"))
         scopes = raw.get("scopes") or {}
+        self.clause_verbs = frozenset(t for w in scopes.get("clause_verbs") or [] for t in norm_words(str(w)))
         for key, kind in (
             ("negation_pre", "neg_pre"),
             ("negation_post", "neg_post"),
@@ -294,6 +308,10 @@ class Lexicon:
         self.duration_ago = {tuple(norm_words(str(w))) for w in dur.get("ago") or []}
         self.duration_pre = {tuple(norm_words(str(w))) for w in dur.get("pre") or []}
         self.duration_post = {tuple(norm_words(str(w))) for w in dur.get("post") or []}
+        # minutes and hours that are how long one bout lasts, not how long the problem has lasted
+        self.duration_episode = {tuple(self.fuse(norm_words(str(w)))) for w in dur.get("episode") or []}
+        self.duration_episode_verbs = frozenset(t for w in dur.get("episode_verbs") or [] for t in norm_words(str(w)))
+        self.duration_onset = frozenset(t for w in dur.get("onset") or [] for t in norm_words(str(w)))
         for weeks, words in (dur.get("fixed") or {}).items():
             for w in words:
                 self._add(self.raw_index, w, Entry("duration", (str(weeks),)), raw_tokens=True)

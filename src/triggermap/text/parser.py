@@ -17,12 +17,18 @@ Steps (each rule is unit-tested in tests/test_parse.py):
    between (after it first in Spanish, before it first in English); body parts joined by "and"/"y"
    share a single side; plural words ("knees", "rodillas") mean both sides.
 5. Combination rules for red flags (numb + groin -> saddle anaesthesia, swollen + hot + calf, chest +
-   exertion, weak + leg...), set as weak matches.
-6. Intensity ("7/10", "un 8", "siete de diez", "very bad"), duration, age and sex.
+   exertion, weak + leg...), set as weak matches. A weak muscle found on examination ("weak quadriceps")
+   is not weakness getting worse: listed in ``unsure`` (reason ``check``), not set, unless words say it
+   worsens. Clinical test names keep their side and the part they were done on ("Spurling positive on
+   the right", "Phalen positive on the right wrist"): neither is drawn.
+6. Intensity ("7/10", "un 8", "siete de diez", "very bad"), duration (not the length of one bout: "it
+   hurts for a few minutes at a time"), age and sex.
 7. Safety: a red flag that is mentioned and not denied is set (a weak or hypothetical mention is set
    *and* listed in ``unsure``); a denied one goes to ``absent`` when the intake parser accepts that
    field, otherwise it is left out and listed in ``evidence`` (field ``absent.red_flags``) and in
-   ``unsure`` (reason ``denied``); a lateral body part without a side is listed as needing a side.
+   ``unsure`` (reason ``denied``); an explicit denial wins over a flag only a loose combination of words
+   inferred (:func:`_denial_wins`: ``unsure`` reason ``denied-implied``), not over one said in words;
+   a lateral body part without a side is listed as needing a side.
 
 The text is never logged or stored here.
 """
@@ -62,6 +68,8 @@ FIELD_OF = {
 }
 CONCEPTS = frozenset({"region", "quality", "aggravating", "finding", "test", "history", "red_flag", "red_flag_weak", "cue"})
 CONJ = frozenset({"and", "y", "e", "or", "o", "u", "plus", "also", "as"})
+DISJ = frozenset({"or", "o", "u", "nor"})
+CLINICAL_KINDS = frozenset({"red_flag", "red_flag_weak", "finding", "test", "history"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 
 LEG = frozenset({
@@ -115,6 +123,9 @@ REFINE: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
     ("wrist-front", "wrist-back"): {"palm_side": ("wrist-front",), "front": ("wrist-front",), "back": ("wrist-back",)},
 }
 REFINE_CUES = frozenset({"inner", "outer", "thumb_side", "pinky_side", "palm_side"})
+#: words between a clinical test and its side or the part it was done on ("SLR positive at 40 degrees on the left")
+TEST_FILLER = frozenset({"on", "at", "in", "over", "to", "of", "the", "test", "sign", "side", "sided", "degrees", "deg", "°",
+                         "en", "a", "al", "de", "del", "lado", "hacia", "sobre", "prueba", "signo", "grados", "maniobra"})
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
 
 
@@ -137,7 +148,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how", "side_span", "midline", "pain_denied")
+                 "side_explicit", "how", "side_span", "midline", "pain_denied", "parts", "bound")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -154,6 +165,8 @@ class Mention:
         self.side_span: tuple[int, int] | None = None
         self.midline = False  # "neck pain in the middle": no side, whatever the sentence says
         self.pain_denied = False  # a body part said not to hurt ("no pain in my right knee", "no me duele el hombro")
+        self.parts: list[Mention] = []  # a red flag a combination rule inferred: the mentions it combined
+        self.bound = False  # ... all in one clause with no other body part between ("my chest really hurts")
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -400,13 +413,18 @@ class _Parse:
                     break
                 if j > t.j and t.kind != "other_person" and ks & {"neg_pre", "pseudo", "hypothetical", "other_person"}:
                     break  # a new trigger starts its own scope
+                if (w in CLAUSE or w in CONJ) and t.kind == "neg_pre" and self._verb_after(j + 1):
+                    break  # "no chest pain, my chest hurts when I breathe in": a new clause, not the list
                 if w in CLAUSE or w in CONJ:
                     nxt = j + 1
                     while nxt < n and words[nxt] in self.lex.skip:
                         nxt += 1
                     if nxt < n:
                         nk = kinds_at(nxt)
-                        if nk & {"subject", "pain", "side"} or ("region" in nk and not seen_region):
+                        # a body part after "and" starts a new clause ("no swelling and my knee hurts"), but one
+                        # inside a warning sign listed after "or" is still denied ("no fever or chest pain")
+                        listed = w in DISJ and bool(nk & CLINICAL_KINDS)
+                        if nk & {"subject", "side"} or (not listed and ("pain" in nk or ("region" in nk and not seen_region))):
                             break
                         if (w in CLAUSE and t.kind == "neg_pre" and not nk & (CONCEPTS | {"neg_pre"})
                                 and words[nxt] not in CONJ):
@@ -465,6 +483,98 @@ class _Parse:
                     if x.kind == "region" and any(y.kind == "pain" for y in inner):
                         x.pain_denied = True
 
+    def clause_of(self, m: Mention) -> tuple[int, int]:
+        """Token span of the clause around ``m`` (up to a comma, sentence end or a terminator: "but")."""
+        words, n = self.words, len(self.words)
+        stops = {t.i for t in self.triggers if t.kind == "terminate"}
+        lo = m.i
+        while lo > 0 and words[lo - 1] not in CLAUSE and words[lo - 1] not in SENTENCE_END and lo not in stops:
+            lo -= 1
+        hi = m.j
+        while hi < n and words[hi] not in CLAUSE and words[hi] not in SENTENCE_END and hi not in stops:
+            hi += 1
+        return lo, hi
+
+    def pain_in_clause(self, m: Mention) -> bool:
+        lo, hi = self.clause_of(m)
+        return any(x.kind == "pain" and not x.neg and lo <= x.i and x.j <= hi for x in self.mentions)
+
+    def _test_like(self, m: Mention) -> bool:
+        return m.kind == "test" or (m.kind == "finding" and m.entry.test)
+
+    def test_sides_and_places(self) -> None:
+        """A clinical test names where it was done and on which side ("Spurling positive on the right",
+        "Phalen positive on the right wrist", "Lasègue izquierdo positivo"): that side is the test's, and
+        the part it was done on is not drawn, except for a test whose result is pain there ("resisted wrist
+        extension painful at the right elbow")."""
+        words, skip, n = self.words, self.lex.skip, len(self.words)
+        polar = {x for m in self.mentions if m.kind in ("positive", "negative") for x in range(m.i, m.j)}
+        side_at = {m.i: m for m in self.mentions if m.kind == "side"}
+        region_at: dict[int, list[Mention]] = {}
+        for m in self.mentions:
+            if m.kind == "region":
+                region_at.setdefault(m.i, []).append(m)
+        filler = TEST_FILLER
+
+        def passable(x: int) -> bool:
+            w = words[x]
+            return x in polar or w in skip or w in filler or w[:1].isdigit()
+
+        self.test_sides: set[int] = set()
+        for t in self.mentions:
+            if t.kind not in ("test", "finding"):
+                continue  # (every finding keeps its side: "reduced knee reflex on the left")
+            place = self._test_like(t) and not t.ids[0].endswith("-pain")
+            j, steps = t.j, 0
+            while j < n and steps < 6:
+                if j in side_at:
+                    s = side_at[j]
+                    k = s.j
+                    while k < n and words[k] in skip:
+                        k += 1
+                    if k < n and k in region_at and self.lex.lang != "es":
+                        j = k  # "on the right wrist": the wrist's side, and the wrist is where the test was done
+                        continue
+                    self.test_sides.add(id(s))
+                    j = s.j
+                    steps += 1
+                    continue
+                if j in region_at:
+                    if place:
+                        for r in region_at[j]:
+                            r.how = "test"
+                    break
+                if not passable(j):
+                    break
+                j += 1
+                steps += 1
+            # before it: "left SLR positive", "right-sided Spurling"
+            k = t.i
+            while k > 0 and (words[k - 1] in skip or words[k - 1] in filler):
+                k -= 1
+            for s in self.mentions:
+                if s.kind == "side" and s.j == k and not any(r.j == s.i for r in self.mentions if r.kind == "region"):
+                    if self.lex.lang == "es" and any(r.j <= s.i and all(w in skip for w in words[r.j : s.i])
+                                                     for r in self.mentions if r.kind == "region"):
+                        continue  # "la pierna derecha, Lasègue": the leg's side
+                    self.test_sides.add(id(s))
+
+    def _verb_after(self, i: int) -> bool:
+        """A verb in the words from ``i`` to the next comma or sentence end, before any "and"/"or" that ends a
+        list item: a clause ("my chest hurts"), not an item of the list a denial runs through ("chills or
+        chest pain and my hip hurts" is a list, then a clause)."""
+        words, verbs = self.words, self.lex.clause_verbs
+        starts = {m.i for m in self.mentions if m.kind in CONCEPTS}
+        item = False
+        while i < len(words) and words[i] not in CLAUSE and words[i] not in SENTENCE_END:
+            if words[i] in verbs:
+                return True
+            if words[i] in CONJ and item:
+                return False
+            item = item or i in starts
+            i += 1
+        return False
+
     # -- places: the midline, a landmark, an object ----------------------------------------------------------
     def _lateral(self, m: Mention) -> bool:
         return not m.entry.midline_side and all(not self.kb.regions.get(x, {}).get("midline", False) for x in m.ids)
@@ -516,8 +626,9 @@ class _Parse:
     # -- laterality -------------------------------------------------------------------------------------------
     def sides(self) -> None:
         self.places()
-        regions = [m for m in self.mentions if m.kind == "region" and m.how != "place"]
-        sides = [m for m in self.mentions if m.kind == "side"]
+        self.test_sides_and_places()
+        regions = [m for m in self.mentions if m.kind == "region" and m.how not in ("place", "test")]
+        sides = [m for m in self.mentions if m.kind == "side" and id(m) not in self.test_sides]
         if not regions:
             return
         after_first = self.lex.lang == "es"
@@ -761,6 +872,8 @@ class _Parse:
                     not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
                 ):
                     continue
+                if unit < 0.1 and not ago and self._episode(i - pre):
+                    continue  # "it hurts for a few minutes at a time": one bout, not how long the problem has lasted
                 weeks = v * unit
                 end = nxt + 1
                 if words[end : end + 3] in (["and", "a", "half"], ["y", "medio"], ["y", "media"]) or words[end : end + 2] in (
@@ -795,6 +908,27 @@ class _Parse:
                 if words[i][0].isdigit() or self._has_pain(self.sent[i]):
                     self.intensities.append((self.sent[i], int(v), True, i, nxt))
         _ = toks
+
+    def _episode(self, i: int) -> bool:
+        """Minutes or hours at ``words[i]`` that say how long one bout lasts (contract: ``duration_weeks`` is
+        how long the problem has lasted): a bout word anywhere in the sentence ("at a time", "y se me pasa",
+        "every morning"), or a pain verb earlier in the clause with no word of onset ("it hurts for a few
+        minutes"; not "I've had pain for 30 minutes", not "crushing chest pain for 30 minutes")."""
+        lex, words, sent = self.lex, self.words, self.sent
+        n = len(words)
+        lo = i
+        while lo > 0 and sent[lo - 1] == sent[i] and words[lo - 1] not in SENTENCE_END:
+            lo -= 1
+        hi = i
+        while hi < n and sent[hi] == sent[i] and words[hi] not in SENTENCE_END:
+            hi += 1
+        if any(_starts_with(words, x, lex.duration_episode) for x in range(lo, hi)):
+            return True
+        c = i
+        while c > lo and words[c - 1] not in CLAUSE:
+            c -= 1
+        before = words[c:i]
+        return any(w in lex.duration_episode_verbs for w in before) and not any(w in lex.duration_onset for w in before)
 
     def _has_pain(self, sent: int) -> bool:
         return any(m.sent == sent and m.kind in ("pain", "region") for m in self.mentions)
@@ -864,7 +998,7 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     for m in regions:
         ids = m.ids
         side = m.side
-        if m.how in ("locator", "place") or any(a <= m.i and m.j <= b for a, b in flag_spans):
+        if m.how in ("locator", "place", "test") or any(a <= m.i and m.j <= b for a, b in flag_spans):
             continue
         if _weak_not_painful(p, m):
             continue  # "my right hand is weak": a warning sign (rules), not a painful part
@@ -929,6 +1063,8 @@ def _assemble(p: _Parse) -> dict[str, Any]:
                 if q.sent == m.sent and (0 <= q.i - m.j <= 3 or 0 <= m.i - q.j <= 2):
                     marker = q.kind
                     break
+            if marker is None and iid.endswith("-pain") and p.pain_in_clause(m):
+                marker = "positive"  # a test that provokes pain: "pain at the elbow on resisted wrist extension"
             if marker == "negative" or m.neg:
                 neg[field].setdefault(iid, []).append(m)
             elif marker == "positive":
@@ -956,6 +1092,7 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     # age gate for "new headache at 50 or over"
     if p.age is not None and p.age[0] < 50:
         pos["red_flags"].pop("new-headache-over-50", None)
+    _denial_wins(p, pos, neg)
     # evidence
     for (rid, side), (_intensity, m) in sorted(marks.items(), key=lambda kv: kv[1][1].i):
         if m.side_span is not None and side is not None:
@@ -1081,6 +1218,46 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     return doc
 
 
+def _bound(p: _Parse, a: Mention, b: Mention) -> bool:
+    """``a`` and ``b`` in one clause (no comma, sentence end or "but" between) with no other body part between
+    them: "my chest really hurts", not "my pec hurts after doing chest" nor "no chest pain, my pec hurts"."""
+    if a.sent != b.sent:
+        return False
+    lo, hi = min(a.j, b.j), max(a.i, b.i)
+    if any(p.words[x] in CLAUSE or p.words[x] in SENTENCE_END for x in range(lo, hi)):
+        return False
+    if any(t.kind == "terminate" and lo <= t.i < hi for t in p.triggers):
+        return False
+    return not any(m.kind == "region" and m is not a and m is not b and lo <= m.i and m.j <= hi
+                   and not (m.i <= a.i and a.j <= m.j) and not (m.i <= b.i and b.j <= m.j) for m in p.mentions)
+
+
+def _denial_wins(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, dict[str, list[Mention]]]) -> None:
+    """An explicit denial ("no chest pain", "sin dolor de pecho") wins over a red flag that only a combination of
+    words spread over the text inferred ("... solo me duele el pectoral después de hacer pecho"): the flag goes
+    to ``absent`` and to ``unsure`` (reason ``denied-implied``) for the person to confirm on the safety screen.
+    A flag said in words ("chest pain", "me duele el pecho"), or inferred from words bound in one clause ("my
+    chest really hurts"), stays set against a denial (a conflict, listed in ``unsure``). A denied chest pain also
+    wins over exertional pain inferred only from a part of the chest ("my pec is sore after chest day"); that
+    flag was not asked, so it goes to ``unsure`` only."""
+    flags, nos = pos["red_flags"], neg["red_flags"]
+
+    def inferred(ms: list[Mention]) -> bool:
+        return all(m.how == "rule" and not m.bound for m in ms)
+
+    explicit = {iid for iid, ms in nos.items() if any(m.how != "rule" for m in ms)}
+    for iid in sorted(explicit & set(flags)):
+        if inferred(flags[iid]):
+            m = flags.pop(iid)[0]
+            p.unsure_add("denied-implied", m.i, m.j, [("red_flags", iid)])
+    ex, chest = "exertional-chest-arm-jaw-pain", "chest-pain-or-breathlessness"
+    if ex in flags and chest in explicit and chest not in flags and all(
+        m.how == "rule" and not any(x.kind == "region" and not set(x.ids) <= CHEST for x in m.parts) for m in flags[ex]
+    ):
+        m = flags.pop(ex)[0]
+        p.unsure_add("denied-implied", m.i, m.j, [("red_flags", ex)])
+
+
 def _weak_not_painful(p: _Parse, m: Mention) -> bool:
     """A body part in a clause that says it is weak and has no pain or quality word."""
     words = p.words
@@ -1118,11 +1295,12 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
     for m in p.mentions:
         by_sent.setdefault(m.sent, []).append(m)
 
-    def add(iid: str, ms: list[Mention], denied: bool = False) -> None:
-        anchor = ms[0]
+    def add(iid: str, ms: list[Mention], denied: bool = False, pair: tuple[list[Mention], list[Mention]] | None = None) -> None:
         derived = Mention(Entry("red_flag", (iid,)), min(m.i for m in ms), max(m.j for m in ms), p.toks, p.sent, weak=True)
         derived.how = "rule"
-        _ = anchor
+        derived.parts = list(ms)
+        if pair is not None:
+            derived.bound = any(_bound(p, a, b) for a in pair[0] for b in pair[1])
         if denied:
             derived.neg = True
             if iid not in pos["red_flags"]:
@@ -1149,7 +1327,7 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         # numb or tingling + groin/perineum: saddle anaesthesia
         q, r = quality(neuro), regions(lambda x: x in SADDLE)
         if q and r:
-            add("saddle-anesthesia", q + r)
+            add("saddle-anesthesia", q + r, pair=(q, r))
         qn, rn = quality(neuro, negated=True), regions(lambda x: x in SADDLE, negated=True)
         if qn and (rn or r):
             add("saddle-anesthesia", qn + (rn or r), denied=True)
@@ -1158,15 +1336,26 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
                      and any(x in LEG or x in ("thigh-posterior", "calf") for x in m.ids)]
         nerve = quality({"numbness", "tingling", "electric"}) + cue("weakness")
         if both_legs and nerve:
-            add("bilateral-leg-symptoms", nerve + both_legs)
+            add("bilateral-leg-symptoms", nerve + both_legs, pair=(nerve, both_legs))
         # weakness + limb
         weak = cue("weakness")
+        # a weak muscle found on examination ("weak quadriceps", "debilidad de la flexión dorsal") is not weakness
+        # that is new and getting worse (the flags' definitions): asked, not set, unless words say it worsens
+        exam = [w for w in weak if any(f.kind == "finding" and f.i <= w.i and w.j <= f.j and not f.neg for f in ms)]
+        worse = cue("worsening")
+        if exam and len(exam) == len(weak) and not worse:
+            legs, arms = regions(lambda x: x in LEG), regions(lambda x: x in ARM or x == "shoulder-lateral")
+            f = next(f for f in ms if f.kind == "finding" and f.i <= exam[0].i and exam[0].j <= f.j)
+            closest = [("red_flags", "progressive-weakness")] if legs or not arms else []
+            closest += [("red_flags", "arm-weakness-progressive")] if arms or not legs else []
+            p.unsure_add("check", f.i, f.j, closest)
+            weak = []
         if weak:
             legs, arms = regions(lambda x: x in LEG), regions(lambda x: x in ARM or x == "shoulder-lateral")
             if legs:
-                add("progressive-weakness", weak + legs)
+                add("progressive-weakness", weak + legs, pair=(weak, legs))
             if arms:
-                add("arm-weakness-progressive", weak + arms)
+                add("arm-weakness-progressive", weak + arms, pair=(weak, arms))
             if not legs and not arms:
                 m = weak[0]
                 p.unsure_add("weak-match", m.i, m.j, [("red_flags", "progressive-weakness"), ("red_flags", "arm-weakness-progressive")])
@@ -1175,24 +1364,25 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         if sw:
             calf = regions(lambda x: x == "calf")
             if calf and (warm or len(sw)):
-                add("calf-swelling-redness", sw + calf)
+                add("calf-swelling-redness", sw + calf, pair=(sw, calf))
             joint = regions(lambda x: x in JOINT)
             if warm and joint:
-                add("hot-swollen-joint", sw + warm + joint)
+                add("hot-swollen-joint", sw + warm + joint, pair=(sw + warm, joint))
         swn = cue("swelling", negated=True)
         if swn and regions(lambda x: x == "calf", negated=True) and not sw:
             add("calf-swelling-redness", swn, denied=True)
         # chest: the word "chest"/"pecho" with pain, or chest + effort
         chest = regions(lambda x: x in ("sternum", "chest"))
-        if chest and (any(m.kind in ("pain", "quality") and not m.neg for m in ms) or cue("pressure")):
-            add("chest-pain-or-breathlessness", chest)
+        painish = [m for m in ms if m.kind in ("pain", "quality") and not m.neg] + cue("pressure")
+        if chest and painish:
+            add("chest-pain-or-breathlessness", chest, pair=(chest, painish))
         effort = aggr(EXERTION)
         cj = regions(lambda x: x in CHEST or x == "jaw")
         if chest and cue("rest_relief") and not effort:
             effort = cue("rest_relief")
         if effort and (cj or (ms and "chest-pain-or-breathlessness" in pos["red_flags"]
                               and any(m.sent == ms[0].sent for m in pos["red_flags"]["chest-pain-or-breathlessness"]))):
-            add("exertional-chest-arm-jaw-pain", effort + cj)
+            add("exertional-chest-arm-jaw-pain", effort + cj, pair=(effort, cj))
         # the scalp with a pain word: scalp tenderness
         scalp = cue("scalp")
         if scalp and any(m.kind in ("pain", "quality") and not m.neg for m in ms):
@@ -1202,9 +1392,9 @@ def _rules(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[str, d
         if sudden:
             neck, head = regions(lambda x: x in NECK), regions(lambda x: x in HEAD)
             if neck:
-                add("sudden-unusual-neck-pain", sudden + neck)
+                add("sudden-unusual-neck-pain", sudden + neck, pair=(sudden, neck))
             if head:
-                add("thunderclap-headache", sudden + head)
+                add("thunderclap-headache", sudden + head, pair=(sudden, head))
         # jaw + chewing + eases with rest
         jaw = regions(lambda x: x in ("jaw", "ear", "cheek"))
         if jaw and aggr({"chewing"}) and cue("rest_relief"):
