@@ -103,8 +103,6 @@ class Engine:
         """The contract document of one intake in ``lang``: ``localise(assess(data), lang)``."""
         from ..present import localise
 
-        if lang not in LANGS:
-            raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
         return localise(_evaluate(self.kb, self._prep, data, who, max_questions), lang, self.kb)
 
     def localise(self, assessment: Assessment, lang: str = DEFAULT_LANG) -> dict[str, Any]:
