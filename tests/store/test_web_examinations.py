@@ -329,3 +329,18 @@ def pdf_text(data: bytes) -> bytes:
         with contextlib.suppress(zlib.error):
             chunks.append(zlib.decompress(m.group(1)))
     return b"\n".join(chunks)
+
+
+def test_single_user_mode_has_no_clinician_pages(db_url, kb):
+    """Without clinic mode there are no clinicians: the pages answer 404 (the diary still works)."""
+    from triggermap.web.app import create_app
+
+    with db.session_scope(db_url) as s:
+        person = repo.create_person(s, "someone")
+        pid = person.id
+    app = create_app(kb=kb, database_url=db_url)
+    assert app.state.clinic is False
+    with serve(app) as base, httpx.Client(base_url=base, follow_redirects=False) as c:
+        for url in (f"/patients/{pid}", f"/patients/{pid}/exam", f"/patients/{pid}/summary.pdf", "/patients/1/exam"):
+            assert c.get(url).status_code == 404, url
+        assert c.get("/diary").status_code == 303

@@ -162,7 +162,8 @@ def exam_intake(base: dict[str, Any], state: ExamState, kb: Any, _: Gettext) -> 
     """The drawing plus the examination, or the errors of the form (each naming its field)."""
     errors: list[FormError] = []
     doc = drawing_intake(base)
-    yes, no = [], []
+    yes: list[str] = []
+    no: list[str] = []
     for fid, answer in state.findings.items():
         if fid not in kb.vocab["findings"] or answer not in FINDING_ANSWERS:
             errors.append(FormError(f"f-{fid}", _("%(test)s: choose positive, negative or not tested.")
