@@ -344,3 +344,36 @@ def test_single_user_mode_has_no_clinician_pages(db_url, kb):
         for url in (f"/patients/{pid}", f"/patients/{pid}/exam", f"/patients/{pid}/summary.pdf", "/patients/1/exam"):
             assert c.get(url).status_code == 404, url
         assert c.get("/diary").status_code == 303
+
+
+def test_change_the_examination_keeps_its_answers(clinic):
+    kb = clinic.kb
+    paired = sorted(m for m, v in kb.muscles.items() if not v.get("midline"))[0]
+    with session(clinic, "dr.a") as c:
+        r = exam_post(c, clinic.pa, **{"f-faber-positive": "yes", "f-slump-positive": "no", "p5-muscle": paired,
+                                       "p5-side": "left", "p5-result": "not-tender", "p5-taut": "1"})
+        assert r.status_code == 200
+        back = c.post(f"/patients/{clinic.pa}/exam/edit", data={"csrf": csrf_of(r.text), "intake": hidden(r.text, "intake")})
+        assert back.status_code == 200
+        page = back.text
+        assert re.search(r'value="yes" id="f-faber-positive-yes" checked', page)
+        assert re.search(r'value="no" id="f-slump-positive-no" checked', page)
+        rows = re.findall(r'<select name="p(\d)-muscle".*?</select>', page, re.S)
+        assert rows
+        i = next(n for n in range(6) if re.search(rf'<select name="p{n}-muscle"[^>]*>.*?value="{paired}" selected',
+                                                  page, re.S))
+        assert re.search(rf'<select name="p{i}-result".*?value="not-tender" selected', page, re.S)
+        assert re.search(rf'name="p{i}-taut" value="1" id="p{i}-taut" checked', page)
+        assert "palpation" not in hidden(page, "base") and "faber" not in hidden(page, "base")  # the drawing only
+        assert '"buttock-lower-outer"' in hidden(page, "base")
+
+
+def test_summary_pdf_shares_the_per_client_pdf_limit(clinic):
+    from triggermap.web.limits import PDF_LIMIT
+
+    with session(clinic, "dr.b") as c:  # refused requests do not count
+        for _ in range(PDF_LIMIT + 2):
+            assert c.get(f"/patients/{clinic.pa}/summary.pdf").status_code == 404
+    with session(clinic, "dr.a") as c:
+        codes = [c.get(f"/patients/{clinic.pa}/summary.pdf").status_code for _ in range(PDF_LIMIT + 1)]
+        assert codes == [200] * PDF_LIMIT + [429]

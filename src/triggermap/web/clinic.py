@@ -276,9 +276,10 @@ def exam_form(request: Request, pid: str) -> Response:
     return _exam_page(request, pid)
 
 
-def _base_from(form: FormData) -> dict[str, Any]:
+def _base_from(raw: str) -> dict[str, Any]:
+    """A posted intake (hidden field), or an empty drawing when it is not a JSON object."""
     try:
-        base = json.loads(form.get("base") or "null")
+        base = json.loads(raw or "null")
     except (ValueError, RecursionError):
         base = None
     return base if isinstance(base, dict) else {"version": 1, "pain": []}
@@ -290,7 +291,7 @@ def _posted_exam(request: Request, pid: str, form: FormData) -> tuple[dict[str, 
 
     kb = request.app.state.kb
     _ = ui_gettext(request)
-    base = _base_from(form)
+    base = _base_from(form.get("base"))
     state = _state_from_form(form, kb)
     doc, errors = exam_intake(base, state, kb, _)
     neutral = None
@@ -363,6 +364,18 @@ def exam_result(request: Request, pid: str, form: Form) -> Response:
         return posted
     doc, neutral, _state = posted
     return _result_page(request, pid, patient, doc, localise(neutral, lang, kb), lang)
+
+
+@router.post("/patients/{pid}/exam/edit")
+def exam_edit(request: Request, pid: str, form: Form) -> Response:
+    """The examination form again, filled with the answers of a result page (nothing is saved)."""
+    with record_scope(request) as s:
+        viewer = _clinician(request, s, page=False)
+        check_form(request, viewer, form)
+        _patient(s, request, viewer, pid, "examine")
+    doc = _base_from(form.get("intake"))
+    state = _state_from_intake(doc, [])
+    return _exam_page(request, pid, state=state, base_json=intake_json(drawing_intake(doc)))
 
 
 @router.post("/patients/{pid}/examinations")
@@ -537,9 +550,12 @@ def render_summary_pdf(html: str) -> bytes:
 async def summary_pdf(request: Request, pid: str) -> Response:
     """One A4 page for the clinician: pain and adherence over time, the latest examination (or
     drawing) with its triage, muscles, conditions and next questions, and the recent timeline."""
+    from .accounts import db_url
+    from .limits import _pdf_wait
+
     lang = request_lang(request)
 
-    def build() -> tuple[str, str]:
+    def build() -> tuple[str, str] | int:
         kb = request.app.state.kb
         _ = translations(lang).gettext
         with record_scope(request) as s:
@@ -547,6 +563,10 @@ async def summary_pdf(request: Request, pid: str) -> Response:
             person = _patient(s, request, viewer, pid, "summary-pdf")
             data = timeline(kb, s, person, lang, _)
             name, code = person.display_name or "", person.code
+        # the handouts' per-client PDF limit, counted only for a clinician who may have this one
+        wait = _pdf_wait(db_url(request), client_ip(request) or "unknown")
+        if wait:
+            return wait
         latest = data["latest"]
         view = results_view(kb, latest["result"], lang, _) if latest else None
         extra = {}
@@ -562,7 +582,17 @@ async def summary_pdf(request: Request, pid: str) -> Response:
             adherence=data["adherence"], latest=latest, **extra)
         return html, code
 
-    html, code = await run_in_threadpool(build)
+    built = await run_in_threadpool(build)
+    if isinstance(built, int):
+        from .app import _error_page
+
+        _ = ui_gettext(request, lang)
+        resp = _error_page(request, 429, _("Please wait"),
+                           _("Many PDFs were asked for from here in a short time. Please wait %(seconds)d seconds "
+                             "and try again.") % {"seconds": built})
+        resp.headers["retry-after"] = str(built)
+        return resp
+    html, code = built
     pdf = await run_in_threadpool(render_summary_pdf, html)
     return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'inline; filename="triggermap-summary-{code}-{lang}.pdf"'})
