@@ -1,7 +1,7 @@
 """The clinician's examination in chromium on a 360 px phone (issue 12), in English and Spanish:
 log in, examine (a test answered by tapping, a palpation row), see the re-ranked result, save it,
-read the timeline; no page scrolls sideways, answer targets are at least 44 px high, and no
-console error."""
+read the timeline; no page scrolls sideways or fails the accessibility audit of the other pages,
+answer targets are at least 44 px high, and no console error."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from test_accessibility import assert_clean
 from webhelpers import serve_in_thread, shot, sized_page
 
 PW = "correct horse battery staple"
@@ -39,8 +40,10 @@ def clinic_server(kb: Any, db_url: str) -> Iterator[Any]:
 
 
 def no_sideways_scroll(page: Any) -> None:
+    """No sideways scrolling, and the accessibility audit of the other pages (test_accessibility)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTH, f"{page.url}: {width} px wide"
+    assert_clean(page, page.url)
 
 
 @pytest.mark.browser
