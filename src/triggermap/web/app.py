@@ -261,6 +261,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..schemas import schemas
     from ..store.db import resolve_url
     from . import accounts, api, diary, pages
+    from . import clinic as clinic_pages
 
     if clinic is None:
         clinic = os.environ.get("TRIGGERMAP_CLINIC", "") in ("1", "true", "yes")
@@ -294,6 +295,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     app.state.db_url = resolve_url(database_url)
     accounts.install(app)
     app.include_router(diary.router)
+    app.include_router(clinic_pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
     if allowed_hosts:
