@@ -358,12 +358,14 @@ def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
 class Job:
     """What every worker needs: how to read a record, how to write a result."""
 
-    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None):
+    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None,
+                 lean: bool = False):
         self.kind = kind
         self.header = header
         self.out = out
         self.lang = lang
         self.who = who  # next questions only for this asker (self or clinician); None: all
+        self.lean = lean  # JSON Lines: the lean documents (triggermap.lean)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -454,13 +456,16 @@ def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[list[bytes], b
             writer.writerow(csv_row(n, row_id, doc, error))
         return [buf.getvalue().encode("utf-8", "surrogateescape")], failed
     parts: list[bytes] = []
+    lean = None
+    if job.lean:
+        from .lean import lean_document as lean
     for n, payload in chunk:
         _row_id, doc, error = assess_record(n, payload, job, kb)
         if error is not None:
             failed = True
             parts.append(dumps_bytes({"line": n, "error": error}))
         else:
-            parts.append(dumps_bytes(doc))
+            parts.append(dumps_bytes(doc if lean is None else lean(doc)))
         parts.append(b"\n")
     return parts, failed
 

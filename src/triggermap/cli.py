@@ -92,13 +92,13 @@ def build_app() -> Any:
 
     @app.command()
     def schema(
-        document: str = typer.Argument("all", help="intake, assessment, error or all"),
+        document: str = typer.Argument("all", help="intake, assessment, assessment-lean, error or all"),
     ) -> None:
         """Print the JSON Schema of the contract documents."""
         from .knowledge import load
         from .schemas import schemas
 
-        _choice("document", document, ("intake", "assessment", "error", "all"))
+        _choice("document", document, ("intake", "assessment", "assessment-lean", "error", "all"))
         all_schemas = schemas(load())
         _print_json(all_schemas if document == "all" else all_schemas[document])
 

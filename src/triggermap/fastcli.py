@@ -48,7 +48,7 @@ def _err(field: str, message: str) -> int:
     return EXIT_INVALID
 
 
-def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
+def assess_one(path: str, fmt: str, lang: str, who: str | None = None, lean: bool = False) -> int:
     from .engine import IntakeError
     from .engine.core import engine_for
     from .knowledge import load
@@ -59,12 +59,16 @@ def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
         result = engine_for(kb).document(doc, lang, who=who)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
+    if lean:
+        from .lean import lean_document
+
+        result = lean_document(result)
     sys.stdout.write(dumps_one(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
 
 
 def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind: str | None = None,
-                 progress: bool | None = None, who: str | None = None) -> int:
+                 progress: bool | None = None, who: str | None = None, lean: bool = False) -> int:
     """Many intakes in (JSON Lines or CSV), one result per record out (JSON Lines or CSV), in order;
     a bad record reports and the run goes on. See :mod:`triggermap.batch`."""
     from . import batch
@@ -79,7 +83,7 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
     show = sys.stderr.isatty() if progress is None else progress
     bar = batch.Progress(show, source.size, source.position, force=progress is True)
     sys.stdout.flush()
-    job = batch.Job(source.kind, source.header, out, lang, who)
+    job = batch.Job(source.kind, source.header, out, lang, who, lean)
     try:
         return batch.run(source, job, workers, sys.stdout.fileno(), bar)
     finally:
@@ -109,7 +113,12 @@ def main(argv: list[str]) -> int:
                    help="--batch progress on standard error (default: when it is a terminal)")
     p.add_argument("--who", choices=ASKERS, default=None,
                    help="list only the next questions that self (the person) or a clinician can answer")
+    p.add_argument("--lean", action="store_true",
+                   help="write the lean JSON document (the drawing's marks once, each muscle refers to "
+                        "them; docs/lean-document.md); implies --format json for one intake")
     a = p.parse_args(argv)
+    if a.lean and (a.format or "json") != "json":
+        return _err("--lean", f"is for JSON output (--format json), not {a.format}")
     if a.batch is not None:
         if a.file is not None:
             return _err("FILE", "give either FILE or --batch, not both")
@@ -118,10 +127,11 @@ def main(argv: list[str]) -> int:
         if a.workers < 0:
             return _err("--workers", f"must be 0 (one per CPU) or more, got {a.workers}")
         workers = a.workers or min(os.cpu_count() or 1, 8)
-        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who)
+        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who,
+                            a.lean)
     if a.file is None:
         return _err("FILE", "an intake file (or - for standard input) is required")
     if a.format in ("csv", "parquet") or a.input_format is not None:
         return _err("--format" if a.input_format is None else "--input-format",
                     "csv and parquet are for --batch; one intake is JSON or YAML, shown as text or json")
-    return assess_one(a.file, a.format or "text", a.lang, a.who)
+    return assess_one(a.file, a.format or ("json" if a.lean else "text"), a.lang, a.who, a.lean)
