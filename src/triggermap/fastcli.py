@@ -75,7 +75,7 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
 
     kind = batch.input_kind(path, in_kind)
     try:
-        if out == "parquet":
+        if out == "parquet" and not batch.have_pyarrow():
             raise batch.need_pyarrow("--format")
         source = batch.open_source(path, kind)
     except InputError as exc:
@@ -103,10 +103,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("file", nargs="?", help="intake file, or - for standard input")
     p.add_argument("--batch", metavar="FILE", help="one intake per line (FILE.jsonl) or per row (FILE.csv); - for standard input")
     p.add_argument("--format", choices=("text", "json", "csv", "parquet"), default=None,
-                   help="one intake: text (default) or json; --batch: json (JSON Lines, default) or csv "
-                        "(one summary row per drawing)")
+                   help="one intake: text (default) or json; --batch: json (JSON Lines, default), csv or "
+                        "parquet (one summary row per drawing; parquet needs pyarrow)")
     p.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None,
-                   help="--batch input (default: from the file name, .csv is CSV, else JSON Lines)")
+                   help="--batch input (default: from the file name, .csv is CSV, .parquet Parquet, else JSON Lines)")
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
