@@ -1,8 +1,10 @@
 """``triggermap assess --batch``: many intakes in, one result per intake out, in input order.
 
-Input is JSON Lines (one intake per line) or CSV (a header row of intake field names, one
-drawing per row: see :func:`csv_intake`); output is JSON Lines (the assessment documents) or
-CSV (one summary row per drawing: :data:`CSV_COLUMNS`). A record that cannot be assessed gives
+Input is JSON Lines (one intake per line), CSV (a header row of intake field names, one
+drawing per row: see :func:`csv_intake`) or Parquet (the same columns: :func:`parquet_intake`;
+needs pyarrow, the ``parquet`` extra); output is JSON Lines (the assessment documents, or their
+lean form: :mod:`triggermap.lean`), CSV (one summary row per drawing: :data:`CSV_COLUMNS`) or
+Parquet (the same rows, typed: :func:`parquet_schema`). A record that cannot be assessed gives
 an error (``{"line": N, "error": "field: message"}``, or the ``error`` cell) in its place and the
 run goes on; the exit code is 1 at the end if any record failed.
 

@@ -54,7 +54,7 @@ def build_app() -> Any:
     @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
     def assess(ctx: typer.Context) -> None:
         """Assess an intake: triggermap assess FILE|- [--format text|json] [--lang en|es] [--who self|clinician]
-        [--batch FILE.jsonl|FILE.csv [--format json|csv]]."""
+        [--batch FILE.jsonl|FILE.csv|FILE.parquet [--format json|csv|parquet]] [--lean]."""
         from .fastcli import main as assess_main
 
         raise typer.Exit(assess_main(list(ctx.args) or ["--help"]))

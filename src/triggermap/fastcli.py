@@ -99,9 +99,10 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: list[str]) -> int:
     p = _Parser(prog="triggermap assess",
-                description="Assess one intake (JSON or YAML), or a batch: JSON Lines or CSV, one intake per line/row.")
+                description="Assess one intake (JSON or YAML), or a batch: JSON Lines, CSV or Parquet, one intake per "
+                            "line/row.")
     p.add_argument("file", nargs="?", help="intake file, or - for standard input")
-    p.add_argument("--batch", metavar="FILE", help="one intake per line (FILE.jsonl) or per row (FILE.csv); - for standard input")
+    p.add_argument("--batch", metavar="FILE", help="one intake per line (FILE.jsonl) or per row (FILE.csv, FILE.parquet); - for standard input")
     p.add_argument("--format", choices=("text", "json", "csv", "parquet"), default=None,
                    help="one intake: text (default) or json; --batch: json (JSON Lines, default), csv or "
                         "parquet (one summary row per drawing; parquet needs pyarrow)")
