@@ -47,8 +47,12 @@ class TriggermapApp(FastAPI):
     every response, a 500 included, carries the security headers."""
 
     def build_middleware_stack(self) -> Any:
+        from .fastpath import FastAssess
+
         timeout = getattr(self.state, "body_timeout", None)
-        return SecurityHeaders(BodyLimit(GzipPages(super().build_middleware_stack()), timeout=timeout))
+        # POST /api/v1/assess skips routing and FastAPI's request handling (same answers: .fastpath)
+        return SecurityHeaders(BodyLimit(FastAssess(GzipPages(super().build_middleware_stack()), self),
+                                         timeout=timeout))
 
 
 def _static_version() -> str:
@@ -278,6 +282,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     )
     app.state.kb = kb
     app.state.clinic = bool(clinic)
+    app.state.allowed_hosts = list(allowed_hosts or [])  # also checked by the fast path (.fastpath)
     if body_timeout is None:
         from .server import BODY_TIMEOUT
 
