@@ -260,7 +260,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..knowledge.views import vocab_all, vocab_items
     from ..schemas import schemas
     from ..store.db import resolve_url
-    from . import accounts, api, diary, pages
+    from . import account_pages, accounts, api, diary, pages
 
     if clinic is None:
         clinic = os.environ.get("TRIGGERMAP_CLINIC", "") in ("1", "true", "yes")
@@ -293,6 +293,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     app.include_router(pages.router)
     app.state.db_url = resolve_url(database_url)
     accounts.install(app)
+    account_pages.install(app)
     app.include_router(diary.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
