@@ -380,3 +380,47 @@ def test_accounts_pages_in_spanish(c, clinic):
         assert words in page, words
     assert "Add an account" not in page
     assert "Cambiar mi contraseña" in c.get("/account/password?lang=es").text
+
+
+# --- one emergency advice ----------------------------------------------------------------
+
+
+def _main(html: str) -> str:
+    return re.search(r"<main.*?</main>", re.sub(r"<script.*?</script>", "", html, flags=re.S), re.S).group(0)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_one_emergency_advice_everywhere(client, lang):
+    """The emergency page, an emergency result, the safety step's live alert and the handout all give
+    the catalogue's one ``emergency-advice``, once; none of them also says to see a doctor today."""
+    from markupsafe import escape
+
+    from triggermap.present.messages import MESSAGES
+
+    advice = str(escape(MESSAGES["emergency-advice"][lang]))
+    today = "today" if lang == "en" else "hoy"
+    emergency = client.post(f"/check?lang={lang}", data={"rf": ["saddle-anesthesia"]})
+    assert emergency.status_code == 200
+    main = _main(emergency.text)
+    assert main.count(advice) == 1
+    assert today not in main.lower()
+    result = client.post(f"/results?lang={lang}", data={"rf": ["saddle-anesthesia"], "pain": ["low-back:left"]})
+    assert result.status_code == 200 and "triage-emergency" in result.text
+    assert _main(result.text).count(advice) == 1
+    start = client.get(f"/?lang={lang}").text  # the live alert the script shows on a "yes"
+    alert = re.search(r'<div id="alert-emergency".*?</div>', start, re.S)
+    assert alert and advice in alert.group(0)
+    assert MESSAGES["emergency-advice"]["en"] != MESSAGES["emergency-advice"]["es"]
+
+
+def test_emergency_reasons_do_not_say_today(kb):
+    """A flag or rule whose level is emergency says what its level says: go now, not "see a doctor
+    today" (issue 12: acs-exertional-pain-heart-disease-or-diabetes did)."""
+    items = [(f["id"], f) for f in kb.red_flags.values()] + [(r["id"], r) for r in kb.rules]
+    emergency = [(iid, it) for iid, it in items if it.get("level") == "emergency"]
+    assert "acs-exertional-pain-heart-disease-or-diabetes" in {iid for iid, _ in emergency}
+    for iid, it in emergency:
+        reason = it["reason"]
+        assert not re.search(r"\btoday\b|\btomorrow\b|within a day", reason["en"]), iid
+        assert not re.search(r"\bhoy\b|\bmañana\b", reason["es"]), iid
+        assert re.search(r"\bnow\b", reason["en"]) and re.search(r"\bahora\b", reason["es"]), iid

@@ -152,7 +152,7 @@ def account_error(exc: ValidationError, _: Gettext) -> FormError:
         if problem == "no such account":
             return FormError("username", _("User name: there is no account “%(value)s”.") % {"value": value})
         return FormError("username", _("User name: use 3 to 150 of a-z, 0-9 and . _ @ + - (starting with a "
-                                       "letter or digit).") % {"value": value})
+                                       "letter or digit)."))
     if fld == "password":
         return FormError("password", _("Password: use %(min)d to %(max)d characters.")
                          % {"min": MIN_PASSWORD_LENGTH, "max": MAX_PASSWORD_LENGTH})

@@ -67,6 +67,8 @@ LIMITS = {"age_min": AGE_MIN, "age_max": AGE_MAX, "weeks_min": DURATION_MIN_WEEK
 def _environments() -> dict[str, Any]:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from ..present.messages import MESSAGES
+
     envs = {}
     version = _static_version()
     for lang in LANGS:
@@ -79,7 +81,8 @@ def _environments() -> dict[str, Any]:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.policies["ext.i18n.trimmed"] = True
-        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS)
+        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS,
+                           emergency_advice=MESSAGES["emergency-advice"][lang])
         envs[lang] = env
     return envs
 
