@@ -97,7 +97,7 @@ def test_admin_manages_accounts_on_a_phone(clinic_server, page_factory, lang, wo
         a = repo.get_account(s, user)
         assert not a.is_active and a.person is not None and a.person.code == code
         assert code in [p.code for p in repo.patients_of(s, repo.get_account(s, "dr.x"))]
-    shot(page, f"30-{lang}-accounts-phone")
+    shot(page, f"accounts-{lang}-phone")
     assert page.errors == []
 
 
@@ -122,7 +122,7 @@ def test_clinician_changes_password_on_a_phone(clinic_server, page_factory):
     page.fill("#f-confirm", NEW_PW)
     page.locator("form.password-form button[type=submit]").click()
     page.wait_for_selector(".alert-ok")
-    shot(page, "31-password-phone", full_page=False)
+    shot(page, "password-phone", full_page=False)
     page.goto(clinic_server.base + "/patients")
     assert page.url.endswith("/patients")  # still logged in here
     other.goto(clinic_server.base + "/patients")
