@@ -98,6 +98,9 @@ def test_admin_manages_accounts_on_a_phone(clinic_server, page_factory, lang, wo
         assert not a.is_active and a.person is not None and a.person.code == code
         assert code in [p.code for p in repo.patients_of(s, repo.get_account(s, "dr.x"))]
     shot(page, f"accounts-{lang}-phone")
+    from test_accessibility import audit  # the serious and critical rules, checked in the browser
+
+    assert audit(page) == []
     assert page.errors == []
 
 
@@ -123,6 +126,9 @@ def test_clinician_changes_password_on_a_phone(clinic_server, page_factory):
     page.locator("form.password-form button[type=submit]").click()
     page.wait_for_selector(".alert-ok")
     shot(page, "password-phone", full_page=False)
+    from test_accessibility import audit
+
+    assert audit(page) == []
     page.goto(clinic_server.base + "/patients")
     assert page.url.endswith("/patients")  # still logged in here
     other.goto(clinic_server.base + "/patients")
