@@ -264,6 +264,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..schemas import schemas
     from ..store.db import resolve_url
     from . import account_pages, accounts, api, diary, pages
+    from . import clinic as clinic_pages
 
     if clinic is None:
         clinic = os.environ.get("TRIGGERMAP_CLINIC", "") in ("1", "true", "yes")
@@ -298,6 +299,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     accounts.install(app)
     account_pages.install(app)
     app.include_router(diary.router)
+    app.include_router(clinic_pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
     if allowed_hosts:
