@@ -13,6 +13,8 @@ Two modes
   records, a clinician only the patients assigned to them; anything else is answered
   404, exactly like an id that does not exist, and the refusal is written to the audit
   log. Every read and change of a record is audited (:func:`repo.record_audit`).
+  An administrator (``account.is_admin``, ``triggermap account admin``) also manages the
+  accounts on the web, and everyone changes their own password (:mod:`.account_pages`).
 
 Session cookie
 --------------
