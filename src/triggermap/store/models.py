@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -131,6 +132,8 @@ class Account(Base):
         ForeignKey("person.id", ondelete="SET NULL"), index=True, unique=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: may manage the clinic's accounts on the web (``/accounts``); revision 0005
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -710,6 +710,31 @@ def set_active(session: Session, account: Account, active: bool, *, actor: Actor
                  person_id=account.person_id, detail={"username": account.username})
 
 
+def set_admin(session: Session, account: Account, admin: bool, *, actor: Actor = None) -> None:
+    """Let an account manage the clinic's accounts on the web (``/accounts``), or stop it."""
+    account.is_admin = admin
+    session.flush()
+    record_audit(session, actor or "system", "grant-admin" if admin else "revoke-admin", "account", account.id,
+                 person_id=account.person_id, detail={"username": account.username})
+
+
+def list_accounts(session: Session) -> list[Account]:
+    """Every account, by user name (with its person)."""
+    return list(session.scalars(select(Account).options(selectinload(Account.person)).order_by(Account.username)))
+
+
+def clinicians_of(session: Session, person: Person) -> list[Account]:
+    """The clinician accounts assigned to ``person``, by user name."""
+    return list(
+        session.scalars(
+            select(Account)
+            .join(ClinicianPatient, ClinicianPatient.clinician_id == Account.id)
+            .where(ClinicianPatient.person_id == person.id)
+            .order_by(Account.username)
+        )
+    )
+
+
 def delete_account(session: Session, account: Account, *, actor: Actor = None) -> None:
     """Delete an account: its sessions and clinician assignments go with it; the person and their
     records stay, and so does the audit log (which names the account), plus one row for this."""

@@ -71,6 +71,8 @@ LIMITS = {"age_min": AGE_MIN, "age_max": AGE_MAX, "weeks_min": DURATION_MIN_WEEK
 def _environments() -> dict[str, Any]:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from ..present.messages import MESSAGES
+
     envs = {}
     version = _static_version()
     for lang in LANGS:
@@ -83,7 +85,8 @@ def _environments() -> dict[str, Any]:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.policies["ext.i18n.trimmed"] = True
-        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS)
+        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS,
+                           emergency_advice=MESSAGES["emergency-advice"][lang])
         envs[lang] = env
     return envs
 
@@ -264,7 +267,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..knowledge.views import vocab_all, vocab_items
     from ..schemas import schemas
     from ..store.db import resolve_url
-    from . import accounts, api, diary, pages
+    from . import account_pages, accounts, api, diary, pages
     from . import clinic as clinic_pages
 
     if clinic is None:
@@ -299,6 +302,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     app.include_router(pages.router)
     app.state.db_url = resolve_url(database_url)
     accounts.install(app)
+    account_pages.install(app)
     app.include_router(diary.router)
     app.include_router(clinic_pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..present.messages import MESSAGES
 from ..vocabulary import LEVELS_SEVERE_FIRST
 from .forms import pain_key
 
@@ -33,7 +34,8 @@ GROUPS: list[tuple[str, str]] = [
 LOWER_QUARTER = {"pelvis", "trunk", "hip-thigh", "knee", "leg", "ankle-foot"}
 
 LEVEL_TEXT = {
-    "emergency": (N_("Emergency"), N_("Go to an emergency department or call an ambulance now.")),
+    # the emergency advice is the catalogue's one message (present/messages.py "emergency-advice")
+    "emergency": (N_("Emergency"), ""),
     "urgent": (N_("Urgent"), N_("See a doctor within a day or two; sooner if anything gets worse.")),
     "see-clinician": (N_("See a clinician"), N_("Book an assessment with a doctor or physical therapist.")),
     "self-care": (
@@ -255,7 +257,7 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
     return {
         "level": level,
         "level_title": _(title),
-        "level_advice": _(advice),
+        "level_advice": _(advice) if advice else MESSAGES["emergency-advice"][lang],
         "reasons": a["triage"]["reasons"],
         "muscles": muscles,
         "uncovered": [region_text(kb, x["region"], x.get("side"), lang, _) for x in a["uncovered"]],
