@@ -197,7 +197,18 @@ def compile_knowledge(data_dir: str | Path = DATA_DIR) -> e.Knowledge:
 
 
 def build(version: str, raw: dict[str, Any]) -> e.Knowledge:
-    """The typed knowledge base from validated plain data (:func:`read_raw`)."""
+    """The typed knowledge base from validated plain data (:func:`read_raw`).
+
+    Equal strings and equal entities (the same zone, the same reference list...) become one
+    object, so the cache stores each once and a warm load builds it once."""
+    _SHARED.clear()
+    try:
+        return _build(version, raw)
+    finally:
+        _SHARED.clear()
+
+
+def _build(version: str, raw: dict[str, Any]) -> e.Knowledge:
     return e.Knowledge(
         version,
         regions=[entity(e.Region, r) for r in raw["regions"]],
@@ -214,6 +225,7 @@ def build(version: str, raw: dict[str, Any]) -> e.Knowledge:
 _T = typing.TypeVar("_T")
 Convert = Callable[[Any], Any]
 _PLANS: dict[type, tuple[Convert, ...]] = {}
+_SHARED: dict[Any, Any] = {}
 
 
 def entity(cls: type[_T], data: dict[str, Any]) -> _T:
@@ -225,10 +237,13 @@ def entity(cls: type[_T], data: dict[str, Any]) -> _T:
     fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
     if set(data) != set(fields):
         raise TypeError(f"{cls.__name__}: fields {sorted(set(data) ^ set(fields))} differ from the schema")
-    return tuple.__new__(cls, [conv(data[f]) for f, conv in zip(fields, plan, strict=True)])  # type: ignore[type-var]
+    obj = tuple.__new__(cls, [conv(data[f]) for f, conv in zip(fields, plan, strict=True)])  # type: ignore[type-var]
+    return _SHARED.setdefault((cls, obj), obj)  # type: ignore[no-any-return]
 
 
 def _identity(value: Any) -> Any:
+    if type(value) is str:
+        return _SHARED.setdefault(value, value)
     return value
 
 
@@ -239,7 +254,12 @@ def _converter(hint: Any) -> Convert:
     origin = typing.get_origin(hint)
     if origin is tuple:
         item = _converter(typing.get_args(hint)[0])
-        return lambda xs: tuple([item(x) for x in xs])
+
+        def items(xs: Any) -> Any:
+            t = tuple([item(x) for x in xs])
+            return _SHARED.setdefault((tuple, t), t)
+
+        return items
     if origin is typing.Union or origin is types.UnionType:
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         by_shape = {dict if hasattr(a, "_fields") else list if typing.get_origin(a) is tuple else object: _converter(a)

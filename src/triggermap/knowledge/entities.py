@@ -11,8 +11,8 @@ Standard library only: a warm start imports neither YAML nor pydantic (see
 :mod:`triggermap.knowledge.compiler` for the build side).
 """
 
-from __future__ import annotations
-
+# no ``from __future__ import annotations`` here: typing.NamedTuple would turn every string
+# annotation into a ForwardRef (compiling it), which costs more at import than evaluating them
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar
 
