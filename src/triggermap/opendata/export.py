@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from ..knowledge.schema import Evidence, ReferenceKind, ZoneSide
+from ..knowledge.entities import EvidenceKind as Evidence
+from ..knowledge.entities import ReferenceKind, ZoneSide
 from ..vocabulary import EXERCISE_KINDS, LANGS, LEVELS_SEVERE_FIRST, ZONES
 from . import source
 
