@@ -111,3 +111,36 @@ def test_warm_start_imports_neither_yaml_nor_pydantic_nor_the_compiler(tmp_path)
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert warm.stdout.strip().endswith("[]"), warm.stdout
     assert warm.stdout.split(" [")[0] == cold.stdout.split(" [")[0]
+
+
+def test_entities_are_built_like_named_tuples():
+    t = e.Text(en="pain", es="dolor")
+    assert t == e.Text("pain", "dolor") == ("pain", "dolor") and t._fields == ("en", "es")
+    assert t._replace(es="dolor fuerte").es == "dolor fuerte" and t.es == "dolor"
+    assert t._asdict() == {"en": "pain", "es": "dolor"} and repr(t) == "Text(en='pain', es='dolor')"
+    with pytest.raises(TypeError, match="missing argument 'es'"):
+        e.Text(en="pain")
+    with pytest.raises(TypeError, match="unexpected"):
+        e.Text("pain", "dolor", fr="douleur")
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        e.Text("pain")
+    with pytest.raises(AttributeError):
+        t.note = "x"  # type: ignore[attr-defined]
+
+
+def test_the_cache_holds_entities_and_loads_them_back(tmp_path, monkeypatch):
+    import copy
+    import pickle
+
+    from triggermap.knowledge import compiler, loader
+
+    kb = compiler.compile_knowledge()
+    path = tmp_path / "kb.pickle"
+    with open(path, "wb") as fh:
+        compiler.dump(kb, fh)
+    back = loader._read_cache(str(path))
+    assert back is not None and back.version == kb.version
+    assert back.muscles == kb.muscles and type(back.muscle("piriformis").names) is e.Names
+    assert back.rules == kb.rules and back.trigger_points == kb.trigger_points
+    m = kb.muscle("piriformis")  # the ordinary pickle and copy protocols work too
+    assert pickle.loads(pickle.dumps(m)) == m and copy.deepcopy(m) == m

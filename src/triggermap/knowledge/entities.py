@@ -14,9 +14,14 @@ Standard library only: a warm start imports neither YAML nor pydantic (see
 # no ``from __future__ import annotations`` here: typing.NamedTuple would turn every string
 # annotation into a ForwardRef (compiling it), which costs more at import than evaluating them
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..vocabulary import Asker, ExerciseKind, Level, did_you_mean
+
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from ._record import Record as NamedTuple
 
 ReferenceKind = Literal["book", "article", "guideline", "review", "web", "dataset"]
 RegionGroup = Literal["trunk", "pelvis", "hip-thigh", "knee", "leg", "ankle-foot", "head-neck", "upper-limb"]

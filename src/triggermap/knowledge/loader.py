@@ -55,9 +55,9 @@ def _stat_files(data_dir: str) -> list[tuple[str, os.stat_result]]:
 
 def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
-    The schema and this module count too: a change to either rebuilds the compiled form."""
+    The schema, the entities, the compiler and this module count too: a change to any rebuilds it."""
     here = os.path.dirname(os.path.abspath(__file__))
-    code = [(p, os.stat(p)) for p in (os.path.join(here, f"{m}.py") for m in ("schema", "loader", "compiler", "entities"))]
+    code = [(p, os.stat(p)) for p in (os.path.join(here, f"{m}.py") for m in ("schema", "loader", "compiler", "entities", "_record"))]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
         f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
     )
