@@ -35,9 +35,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .documents import MAX_INTAKE_BYTES, InputError, dumps_bytes, loads_json
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
 
@@ -456,7 +459,7 @@ def _error_text(exc: BaseException) -> str:
     return f"{field}: {getattr(exc, 'message', str(exc))}"
 
 
-def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, str | None]:
+def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, Any, str | None]:
     """One record -> (its id, the assessment document or None, the error text or None). Never
     raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
     from .engine import IntakeError

@@ -237,8 +237,8 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         absent[key]["items"]["enum"] = list(ids)
     props["choir"]["items"] = {"type": "integer", "enum": sorted(CHOIR_CODES)}
     _enum(s, ["$defs", "PalpationIn", "properties", "muscle"], list(kb.muscles))
-    midline_muscles = [m for m, d in kb.muscles.items() if d.get("midline")]
-    paired = [m for m, d in kb.muscles.items() if not d.get("midline")]
+    midline_muscles = [m for m, d in kb.muscles.items() if d.midline]
+    paired = [m for m, d in kb.muscles.items() if not d.midline]
     s["$defs"]["PalpationIn"]["allOf"] = [
         {"if": {"properties": {"muscle": {"enum": midline_muscles}}}, "then": {"not": {"required": ["side"]}}},
         {
@@ -253,8 +253,8 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         {"properties": {"red_flags": {"minItems": 1}}, "required": ["red_flags"]},
     ]
     # midline regions take no side; lateral ones require it
-    midline = [r for r, d in kb.regions.items() if d["midline"]]
-    lateral = [r for r, d in kb.regions.items() if not d["midline"]]
+    midline = [r for r, d in kb.regions.items() if d.midline]
+    lateral = [r for r, d in kb.regions.items() if not d.midline]
     s["$defs"]["PainIn"]["allOf"] = [
         {
             "if": {"properties": {"region": {"enum": midline}}},

@@ -21,6 +21,7 @@ from .i18n import parse_accept_language
 
 if TYPE_CHECKING:
     from ..engine import Assessment
+    from ..knowledge import Knowledge
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 meta = APIRouter(tags=["meta"])
@@ -100,7 +101,7 @@ def json_content_type(request: Request) -> Response | None:
     return error_response(415, "Content-Type", f"must be application/json, got {shown}")
 
 
-def assess_neutral(doc: Any, kb: Any, who: str | None = None) -> Assessment:
+def assess_neutral(doc: Any, kb: Knowledge, who: str | None = None) -> Assessment:
     """The language-neutral assessment of a parsed document; raises BodyError for anything the
     intake parser refuses. ``who`` keeps only the next questions that ``self`` or a
     ``clinician`` can answer."""
@@ -118,7 +119,7 @@ def assess_neutral(doc: Any, kb: Any, who: str | None = None) -> Assessment:
     return engine_for(kb).assess(intake, who=who)
 
 
-def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
+def assess_document(doc: Any, kb: Knowledge, lang: str, who: str | None = None) -> dict[str, Any]:
     """:func:`assess_neutral` as the contract document in ``lang``."""
     from ..present import localise
 

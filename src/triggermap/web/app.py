@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +33,9 @@ from .security import (
     SecurityHeaders,
     too_large_message,
 )
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 log = logging.getLogger("triggermap.web")
 
@@ -216,7 +219,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong.</p>", status_code=500)
 
 
-def _openapi(app: FastAPI, kb: Any) -> Any:
+def _openapi(app: FastAPI, kb: Knowledge) -> Any:
     from fastapi.openapi.utils import get_openapi
 
     from ..schemas import intake_schema
@@ -247,7 +250,7 @@ def _openapi(app: FastAPI, kb: Any) -> Any:
     return openapi
 
 
-def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[str] | None = None,
+def create_app(clinic: bool | None = None, kb: Knowledge | None = None, allowed_hosts: list[str] | None = None,
                database_url: str | None = None, body_timeout: float | None = None) -> FastAPI:
     """The triggermap web app. ``clinic`` (default: env ``TRIGGERMAP_CLINIC=1``) opens the
     clinician section by default, shows scores and trigger-point details, and puts the diary
