@@ -123,7 +123,7 @@ def label(kb: Any, muscle: dict[str, Any], lang: str) -> str:
     from triggermap.web.i18n import translations
     from triggermap.web.present import side_text
 
-    return f"{kb.muscles[muscle['id']]['names'][lang]} ({side_text(muscle['side'], translations(lang).gettext)})"
+    return f"{kb.muscles[muscle['id']].names.of(lang)} ({side_text(muscle['side'], translations(lang).gettext)})"
 
 
 def test_form_starts_from_the_latest_drawing_and_shows_published_accuracy(clinic):
@@ -134,10 +134,10 @@ def test_form_starts_from_the_latest_drawing_and_shows_published_accuracy(clinic
         # every test with a published sensitivity and specificity shows them
         shown = 0
         for cond in clinic.kb.conditions.values():
-            for f in cond["features"]:
-                if f["kind"] == "finding" and f.get("sensitivity") is not None and f.get("specificity") is not None:
-                    text = (f"Sensitivity {round(100 * f['sensitivity'])}%, specificity "
-                            f"{round(100 * f['specificity'])}%, LR+ {f['lr']:g} for {cond['name']['en']}")
+            for f in cond.features:
+                if f.kind == "finding" and f.sensitivity is not None and f.specificity is not None:
+                    text = (f"Sensitivity {round(100 * f.sensitivity)}%, specificity "
+                            f"{round(100 * f.specificity)}%, LR+ {f.lr:g} for {cond.name.en}")
                     assert text in html.unescape(r.text), text
                     shown += 1
         assert shown > 0
@@ -204,13 +204,13 @@ def test_exam_reranks_with_clinician_questions_and_saves_to_the_record(clinic):
         assert es.status_code == 200 and '<html lang="es">' in es.text
         names = muscle_order(es.text)
         assert names[0] == label(kb, second, "es")
-        assert kb.muscles[second["id"]]["names"]["es"] != kb.muscles[second["id"]]["names"]["en"]
+        assert kb.muscles[second["id"]].names.es != kb.muscles[second["id"]].names.en
         assert "Guardado en el expediente del paciente" in es.text
 
 
 def test_bad_examination_answers_name_the_field(clinic):
     kb = clinic.kb
-    paired = next(m for m, v in kb.muscles.items() if not v.get("midline"))
+    paired = next(m for m, v in kb.muscles.items() if not v.midline)
     with session(clinic, "dr.a") as c:
         r = exam_post(c, clinic.pa, **{"p2-muscle": paired, "p2-side": "", "p2-result": "tender"})
         assert r.status_code == 422
@@ -308,8 +308,8 @@ def test_timeline_and_one_page_summary(clinic):
             assert f"/Lang ({lang})".encode() in text and b"(" + title in text  # the outline: the h1
         es = html.unescape(c.get(f"/patients/{clinic.pa}?lang=es").text)
         assert "Cronología de Ana A." in es and "Exploración" in es and "Diario" in es
-        top = kb.muscles[second_top(clinic)]["names"]
-        assert top["es"] in es and (top["es"] == top["en"] or top["en"] not in es)
+        top = kb.muscles[second_top(clinic)].names
+        assert top.es in es and (top.es == top.en or top.en not in es)
 
 
 def second_top(clinic: Any) -> str:
@@ -348,7 +348,7 @@ def test_single_user_mode_has_no_clinician_pages(db_url, kb):
 
 def test_change_the_examination_keeps_its_answers(clinic):
     kb = clinic.kb
-    paired = sorted(m for m, v in kb.muscles.items() if not v.get("midline"))[0]
+    paired = sorted(m for m, v in kb.muscles.items() if not v.midline)[0]
     with session(clinic, "dr.a") as c:
         r = exam_post(c, clinic.pa, **{"f-faber-positive": "yes", "f-slump-positive": "no", "p5-muscle": paired,
                                        "p5-side": "left", "p5-result": "not-tender", "p5-taut": "1"})

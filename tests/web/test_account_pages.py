@@ -416,11 +416,11 @@ def test_one_emergency_advice_everywhere(client, lang):
 def test_emergency_reasons_do_not_say_today(kb):
     """A flag or rule whose level is emergency says what its level says: go now, not "see a doctor
     today" (issue 12: acs-exertional-pain-heart-disease-or-diabetes did)."""
-    items = [(f["id"], f) for f in kb.red_flags.values()] + [(r["id"], r) for r in kb.rules]
-    emergency = [(iid, it) for iid, it in items if it.get("level") == "emergency"]
+    items = [(f.id, f) for f in kb.red_flags.values()] + [(r.id, r) for r in kb.rules]
+    emergency = [(iid, it) for iid, it in items if it.level == "emergency"]
     assert "acs-exertional-pain-heart-disease-or-diabetes" in {iid for iid, _ in emergency}
     for iid, it in emergency:
-        reason = it["reason"]
-        assert not re.search(r"\btoday\b|\btomorrow\b|within a day", reason["en"]), iid
-        assert not re.search(r"\bhoy\b|\bmañana\b", reason["es"]), iid
-        assert re.search(r"\bnow\b", reason["en"]) and re.search(r"\bahora\b", reason["es"]), iid
+        reason = it.reason
+        assert not re.search(r"\btoday\b|\btomorrow\b|within a day", reason.en), iid
+        assert not re.search(r"\bhoy\b|\bmañana\b", reason.es), iid
+        assert re.search(r"\bnow\b", reason.en) and re.search(r"\bahora\b", reason.es), iid

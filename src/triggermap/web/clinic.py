@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -31,6 +31,9 @@ from .app import render, request_lang, ui_gettext
 from .forms import FormData, FormError, intake_json
 from .i18n import LANGS, translations
 from .present import Gettext, drawing_summary, region_text, results_view, side_text
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 log = logging.getLogger("triggermap.web")
 
@@ -110,18 +113,18 @@ class ExamState:
     rows: list[dict[str, str]] = field(default_factory=list)  # muscle, side, result, taut
 
 
-def _accuracy(kb: Any, lang: str) -> dict[str, list[dict[str, Any]]]:
+def _accuracy(kb: Knowledge, lang: str) -> dict[str, list[dict[str, Any]]]:
     """Per finding id, the published accuracy of the test in the knowledge base: the condition
     it is evidence for, sensitivity, specificity and positive likelihood ratio, with references."""
     out: dict[str, list[dict[str, Any]]] = {}
     for c in kb.conditions.values():
-        for f in c["features"]:
-            if f["kind"] != "finding" or f.get("sensitivity") is None or f.get("specificity") is None:
+        for f in c.features:
+            if f.kind != "finding" or f.sensitivity is None or f.specificity is None:
                 continue
-            for fid in f["ids"]:
+            for fid in f.ids:
                 out.setdefault(fid, []).append({
-                    "condition": c["name"][lang], "sens": f"{round(100 * f['sensitivity'])}%",
-                    "spec": f"{round(100 * f['specificity'])}%", "lr": f"{f['lr']:g}", "refs": f["refs"],
+                    "condition": c.name.of(lang), "sens": f"{round(100 * f.sensitivity)}%",
+                    "spec": f"{round(100 * f.specificity)}%", "lr": f"{f.lr:g}", "refs": list(f.refs),
                 })
     return out
 
@@ -147,7 +150,7 @@ def _state_from_intake(doc: dict[str, Any], suggested: list[tuple[str, str | Non
     return state
 
 
-def _state_from_form(form: FormData, kb: Any) -> ExamState:
+def _state_from_form(form: FormData, kb: Knowledge) -> ExamState:
     state = ExamState()
     for fid in kb.vocab["findings"]:
         v = form.get(f"f-{fid}")
@@ -158,7 +161,7 @@ def _state_from_form(form: FormData, kb: Any) -> ExamState:
     return state
 
 
-def exam_intake(base: dict[str, Any], state: ExamState, kb: Any, _: Gettext) -> tuple[dict[str, Any], list[FormError]]:
+def exam_intake(base: dict[str, Any], state: ExamState, kb: Knowledge, _: Gettext) -> tuple[dict[str, Any], list[FormError]]:
     """The drawing plus the examination, or the errors of the form (each naming its field)."""
     errors: list[FormError] = []
     doc = drawing_intake(base)
@@ -187,7 +190,7 @@ def exam_intake(base: dict[str, Any], state: ExamState, kb: Any, _: Gettext) -> 
                                                       "and reproduces the familiar pain.") % {"n": n}))
             continue
         item: dict[str, Any] = {"muscle": muscle, "tender": result != "not-tender"}
-        if kb.muscles[muscle].get("midline"):
+        if kb.muscle(muscle).midline:
             pass
         elif side in ("left", "right", "both"):
             item["side"] = side
@@ -211,21 +214,21 @@ def exam_intake(base: dict[str, Any], state: ExamState, kb: Any, _: Gettext) -> 
     return doc, errors
 
 
-def _muscle_options(kb: Any, lang: str) -> list[dict[str, Any]]:
-    return sorted(({"id": mid, "name": m["names"][lang], "midline": bool(m.get("midline"))}
+def _muscle_options(kb: Knowledge, lang: str) -> list[dict[str, Any]]:
+    return sorted(({"id": mid, "name": m.names.of(lang), "midline": m.midline}
                    for mid, m in kb.muscles.items()), key=lambda o: o["name"].casefold())
 
 
-def _finding_rows(kb: Any, lang: str, first: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _finding_rows(kb: Knowledge, lang: str, first: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     acc = _accuracy(kb, lang)
-    rows = {fid: {"id": fid, "label": it["label"][lang], "definition": it["definition"][lang],
+    rows = {fid: {"id": fid, "label": it.label.of(lang), "definition": it.definition.of(lang),
                   "accuracy": acc.get(fid, [])} for fid, it in kb.vocab["findings"].items()}
     top = [rows[f] for f in dict.fromkeys(first) if f in rows]
     rest = [r for fid, r in rows.items() if fid not in set(first)]
     return top, rest
 
 
-def _suggested(kb: Any, base: dict[str, Any] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
+def _suggested(kb: Knowledge, base: dict[str, Any] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
     """The tests and muscles the drawing points to: the clinician's next questions about findings,
     the findings that are evidence for the conditions listed, and the top muscles to palpate."""
     from .api import BodyError, assess_document
@@ -238,9 +241,9 @@ def _suggested(kb: Any, base: dict[str, Any] | None) -> tuple[list[str], list[tu
         return [], []
     tests = [q["value"] for q in a["next_questions"] if q["field"] == "findings"]
     for c in a["conditions"]:
-        for f in kb.conditions[c["id"]]["features"]:
-            if f["kind"] == "finding":
-                tests.extend(f["ids"])
+        for f in kb.condition(c["id"]).features:
+            if f.kind == "finding":
+                tests.extend(f.ids)
     muscles = [(m["id"], m.get("side")) for m in a["muscles"][:3]]
     return tests, muscles
 
@@ -329,16 +332,16 @@ def _result_page(request: Request, pid: str, patient: str, doc: dict[str, Any], 
     )
 
 
-def _labels(kb: Any, ids: Any, lang: str) -> list[str]:
+def _labels(kb: Knowledge, ids: Any, lang: str) -> list[str]:
     table = kb.vocab["findings"]
-    return [table[i]["label"][lang] if i in table else str(i) for i in ids or ()]
+    return [table[i].label.of(lang) if i in table else str(i) for i in ids or ()]
 
 
-def _palpation_text(kb: Any, doc: dict[str, Any], lang: str, _: Gettext) -> list[str]:
+def _palpation_text(kb: Knowledge, doc: dict[str, Any], lang: str, _: Gettext) -> list[str]:
     out = []
     for p in doc.get("palpation") or []:
         m = kb.muscles.get(p.get("muscle"))
-        name = m["names"][lang] if m else str(p.get("muscle"))
+        name = m.names.of(lang) if m else str(p.get("muscle"))
         side = side_text(p.get("side"), _) if p.get("side") else ""
         what = (_("not tender") if not p.get("tender") else
                 _("tender, reproduces the familiar pain") if p.get("reproduces") else _("tender"))
@@ -412,7 +415,7 @@ def save_exam(request: Request, pid: str, form: Form) -> Response:
     return RedirectResponse(f"/patients/{person_id}/examinations/{eid}?lang={lang}", status_code=303)
 
 
-def in_language(kb: Any, result: dict[str, Any], neutral: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+def in_language(kb: Knowledge, result: dict[str, Any], neutral: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
     """A saved result in ``lang`` from its language-neutral assessment (None: keep its words)."""
     from ..engine import Assessment
     from ..present import StaleAssessment, localise
@@ -453,17 +456,17 @@ def saved_exam(request: Request, pid: str, eid: str) -> Response:
 # --- timeline and summary -------------------------------------------------------------------
 
 
-def _top_muscles(kb: Any, result: dict[str, Any], lang: str, _: Gettext, n: int = 3) -> list[str]:
+def _top_muscles(kb: Knowledge, result: dict[str, Any], lang: str, _: Gettext, n: int = 3) -> list[str]:
     out = []
     for m in (result.get("muscles") or [])[:n]:
         entry = kb.muscles.get(m.get("id"))
-        name = entry["names"][lang] if entry else str(m.get("name") or m.get("id"))
+        name = entry.names.of(lang) if entry else str(m.get("name") or m.get("id"))
         side = side_text(m.get("side"), _) if m.get("side") else ""
         out.append(f"{name}{' (' + side + ')' if side else ''}")
     return out
 
 
-def timeline(kb: Any, session: Any, person: Any, lang: str, _: Gettext) -> dict[str, Any]:
+def timeline(kb: Knowledge, session: Any, person: Any, lang: str, _: Gettext) -> dict[str, Any]:
     """Everything recorded about the person, newest first: diary entries (pain, areas, plan items
     done), saved drawings, examinations; and the pain and adherence figures of the summary."""
     from ..store import repo
