@@ -11,7 +11,7 @@ import itertools
 
 import pytest
 from test_accessibility import contrast
-from webhelpers import open_map, sized_page
+from webhelpers import open_map, shot, sized_page
 
 from triggermap.web import closeup
 from triggermap.web.i18n import translations
@@ -86,6 +86,10 @@ def test_every_tile_is_a_finger_target(live_server, page_factory, width, lang):
         assert tile.get_attribute("aria-checked") == "true", (view, key)
         assert page.is_checked(f"#p-{key.replace(':', '-')}")
         tile.tap()  # moderate
+        if (width, lang) == (360, "en") or (width, lang, view) == (320, "es", "pelvis"):
+            page.evaluate("v => document.querySelector(`[data-view-panel='${v}']`).scrollIntoView({block: 'center'})",
+                          view)
+            shot(page, f"35-{lang}-{width}-close-up-{view}", full_page=False)
         tile.tap()  # severe
         tile.tap()  # cleared
         assert tile.get_attribute("aria-checked") == "false", (view, key)
