@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("triggermap.web")
 
-#: the whole-body views of the body map (their coarse regions), then the close-ups: the pelvis and
-#: buttock tiles (:mod:`.closeup`, every area a phone-sized target) and the finer regions of the
+#: the whole-body views of the body map (their coarse regions), then the close-ups: the tiles of the
+#: pelvis and buttocks, neck and shoulders, hands and feet (:mod:`.closeup`, every area a
+#: phone-sized target), then the drawn close-ups of the finer regions of the
 #: head, neck, shoulder, arm and hand (see knowledge/data/geometry/*.yaml)
 BODY_VIEWS = ("front", "back", "left", "right")
-CLOSE_UPS = ("pelvis", "upper-front", "upper-back", "arms-front", "arms-back", "head-right", "head-left", "hands-palm",
+CLOSE_UPS = (*closeup.VIEWS, "upper-front", "upper-back", "arms-front", "arms-back", "head-right", "head-left", "hands-palm",
              "hands-back")
 VIEWS = BODY_VIEWS + CLOSE_UPS
 
@@ -35,10 +36,10 @@ def view_label(view: str, lang: str) -> str:
     named in the templates)."""
     from ..charts import style
 
-    if view == closeup.VIEW:
+    if view in closeup.LAYOUTS:
         from .i18n import translations
 
-        return str(translations(lang).gettext(closeup.TITLE))
+        return str(translations(lang).gettext(closeup.LAYOUTS[view].title))
     return style.word(lang, f"view.{view}")
 
 #: Inline ``<style>`` elements and ``style=""`` attributes would be blocked by the strict CSP
@@ -200,19 +201,19 @@ def for_page(svg: str, min_px: float = MIN_TEXT_PX, width_px: float = PHONE_CHAR
 @lru_cache(maxsize=32)
 def body_map(view: str, lang: str) -> Markup | None:
     """The clickable body view (every region a path with data-region/data-side/title)."""
-    if view == closeup.VIEW:
-        return _pelvis(lang)
+    if view in closeup.LAYOUTS:
+        return _tiles(view, lang)
     return _safe("body_svg", view, lang=lang)
 
 
-def _pelvis(lang: str) -> Markup | None:
+def _tiles(view: str, lang: str) -> Markup | None:
     try:
         from ..charts.render import region_title
         from .i18n import translations
 
-        svg = closeup.pelvis_svg(lang, lambda r, s: region_title(r, s, lang), translations(lang).gettext)
+        svg = closeup.tile_svg(view, lang, lambda r, s: region_title(r, s, lang), translations(lang).gettext)
     except Exception:  # like every chart: never take the page down
-        log.exception("pelvis close-up failed")
+        log.exception("%s close-up failed", view)
         return None
     return Markup(svg)  # noqa: S704 - our own SVG, every text escaped
 
