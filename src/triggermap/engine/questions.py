@@ -23,7 +23,7 @@ from math import log2
 from typing import TYPE_CHECKING
 
 from ..knowledge.views import answerer as _who
-from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
+from ..vocabulary import ASKERS, LEVEL_RANK, MAX_NEXT_QUESTIONS
 from .differential import ANSWERABLE
 from .result import Inline, Join, Phrase, Question, Ref, Say
 
@@ -32,10 +32,18 @@ if TYPE_CHECKING:
     from .differential import Cond, Feat
     from .intake import Intake
     from .params import ModelParams
-    from .rank import Index, MuscleScore
+    from .rank import MuscleScore
 
 #: Intake list -> the muscle support list it feeds (history has none).
 _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities": "qualities"}
+#: The intake lists a next question can be about (besides palpation and red flags).
+_ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
+
+
+def _row_key(row: tuple[float, str, str, str | None, dict[int, float]]) -> tuple[float, str, str]:
+    return row[0], row[1], row[2]
+
+
 #: Feature kind of each intake list.
 _KIND = {field: kind for kind, field in ANSWERABLE.items()}
 
@@ -86,16 +94,76 @@ def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset
     return {r: frozenset(f) for r, f in out.items()}
 
 
-class Candidate:
-    __slots__ = ("field", "value", "side", "gain", "hyps", "for_ids")
+class QuestionTables:
+    """Everything about the candidate questions that does not depend on the intake, compiled
+    once per knowledge base and parameter set (held on the engine's prepared state): per
+    muscle and per ``who``, the answer ids it is known for with the likelihood ratio of a
+    "yes"; per condition, the answerable ids of its features with their ratios and "yes" rates
+    without the condition; who answers each id; whether and by whom each muscle can be
+    palpated; the default "yes" rate of each list; and the red flags each region makes
+    relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
-    def __init__(self, field: str, value: str, side: str | None, gain: float, hyps: dict[int, float],
+    __slots__ = ("relevance", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
+                 "palpation_base")
+
+    def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
+                 relevance: dict[str, frozenset[str]] | None = None):
+        self.relevance = flag_relevance(kb, conditions) if relevance is None else relevance
+        vocab = kb.vocab
+        lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
+        whos: tuple[str | None, ...] = (None, *ASKERS)
+
+        def ok(field: str, qid: str, who: str | None) -> bool:
+            return who is None or _who(vocab, field, qid) == who
+
+        #: who -> muscle -> (((intake list, id), LR of a "yes"), ...)
+        self.muscle_asks: dict[str | None, dict[str, tuple[tuple[tuple[str, str], float], ...]]] = {
+            who: {
+                mid: tuple(
+                    ((field, qid), lr_of[field])
+                    for field, key in _MUSCLE_LIST.items()
+                    for qid in sorted(m[key])
+                    if ok(field, qid, who)
+                )
+                for mid, m in kb.muscles.items()
+            }
+            for who in whos
+        }
+        #: who -> condition -> (((intake list, id), the feature's keys, LR, "yes" rate without it), ...)
+        self.cond_asks: dict[str | None, dict[str, tuple[tuple[tuple[str, str], frozenset[str], float, float], ...]]] = {
+            who: {
+                c.id: tuple(
+                    ((listed, qid), keys, lr, rate)
+                    for listed, qid, keys, lr, rate in c.asks
+                    if listed != "red_flags" and ok(listed, qid, who)
+                )
+                for c in conditions
+            }
+            for who in whos
+        }
+        #: muscle -> (who palpates it, midline)
+        self.palpation: dict[str, tuple[str, bool]] = {
+            mid: (palpation_who(kb, mid), bool(m.get("midline"))) for mid, m in kb.muscles.items()
+        }
+        s0 = params.assumed_sensitivity
+        #: a "yes" among people whom a question does not concern, when no condition publishes it
+        self.default_base = {field: s0 / lr_of.get(field, 2.0) for field in ANSWERABLE.values()}
+        self.lr_palpation = params.lr_palpation_tender * params.lr_palpation_reproduces
+        self.palpation_base = params.palpation_sensitivity / self.lr_palpation
+
+
+class Candidate:
+    __slots__ = ("field", "value", "side", "gain", "muscles", "conds", "for_ids")
+
+    def __init__(self, field: str, value: str, side: str | None, gain: float,
+                 muscles: dict[int, float] | None = None, conds: dict[int, float] | None = None,
                  for_ids: list[str] | None = None):
         self.field = field
         self.value = value
         self.side = side
         self.gain = gain
-        self.hyps = hyps  # hypothesis index -> likelihood ratio of a "yes"
+        self.muscles = muscles or {}  # muscle hypothesis index -> likelihood ratio of a "yes"
+        self.conds = conds or {}  # condition hypothesis index -> likelihood ratio of a "yes"
         self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
 
 
@@ -118,10 +186,10 @@ def _gain(pi: list[float], hyps: dict[int, float], base: float) -> float:
     return max(_h(py) - cond, 0.0)
 
 
+
 def next_questions(
     kb: Knowledge,
-    index: Index,
-    relevance: dict[str, frozenset[str]],
+    tables: QuestionTables,
     intake: Intake,
     ranked: list[MuscleScore],
     diff: list[tuple[Cond, float, list[Feat], list[Feat]]],
@@ -146,76 +214,67 @@ def next_questions(
     weights = [m.score * best / mass for m in top] + [p for _c, p, _f in conds]
     total = sum(weights)
     if total <= 0:
-        return _relevant_flags(kb, relevance, intake)[:1]
+        return _relevant_flags(kb, tables.relevance, intake)[:1]
     pi = [w / total for w in weights]
     n_m = len(top)
-    vocab = kb.vocab
-    palpated = {(p.muscle, p.side) for p in intake.palpation}
-    support = index.muscle_support
-    lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
-    s0 = params.assumed_sensitivity
+    muscle_asks = tables.muscle_asks[who]
+    cond_asks = tables.cond_asks[who]
 
-    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes":
-    # the muscles that list it, and the conditions with an unfired feature that has it (the
-    # first such feature of each condition), with the feature's "yes" rate without the condition
-    concerns: dict[str, dict[str, dict[int, float]]] = {field: {} for field in ANSWERABLE.values()}
-    rates: dict[str, list[float]] = {}
+    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes": the
+    # muscles that list it, and the conditions with an unfired feature that has it (the first
+    # such feature of each condition), with the feature's "yes" rate without the condition
+    concerns: dict[tuple[str, str], dict[int, float]] = {}
+    rates: dict[tuple[str, str], list[float]] = {}
     for k, m in enumerate(top):
-        for field, key in _MUSCLE_LIST.items():
-            lr_list = lr_of[field]
-            table = concerns[field]
-            for qid in support[m.muscle][key]:
-                table.setdefault(qid, {})[k] = lr_list
+        for key, lr in muscle_asks[m.muscle]:
+            concerns.setdefault(key, {})[k] = lr
     for ci, (c, _p, fired) in enumerate(conds):
-        done = {key for f in fired for key in f.keys}
+        done = {key for f in fired for key in f.keys} if fired else None
         h = n_m + ci
-        for listed, qid, keys, lr, rate in c.asks:
+        for key, keys, lr, rate in cond_asks[c.id]:
             if done and not keys.isdisjoint(done):
                 continue
-            hyps = concerns[listed].setdefault(qid, {})
+            hyps = concerns.setdefault(key, {})
             if h not in hyps:
                 hyps[h] = lr
-                rates.setdefault(f"{listed}:{qid}", []).append(rate)
-    out: list[Candidate] = []
-    for field, table in concerns.items():
-        if field == "red_flags":
-            continue  # asked by relevance below
-        answered = intake.answered(field)
-        lr_m = lr_of.get(field)
-        for qid, hyps in table.items():
-            if qid in answered or (who is not None and _who(vocab, field, qid) != who):
-                continue
-            # a "yes" among people whom it does not concern: as published for the conditions that
-            # use it, else from the assumed sensitivity
-            base_rates = rates.get(f"{field}:{qid}")
-            base = sum(base_rates) / len(base_rates) if base_rates else s0 / (lr_m or 2.0)
-            gain = _gain(pi, hyps, base)
-            if gain > 1e-6:
-                out.append(Candidate(field, qid, None, gain, hyps))
-    # palpation of the best muscles, on the side the drawing points to (by the person, pressing
-    # the spot, when the muscle has a self-release item: it is within reach of their own hands)
+                rates.setdefault(key, []).append(rate)
+    skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
+    # (-gain, field, id, side, hypotheses): a Candidate is made only for the chosen ones
+    out: list[tuple[float, str, str, str | None, dict[int, float]]] = []
+    default_base = tables.default_base
+    for key, hyps in concerns.items():
+        if key in skip:
+            continue
+        field = key[0]
+        base_rates = rates.get(key)
+        base = sum(base_rates) / len(base_rates) if base_rates else default_base[field]
+        gain = _gain(pi, hyps, base)
+        if gain > 1e-6:
+            out.append((-gain, field, key[1], None, hyps))
     if len(pi) > 1:
-        lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
-        sens = params.palpation_sensitivity
+        palpated = {(p.muscle, p.side) for p in intake.palpation}
+        lr_p = tables.lr_palpation
+        p_base = tables.palpation_base
         for k, m in enumerate(top):
-            if who is not None and palpation_who(kb, m.muscle) != who:
+            by, midline = tables.palpation[m.muscle]
+            if who is not None and by != who:
                 continue
-            midline = bool(kb.muscles[m.muscle].get("midline"))
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            gain = _gain(pi, {k: lr_p}, sens / lr_p)
+            gain = _gain(pi, {k: lr_p}, p_base)
             side = None if midline else ("both" if len(sides) == 2 else sides[0])
-            out.append(Candidate("palpation", m.muscle, side, gain, {k: lr_p}))
-    out.sort(key=lambda c: (-c.gain, c.field, c.value))
-    flags = _relevant_flags(kb, relevance, intake)
+            out.append((-gain, "palpation", m.muscle, side, {k: lr_p}))
+    out.sort(key=_row_key)
+    flags = _relevant_flags(kb, tables.relevance, intake)
     head = [flags[0]] if flags else []
-    chosen = (head + out)[:limit]
-    for q in chosen:  # what a "yes" points to, most probable first (for the why)
-        if q.field != "red_flags":
-            pro = sorted(((pi[k], k) for k, lr in q.hyps.items() if lr > 1.0), key=lambda t: -t[0])
-            q.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+    chosen = head + [Candidate(field, value, side, -neg, hyps)
+                     for neg, field, value, side, hyps in out[: max(limit - len(head), 0)]][:limit]
+    for cand in chosen:  # what a "yes" points to, most probable first (for the why)
+        if cand.field != "red_flags":
+            pro = sorted(((pi[k], k) for k, lr in cand.muscles.items() if lr > 1.0), key=lambda t: -t[0])
+            cand.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
     return chosen
 
 
@@ -226,7 +285,7 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
     ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
-    return [Candidate("red_flags", f, None, 0.0, {}, list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
