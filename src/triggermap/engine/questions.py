@@ -1,14 +1,18 @@
 """Next questions: the unanswered questions whose answers would most change the assessment.
 
 Contract 1.1 ``next_questions``. Every candidate is a yes/no question (a red flag, a finding,
-an aggravating activity, a pain quality, a history item, or palpating a muscle). Its *gain* is
-the expected information, in bits, that its answer gives about one "what is the source"
-variable: the best :attr:`~.params.ModelParams.question_muscles` muscles (alternative
-explanations of one myofascial source, together weighing as much as the best of them) and the
-first :attr:`~.params.ModelParams.question_conditions` conditions (each weighing its
-probability). The answer model uses the scoring's likelihood ratios: a "yes" has the question's
-base rate under the hypotheses it does not concern and base rate x LR under those it does
-(docs/model.md, "Next questions").
+an aggravating activity, a pain quality, a history item, or palpating a muscle). Model 2.1
+(docs/model.md, section 9): its *gain* is the expected gain in the probability that the top
+muscle and the top condition are both right after the answer, plus
+:attr:`~.params.ModelParams.question_information` times the expected information (bits) the
+answer gives about the muscles and conditions it concerns. The hypotheses are the best
+:attr:`~.params.ModelParams.question_muscles` muscles and the first
+:attr:`~.params.ModelParams.question_conditions` conditions, each with its own probability
+(the engine scores each against the background). The answer model uses the scoring's
+likelihood ratios: a "yes" has the question's base rate under the hypotheses it does not
+concern and base rate x LR under those it does. Everything that does not depend on the intake
+is compiled once per knowledge base (:class:`QuestionTables`, held on the engine's prepared
+state); an assessment only scores.
 
 A red flag that the drawing makes relevant (it points to a condition whose pain map or rule
 includes a painful region) and that is unanswered is asked first, the most severe first; at
@@ -40,7 +44,10 @@ _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities
 _ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
 
 
-def _row_key(row: tuple[float, str, str, str | None, dict[int, float]]) -> tuple[float, str, str]:
+_Row = tuple[float, str, str, str | None, dict[int, float], dict[int, float]]
+
+
+def _row_key(row: _Row) -> tuple[float, str, str]:
     return row[0], row[1], row[2]
 
 
@@ -104,7 +111,7 @@ class QuestionTables:
     relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
     __slots__ = ("relevance", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
-                 "palpation_base")
+                 "palpation_base", "information")
 
     def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
                  relevance: dict[str, frozenset[str]] | None = None):
@@ -150,6 +157,7 @@ class QuestionTables:
         self.default_base = {field: s0 / lr_of.get(field, 2.0) for field in ANSWERABLE.values()}
         self.lr_palpation = params.lr_palpation_tender * params.lr_palpation_reproduces
         self.palpation_base = params.palpation_sensitivity / self.lr_palpation
+        self.information = params.question_information
 
 
 class Candidate:
@@ -167,24 +175,61 @@ class Candidate:
         self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
 
 
-def _gain(pi: list[float], hyps: dict[int, float], base: float) -> float:
-    """Mutual information (bits) between a yes/no answer and the source variable whose
-    probabilities are ``pi``: a "yes" has probability ``base`` under the hypotheses the
-    question does not concern and ``base * lr`` under those in ``hyps`` (index -> lr)."""
-    rest = 1.0
-    py = 0.0
-    cond = 0.0
-    for k, lr in hyps.items():
-        w = pi[k]
-        q = _clip(base * lr)
-        rest -= w
-        py += w * q
-        cond += w * _h(q)
-    if rest > 0.0:
-        py += rest * base
-        cond += rest * _h(base)
-    return max(_h(py) - cond, 0.0)
+def _after(p: float, l1: float, l0: float) -> float:
+    """The probability ``p`` of one hypothesis after an answer that has probability ``l1`` when
+    it is true and ``l0`` when it is not."""
+    x = p * l1
+    return x / (x + (1.0 - p) * l0)
 
+
+def _best_after(ps: list[float], hyps: dict[int, float], base: float, b: float, yes: bool) -> float:
+    """The top probability among ``ps`` after a yes (or no): the concerned hypotheses move by
+    their own answer model, the others keep theirs (the first unconcerned one is the best)."""
+    best = next((ps[k] for k in range(len(ps)) if k not in hyps), 0.0)
+    for k, lr in hyps.items():
+        y = _clip(base * lr)
+        v = _after(ps[k], y, b) if yes else _after(ps[k], 1.0 - y, 1.0 - b)
+        if v > best:
+            best = v
+    return best
+
+
+def _information(ps: list[float], hyps: dict[int, float], base: float, b: float) -> float:
+    """Expected information (bits) of the answer about each concerned hypothesis, summed."""
+    total = 0.0
+    for k, lr in hyps.items():
+        p = ps[k]
+        y = _clip(base * lr)
+        total += _h(p * y + (1.0 - p) * b) - p * _h(y) - (1.0 - p) * _h(b)
+    return total
+
+
+def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, float], base: float,
+           information: float) -> float:
+    """Model 2.1's value of a yes/no question: the expected gain in the probability that the
+    top muscle and the top condition are both right after the answer, plus ``information``
+    times the expected information gain (bits).
+
+    ``q`` and ``r`` are the best muscles' and the listed conditions' probabilities (each
+    scored on its own against the background, as the engine scores them), most probable
+    first; ``[1.0]`` for a variable with nothing listed. A "yes" has probability ``base`` x LR
+    under a hypothesis it concerns (``mh``, ``ch``: index -> LR) and ``base`` otherwise; each
+    concerned hypothesis moves by Bayes' rule on its own, and the chance of a "yes" is ``base``
+    x the product over concerned hypotheses of (1 + p (LR - 1))."""
+    b = _clip(base)
+    py = base
+    for k, lr in mh.items():
+        py *= 1.0 + q[k] * (lr - 1.0)
+    for c, lr in ch.items():
+        py *= 1.0 + r[c] * (lr - 1.0)
+    py = _clip(py)
+    top_m, top_c = q[0], r[0]
+    yes = (_best_after(q, mh, base, b, True) if mh else top_m) * (_best_after(r, ch, base, b, True) if ch else top_c)
+    no = (_best_after(q, mh, base, b, False) if mh else top_m) * (_best_after(r, ch, base, b, False) if ch else top_c)
+    gain = py * yes + (1.0 - py) * no - top_m * top_c
+    if information > 0.0:
+        gain += information * (_information(q, mh, base, b) + _information(r, ch, base, b))
+    return max(gain, 0.0)
 
 
 def next_questions(
@@ -203,55 +248,63 @@ def next_questions(
     ``self`` or a ``clinician`` can answer."""
     if level == "emergency":
         return []
-    top = ranked[: params.question_muscles]
-    conds = [(c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]]
-    # one categorical variable "what is the source": the best muscles and the listed
-    # conditions. Muscles are alternative explanations of one myofascial source, so together
-    # they weigh as much as the best of them (shared in proportion to their scores); each
-    # condition weighs its probability
+    # two "which is it" variables: the best muscles (alternative explanations of one myofascial
+    # source, in proportion to their scores) and the first listed conditions (in proportion to
+    # their probabilities); a variable with nothing in it is certain
+    top = sorted(ranked[: params.question_muscles], key=lambda m: -m.score)
+    conds = sorted(((c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]),
+                   key=lambda t: -t[1])
     mass = sum(m.score for m in top)
-    best = top[0].score if top else 0.0
-    weights = [m.score * best / mass for m in top] + [p for _c, p, _f in conds]
-    total = sum(weights)
-    if total <= 0:
+    c_mass = sum(p for _c, p, _f in conds)
+    if mass <= 0.0 and c_mass <= 0.0:
         return _relevant_flags(kb, tables.relevance, intake)[:1]
-    pi = [w / total for w in weights]
-    n_m = len(top)
+    q = [m.score for m in top] if mass > 0.0 else [1.0]
+    r = [p for _c, p, _f in conds] if c_mass > 0.0 else [1.0]
+    info = tables.information
     muscle_asks = tables.muscle_asks[who]
     cond_asks = tables.cond_asks[who]
 
     # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes": the
     # muscles that list it, and the conditions with an unfired feature that has it (the first
     # such feature of each condition), with the feature's "yes" rate without the condition
-    concerns: dict[tuple[str, str], dict[int, float]] = {}
+    mus: dict[tuple[str, str], dict[int, float]] = {}
+    con: dict[tuple[str, str], dict[int, float]] = {}
     rates: dict[tuple[str, str], list[float]] = {}
-    for k, m in enumerate(top):
-        for key, lr in muscle_asks[m.muscle]:
-            concerns.setdefault(key, {})[k] = lr
-    for ci, (c, _p, fired) in enumerate(conds):
-        done = {key for f in fired for key in f.keys} if fired else None
-        h = n_m + ci
-        for key, keys, lr, rate in cond_asks[c.id]:
-            if done and not keys.isdisjoint(done):
-                continue
-            hyps = concerns.setdefault(key, {})
-            if h not in hyps:
-                hyps[h] = lr
-                rates.setdefault(key, []).append(rate)
+    if mass > 0.0:
+        for k, m in enumerate(top):
+            for key, lr in muscle_asks[m.muscle]:
+                mus.setdefault(key, {})[k] = lr
+    if c_mass > 0.0:
+        for ci, (c, _p, fired) in enumerate(conds):
+            done = {key for f in fired for key in f.keys} if fired else None
+            for key, keys, lr, rate in cond_asks[c.id]:
+                if done and not keys.isdisjoint(done):
+                    continue
+                hyps = con.setdefault(key, {})
+                if ci not in hyps:
+                    hyps[ci] = lr
+                    rates.setdefault(key, []).append(rate)
     skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
-    # (-gain, field, id, side, hypotheses): a Candidate is made only for the chosen ones
-    out: list[tuple[float, str, str, str | None, dict[int, float]]] = []
+    # (-value, field, id, side, muscle hypotheses, condition hypotheses): a Candidate is made
+    # only for the chosen ones
+    out: list[_Row] = []
+    empty: dict[int, float] = {}
     default_base = tables.default_base
-    for key, hyps in concerns.items():
+    for key in (*mus, *(k for k in con if k not in mus)):
         if key in skip:
             continue
-        field = key[0]
+        # a "yes" among people whom it does not concern: as published for the conditions that
+        # use it, else from the assumed sensitivity
         base_rates = rates.get(key)
-        base = sum(base_rates) / len(base_rates) if base_rates else default_base[field]
-        gain = _gain(pi, hyps, base)
+        base = sum(base_rates) / len(base_rates) if base_rates else default_base[key[0]]
+        mh = mus.get(key, empty)
+        ch = con.get(key, empty)
+        gain = _value(q, r, mh, ch, base, info)
         if gain > 1e-6:
-            out.append((-gain, field, key[1], None, hyps))
-    if len(pi) > 1:
+            out.append((-gain, key[0], key[1], None, mh, ch))
+    # palpation of the best muscles, on the side the drawing points to (by the person, pressing
+    # the spot, when the muscle has a self-release item: it is within reach of their own hands)
+    if mass > 0.0 and len(top) > 1:
         palpated = {(p.muscle, p.side) for p in intake.palpation}
         lr_p = tables.lr_palpation
         p_base = tables.palpation_base
@@ -263,18 +316,22 @@ def next_questions(
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            gain = _gain(pi, {k: lr_p}, p_base)
-            side = None if midline else ("both" if len(sides) == 2 else sides[0])
-            out.append((-gain, "palpation", m.muscle, side, {k: lr_p}))
+            hyp = {k: lr_p}
+            gain = _value(q, r, hyp, empty, p_base, info)
+            if gain > 1e-6:
+                side = None if midline else ("both" if len(sides) == 2 else sides[0])
+                out.append((-gain, "palpation", m.muscle, side, hyp, empty))
     out.sort(key=_row_key)
     flags = _relevant_flags(kb, tables.relevance, intake)
     head = [flags[0]] if flags else []
-    chosen = head + [Candidate(field, value, side, -neg, hyps)
-                     for neg, field, value, side, hyps in out[: max(limit - len(head), 0)]][:limit]
+    chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
+                      for neg, field, value, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
     for cand in chosen:  # what a "yes" points to, most probable first (for the why)
         if cand.field != "red_flags":
-            pro = sorted(((pi[k], k) for k, lr in cand.muscles.items() if lr > 1.0), key=lambda t: -t[0])
-            cand.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+            pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
+            pro += [(conds[c][1], conds[c][0].id) for c, lr in cand.conds.items() if lr > 1.0]
+            pro.sort(key=lambda t: -t[0])
+            cand.for_ids = [i for _w, i in pro[:2]]
     return chosen
 
 
