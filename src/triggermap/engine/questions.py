@@ -48,7 +48,8 @@ _Row = tuple[float, str, str, str | None, dict[int, float], dict[int, float]]
 
 
 def _row_key(row: _Row) -> tuple[float, str, str]:
-    return row[0], row[1], row[2]
+    # equal values (muscles of equal score) order by id, whatever the last bits of the arithmetic
+    return round(row[0], 9), row[1], row[2]
 
 
 #: Feature kind of each intake list.
@@ -175,33 +176,40 @@ class Candidate:
         self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
 
 
-def _after(p: float, l1: float, l0: float) -> float:
-    """The probability ``p`` of one hypothesis after an answer that has probability ``l1`` when
-    it is true and ``l0`` when it is not."""
-    x = p * l1
-    return x / (x + (1.0 - p) * l0)
-
-
-def _best_after(ps: list[float], hyps: dict[int, float], base: float, b: float, yes: bool) -> float:
-    """The top probability among ``ps`` after a yes (or no): the concerned hypotheses move by
-    their own answer model, the others keep theirs (the first unconcerned one is the best)."""
-    best = next((ps[k] for k in range(len(ps)) if k not in hyps), 0.0)
-    for k, lr in hyps.items():
-        y = _clip(base * lr)
-        v = _after(ps[k], y, b) if yes else _after(ps[k], 1.0 - y, 1.0 - b)
-        if v > best:
-            best = v
-    return best
-
-
-def _information(ps: list[float], hyps: dict[int, float], base: float, b: float) -> float:
-    """Expected information (bits) of the answer about each concerned hypothesis, summed."""
-    total = 0.0
+def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: float,
+          info: bool) -> tuple[float, float, float, float]:
+    """One variable (muscles or conditions, probabilities ``ps`` most probable first) under a
+    question that concerns ``hyps`` (index -> LR of a "yes"; base rate ``base``, clipped ``b``,
+    its entropy ``hb``): the factor of P(yes), the top probability after a yes and after a no
+    (each concerned hypothesis moves by Bayes' rule on its own, the others keep theirs, the
+    first unconcerned one being the best of them), and the information (bits) about the
+    concerned hypotheses."""
+    best = 0.0
+    for k, p in enumerate(ps):
+        if k not in hyps:
+            best = p
+            break
+    top_yes = top_no = best
+    factor = 1.0
+    bits = 0.0
+    nb = 1.0 - b
     for k, lr in hyps.items():
         p = ps[k]
-        y = _clip(base * lr)
-        total += _h(p * y + (1.0 - p) * b) - p * _h(y) - (1.0 - p) * _h(b)
-    return total
+        y = base * lr
+        y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+        factor *= 1.0 + p * (lr - 1.0)
+        yes_h = p * y
+        yes_o = (1.0 - p) * b
+        v = yes_h / (yes_h + yes_o)
+        if v > top_yes:
+            top_yes = v
+        no_h = p - yes_h
+        v = no_h / (no_h + (1.0 - p) * nb)
+        if v > top_no:
+            top_no = v
+        if info:
+            bits += _h(yes_h + yes_o) - p * _h(y) - (1.0 - p) * hb
+    return factor, top_yes, top_no, bits
 
 
 def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, float], base: float,
@@ -217,18 +225,18 @@ def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, f
     concerned hypothesis moves by Bayes' rule on its own, and the chance of a "yes" is ``base``
     x the product over concerned hypotheses of (1 + p (LR - 1))."""
     b = _clip(base)
-    py = base
-    for k, lr in mh.items():
-        py *= 1.0 + q[k] * (lr - 1.0)
-    for c, lr in ch.items():
-        py *= 1.0 + r[c] * (lr - 1.0)
-    py = _clip(py)
-    top_m, top_c = q[0], r[0]
-    yes = (_best_after(q, mh, base, b, True) if mh else top_m) * (_best_after(r, ch, base, b, True) if ch else top_c)
-    no = (_best_after(q, mh, base, b, False) if mh else top_m) * (_best_after(r, ch, base, b, False) if ch else top_c)
-    gain = py * yes + (1.0 - py) * no - top_m * top_c
-    if information > 0.0:
-        gain += information * (_information(q, mh, base, b) + _information(r, ch, base, b))
+    hb = _h(b)
+    info = information > 0.0
+    if mh:
+        fm, ym, nm, im = _side(q, mh, base, b, hb, info)
+    else:
+        fm, ym, nm, im = 1.0, q[0], q[0], 0.0
+    if ch:
+        fc, yc, nc, ic = _side(r, ch, base, b, hb, info)
+    else:
+        fc, yc, nc, ic = 1.0, r[0], r[0], 0.0
+    py = _clip(base * fm * fc)
+    gain = py * ym * yc + (1.0 - py) * nm * nc - q[0] * r[0] + information * (im + ic)
     return max(gain, 0.0)
 
 
