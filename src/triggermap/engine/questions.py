@@ -192,7 +192,6 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
     top_yes = top_no = best
     factor = 1.0
     bits = 0.0
-    nb = 1.0 - b
     for k, lr in hyps.items():
         p = ps[k]
         y = base * lr
@@ -200,15 +199,19 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
         factor *= 1.0 + p * (lr - 1.0)
         yes_h = p * y
         yes_o = (1.0 - p) * b
-        v = yes_h / (yes_h + yes_o)
+        p_yes = yes_h + yes_o
+        v = yes_h / p_yes
         if v > top_yes:
             top_yes = v
         no_h = p - yes_h
-        v = no_h / (no_h + (1.0 - p) * nb)
+        v = no_h / (1.0 - p_yes)
         if v > top_no:
             top_no = v
-        if info:
-            bits += _h(yes_h + yes_o) - p * _h(y) - (1.0 - p) * hb
+        if info:  # h(P(yes)) computed here (a fresh value each time: not worth caching)
+            hy = _H.get(y)
+            if hy is None:
+                hy = _h(y)
+            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
     return factor, top_yes, top_no, bits
 
 
