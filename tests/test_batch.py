@@ -141,10 +141,17 @@ def test_csv_multiline_cells_bad_rows_and_blank_lines_keep_line_numbers(workers)
     assert table[4]["error"].startswith("(row): is not valid CSV")
 
 
-def test_parquet_and_text_are_refused_clearly():
+def test_parquet_and_text_are_refused_clearly(tmp_path):
+    # Parquet without pyarrow (hidden here, as where it is not installed): a clear refusal
+    shadow = tmp_path / "no-pyarrow" / "pyarrow"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('pyarrow is not installed')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")]))
     for args in (("--batch", "drawings.parquet"), ("--batch", "-", "--format", "parquet"),
                  ("--batch", "-", "--format", "text"), ("-", "--format", "csv")):
-        out = run("assess", *args, stdin="")
+        out = run("assess", *args, stdin="", env=env)
+        if "parquet" in " ".join(args):
+            assert b"pyarrow" in out.stderr, out.stderr
         assert out.returncode == 2 and out.stdout == b"", args
         assert b"Traceback" not in out.stderr and out.stderr.startswith(b"triggermap: error: "), out.stderr
 

@@ -50,9 +50,9 @@ def problems_of(case: dict[str, Any], kb: Any) -> list[str]:
             out.append(f"pain[{i}]: unknown region {mark.get('region')}")
             continue
         side = mark.get("side")
-        if region["midline"] and side is not None:
+        if region.midline and side is not None:
             out.append(f"pain[{i}]: side on midline region {mark['region']}")
-        if not region["midline"] and side not in SIDES:
+        if not region.midline and side not in SIDES:
             out.append(f"pain[{i}]: lateral region {mark['region']} needs a side, got {side!r}")
         intensity = mark.get("intensity", 5)
         if type(intensity) is not int or not 0 <= intensity <= 10:

@@ -37,14 +37,14 @@ def test_choir_codes_csv_matches_vocabulary(kb):
     # each region's CHOIR code is on the right side of the body
     side_of = {int(r["choir_code_male_numbering"]): r["side_patient"] for r in rows}
     for rid, r in kb.regions.items():
-        if not r["midline"]:
-            assert side_of[r["choir"]["left"]] == "left", rid
-            assert side_of[r["choir"]["right"]] == "right", rid
+        if not r.midline:
+            assert side_of[r.choir.left] == "left", rid
+            assert side_of[r.choir.right] == "right", rid
 
 
 def test_region_export_round_trips_through_choir(kb):
     for rid, r in kb.regions.items():
-        sides = [None] if r["midline"] else ["left", "right"]
+        sides = [None] if r.midline else ["left", "right"]
         for side in sides:
             mark = {"region": rid, "intensity": 5, **({"side": side} if side else {})}
             codes = assess({"pain": [mark]}, kb)["choir"]

@@ -191,11 +191,11 @@ def test_vocab_lists_how_each_item_is_asked_and_who_answers(kb):
         for item in everything[cat]:
             curated = kb.vocab[cat][item["id"]]
             assert item["who"] in ASKERS
-            if curated.get("who"):
-                assert item["who"] == curated["who"], item["id"]
+            if curated.who:
+                assert item["who"] == curated.who, item["id"]
             assert set(item["question"]) == {"en", "es"} and all(item["question"].values())
-            if curated.get("question"):
-                assert item["question"] == curated["question"], item["id"]
+            if curated.question:
+                assert item["question"] == curated.question.to_dict(), item["id"]
     # findings default to the clinician and nothing else does: a curated self-test is the exception
     assert any(i["who"] == "clinician" for i in everything["findings"])
     assert all(i["who"] == "self" for i in everything["red-flags"])

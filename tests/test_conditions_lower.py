@@ -103,7 +103,7 @@ def test_upper_lumbar_thigh_pain_and_numbness_are_considered(kb):
     ],
 )
 def test_published_pain_maps_are_keyed(kb, cid, region):
-    regions = {i for f in kb.conditions[cid]["features"] if f["kind"] == "region" for i in f["ids"]}
+    regions = {i for f in kb.conditions[cid].features if f.kind == "region" for i in f.ids}
     assert region in regions
 
 
@@ -113,12 +113,12 @@ def test_every_lower_finding_carries_its_accuracy_on_a_condition(kb, finding):
     uses = [
         f
         for c in kb.conditions.values()
-        for f in c["features"]
-        if f["kind"] == "finding" and finding in f["ids"]
+        for f in c.features
+        if f.kind == "finding" and finding in f.ids
     ]
     assert uses, f"{finding} is used by no condition"
     # a published accuracy (sensitivity and specificity) or an explicit negative ratio
-    assert any(f["sensitivity"] is not None or f["lr_absent"] is not None for f in uses), finding
+    assert any(f.sensitivity is not None or f.lr_absent is not None for f in uses), finding
 
 
 LOWER_GROUPS = {"pelvis", "hip-thigh", "knee", "leg", "ankle-foot"}
@@ -127,8 +127,8 @@ LOWER_GROUPS = {"pelvis", "hip-thigh", "knee", "leg", "ankle-foot"}
 def lower_conditions(kb):
     """Conditions whose map reaches the pelvis or the leg (the lower-quarter curation)."""
     for cid, c in kb.conditions.items():
-        regions = {i for f in c["features"] if f["kind"] == "region" for i in f["ids"]}
-        if any(kb.regions[r]["group"] in LOWER_GROUPS for r in regions):
+        regions = {i for f in c.features if f.kind == "region" for i in f.ids}
+        if any(kb.regions[r].group in LOWER_GROUPS for r in regions):
             yield cid, c
 
 
@@ -137,11 +137,11 @@ def test_published_sensitivity_and_specificity_give_the_lr(kb):
     set the test as uninformative (lr 1) or capped it lower; a ratio well above the published
     one is an error."""
     for cid, c in lower_conditions(kb):
-        for f in c["features"]:
-            sens, spec = f["sensitivity"], f["specificity"]
-            if sens is None or spec is None or spec >= 1 or f["lr"] == 1:
+        for f in c.features:
+            sens, spec = f.sensitivity, f.specificity
+            if sens is None or spec is None or spec >= 1 or f.lr == 1:
                 continue
-            assert f["lr"] <= sens / (1 - spec) * 1.15 + 1e-9, (cid, f["ids"], f["lr"], sens, spec)
+            assert f.lr <= sens / (1 - spec) * 1.15 + 1e-9, (cid, f.ids, f.lr, sens, spec)
 
 
 TEXTBOOK = {

@@ -138,14 +138,14 @@ def test_face_pain_is_explained_by_head_muscles(kb):
 def test_pregnancy_withholds_contraindicated_items(kb):
     """For every muscle whose plan offers an item contraindicated in pregnancy, answering
     "pregnancy" withholds exactly those items (naming pregnancy) and keeps the others."""
-    contraindicated = {eid for eid, ex in kb.exercises.items() if "pregnancy" in ex["contraindications"]}
+    contraindicated = {eid for eid, ex in kb.exercises.items() if "pregnancy" in ex.contraindications}
     assert contraindicated, "the knowledge base has no item contraindicated in pregnancy"
     checked = 0
     for mid, m in kb.muscles.items():
-        if not contraindicated.intersection(m["self_care"]):
+        if not contraindicated.intersection(m.self_care):
             continue
-        regions = sorted({z["region"] for tp in m["trigger_points"] for z in tp["essential"]})
-        base = make_intake(*[(r, 4) if kb.regions[r]["midline"] else (r, "left", 4) for r in regions])
+        regions = sorted({z.region for tp in m.trigger_points for z in tp.essential})
+        base = make_intake(*[(r, 4) if kb.regions[r].midline else (r, "left", 4) for r in regions])
         before = assess(base, kb)
         offered = [p["id"] for p in before["plan"] if p["id"] in contraindicated]
         if not offered:
@@ -207,11 +207,11 @@ def test_a_coarse_mark_is_explained_by_a_finer_zone_but_less_than_an_exact_one(k
     the finer region the person marked outweighs the same zone reached through the coarse mark."""
     fine_to_coarse = {f: c for c, fines in kb.finer.items() for f in fines}
     muscle, region = next(
-        (m["id"], z["region"])
+        (m.id, z.region)
         for m in kb.muscles.values()
-        for tp in m["trigger_points"]
-        for z in tp["essential"]
-        if z["region"] in fine_to_coarse and not kb.regions[z["region"]]["midline"]
+        for tp in m.trigger_points
+        for z in tp.essential
+        if z.region in fine_to_coarse and not kb.regions[z.region].midline
     )
     coarse = fine_to_coarse[region]
 

@@ -16,8 +16,8 @@ from triggermap.schemas import intake_schema
 KB = load()
 SCHEMA = intake_schema(KB)
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-MIDLINE = next(r for r, d in KB.regions.items() if d["midline"])
-LATERAL = next(r for r, d in KB.regions.items() if not d["midline"])
+MIDLINE = next(r for r, d in KB.regions.items() if d.midline)
+LATERAL = next(r for r, d in KB.regions.items() if not d.midline)
 RED_FLAG = next(iter(KB.red_flags))
 QUALITY = next(iter(KB.vocab["qualities"]))
 

@@ -78,9 +78,9 @@ def test_every_contract_1_1_id_exists(kb):
     lateral regions are lateral, midline ones midline, and every muscle has full depth."""
     ids = contract_ids_1_1()
     for r in ids["lateral"]:
-        assert r in kb.regions and kb.regions[r]["midline"] is False, r
+        assert r in kb.regions and kb.regions[r].midline is False, r
     for r in ids["midline"]:
-        assert r in kb.regions and kb.regions[r]["midline"] is True, r
+        assert r in kb.regions and kb.regions[r].midline is True, r
     for key in ("aggravating", "findings", "history"):
         assert set(ids[key]) <= set(kb.vocab[key]), set(ids[key]) - set(kb.vocab[key])
     assert set(ids["red_flags"]) <= set(kb.red_flags), set(ids["red_flags"]) - set(kb.red_flags)
@@ -89,10 +89,10 @@ def test_every_contract_1_1_id_exists(kb):
     assert len(kb.muscles) == 115
     for mid in ids["muscles"]:
         m = kb.muscles[mid]
-        assert m["names"]["en"] and m["names"]["es"] and m["names"]["la"], mid
-        assert m["anatomy"]["innervation"]["roots"] and m["symptoms"] and m["confirm"]["refs"], mid
-        assert all(tp["essential"] and tp["site"] for tp in m["trigger_points"]), mid
-        assert m["self_care"] and m["references"], mid
+        assert m.names.en and m.names.es and m.names.la, mid
+        assert m.anatomy.innervation.roots and m.symptoms and m.confirm.refs, mid
+        assert all(tp.essential and tp.site for tp in m.trigger_points), mid
+        assert m.self_care and m.references, mid
 
 
 def test_contract_parse_sanity():
@@ -110,9 +110,9 @@ def test_integrity_has_no_problems(kb):
 def test_every_contract_id_exists(kb):
     ids = contract_ids()
     for r in ids["lateral"]:
-        assert r in kb.regions and kb.regions[r]["midline"] is False, r
+        assert r in kb.regions and kb.regions[r].midline is False, r
     for r in ids["midline"]:
-        assert r in kb.regions and kb.regions[r]["midline"] is True, r
+        assert r in kb.regions and kb.regions[r].midline is True, r
     for key in ("qualities", "aggravating", "findings", "history"):
         assert set(ids[key]) <= set(kb.vocab[key]), key
     assert set(ids["red_flags"]) <= set(kb.red_flags)
@@ -127,12 +127,12 @@ def test_every_choir_code_has_a_region(kb):
 
 def test_every_muscle_has_an_essential_zone_and_references(kb):
     for mid, m in kb.muscles.items():
-        assert any(tp["essential"] for tp in m["trigger_points"]), mid
-        assert m["references"], mid
-        for tp in m["trigger_points"]:
-            assert tp["refs"], tp["id"]
-        assert m["anatomy"]["refs"] and m["anatomy"]["innervation"]["refs"], mid
-        assert m["self_care"], mid
+        assert any(tp.essential for tp in m.trigger_points), mid
+        assert m.references, mid
+        for tp in m.trigger_points:
+            assert tp.refs, tp.id
+        assert m.anatomy.refs and m.anatomy.innervation.refs, mid
+        assert m.self_care, mid
 
 
 def test_every_fact_has_a_known_reference(kb):
@@ -154,10 +154,10 @@ def test_patient_facing_texts_are_bilingual(kb):
     for table in (kb.regions, kb.muscles, kb.exercises, kb.conditions, kb.red_flags):
         for eid, ent in table.items():
             for where, t in _texts(ent, eid):
-                assert t["en"].strip() and t["es"].strip(), where
+                assert t.en.strip() and t.es.strip(), where
     for cat in kb.vocab.values():
         for item in cat.values():
-            assert item["label"]["es"].strip() and item["definition"]["es"].strip()
+            assert item.label.es.strip() and item.definition.es.strip()
     for key, t in MESSAGES.items():
         assert set(t) == {"en", "es"}, key
         assert t["en"] != t["es"], key
@@ -181,11 +181,11 @@ def test_ids_must_be_kebab_case(bad):
 def test_integrity_check_catches_a_dangling_id(kb):
     import copy
 
-    from triggermap.knowledge.loader import Knowledge
+    from triggermap.knowledge import Knowledge
 
     broken = copy.copy(kb)
-    muscles = copy.deepcopy(kb.muscles)
-    muscles["gluteus-maximus"]["self_care"] = ["no-such-exercise"]
+    muscles = dict(kb.muscles)
+    muscles["gluteus-maximus"] = muscles["gluteus-maximus"]._replace(self_care=("no-such-exercise",))
     state = {s: getattr(kb, s) for s in Knowledge.__slots__}
     state["muscles"] = muscles
     for s, v in state.items():

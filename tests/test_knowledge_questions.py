@@ -63,7 +63,7 @@ def words(text: str) -> list[str]:
 
 def is_self_test(item) -> bool:
     """A question with instructions before it (the person does something, then answers)."""
-    return len(sentences(item["question"]["en"])) > 1
+    return len(sentences(item.question.en)) > 1
 
 
 def _syllables(word: str) -> int:
@@ -85,18 +85,18 @@ def grade(text: str) -> float:
 def test_every_vocabulary_item_has_a_question_and_who(kb):
     n = 0
     for cat, iid, item in items(kb):
-        q = item.get("question")
+        q = item.question
         assert q is not None, f"{cat} {iid}: no question"
-        assert q["en"].strip() and q["es"].strip(), f"{cat} {iid}"
-        assert q["en"] != q["es"], f"{cat} {iid}: not translated"
-        assert item.get("who") in ("self", "clinician"), f"{cat} {iid}: who is {item.get('who')!r}"
+        assert q.en.strip() and q.es.strip(), f"{cat} {iid}"
+        assert q.en != q.es, f"{cat} {iid}: not translated"
+        assert item.who in ("self", "clinician"), f"{cat} {iid}: who is {item.who!r}"
         n += 1
     assert n >= 100  # the version-1 and 1.1 vocabularies hold well over a hundred ids
 
 
 def test_questions_end_with_a_question_mark(kb):
     for cat, iid, item in items(kb):
-        en, es = item["question"]["en"], item["question"]["es"]
+        en, es = item.question.en, item.question.es
         assert en.endswith("?") and en.count("?") == 1, f"{cat} {iid}: {en!r}"
         assert es.endswith("?") and es.count("?") == 1, f"{cat} {iid}: {es!r}"
         assert es.count("¿") == 1 and es.index("¿") < es.index("?"), f"{cat} {iid}: {es!r}"
@@ -108,7 +108,7 @@ def test_questions_end_with_a_question_mark(kb):
 def test_questions_are_short(kb):
     for cat, iid, item in items(kb):
         for lang in ("en", "es"):
-            text = item["question"][lang]
+            text = item.question.of(lang)
             ask = sentences(text)[-1]
             assert len(words(ask)) <= MAX_QUESTION_WORDS, f"{cat} {iid} {lang}: {len(words(ask))} words"
             if is_self_test(item):
@@ -120,18 +120,18 @@ def test_questions_are_short(kb):
 
 def test_self_questions_speak_to_the_person(kb):
     for cat, iid, item in items(kb):
-        if item["who"] != "self":
+        if item.who != "self":
             continue
-        en, es = item["question"]["en"], item["question"]["es"]
+        en, es = item.question.en, item.question.es
         assert _SECOND_PERSON_EN.search(en), f"{cat} {iid}: not in the second person: {en!r}"
         assert not _TU_ES.search(es), f"{cat} {iid}: use usted, not tú: {es!r}"
 
 
 def test_clinician_questions_are_phrased_for_the_clinician(kb):
-    clinician = [(cat, iid, item) for cat, iid, item in items(kb) if item["who"] == "clinician"]
+    clinician = [(cat, iid, item) for cat, iid, item in items(kb) if item.who == "clinician"]
     assert clinician
     for cat, iid, item in clinician:
-        en, es = item["question"]["en"], item["question"]["es"]
+        en, es = item.question.en, item.question.es
         assert not _SECOND_PERSON_EN.search(en), f"{cat} {iid}: speaks to the person: {en!r}"
         assert not _USTED_ES.search(es), f"{cat} {iid}: speaks to the person: {es!r}"
         assert not is_self_test(item), f"{cat} {iid}: a clinician question needs no instructions"
@@ -141,19 +141,19 @@ def test_self_tests_are_findings_and_carry_a_caution(kb):
     tests = [(cat, iid, item) for cat, iid, item in items(kb) if is_self_test(item)]
     assert len(tests) >= 5
     for cat, iid, item in tests:
-        assert cat == "findings" and item["who"] == "self", f"{cat} {iid}"
-        en, es = item["question"]["en"], item["question"]["es"]
+        assert cat == "findings" and item.who == "self", f"{cat} {iid}"
+        en, es = item.question.en, item.question.es
         assert "Stop if it hurts sharply." in en, f"{iid}: no caution: {en!r}"
         assert "Deténgase si siente un dolor agudo." in es, f"{iid}: no caution: {es!r}"
 
 
 @pytest.mark.parametrize("fid", NEVER_SELF)
 def test_risky_examinations_are_left_to_the_clinician(kb, fid):
-    assert kb.vocab["findings"][fid]["who"] == "clinician"
+    assert kb.vocab["findings"][fid].who == "clinician"
 
 
 def test_self_questions_are_plain_english(kb):
-    grades = {iid: grade(item["question"]["en"]) for _c, iid, item in items(kb) if item["who"] == "self"}
+    grades = {iid: grade(item.question.en) for _c, iid, item in items(kb) if item.who == "self"}
     hard = {iid: round(g, 1) for iid, g in grades.items() if g > MAX_GRADE}
     assert not hard, f"reading grade above {MAX_GRADE}: {hard}"
     assert statistics.mean(grades.values()) <= MAX_MEAN_GRADE
@@ -163,7 +163,7 @@ def test_no_two_items_ask_the_same_question(kb):
     seen: dict[str, str] = {}
     for cat, iid, item in items(kb):
         for lang in ("en", "es"):
-            key = f"{lang}:{item['question'][lang].casefold()}"
+            key = f"{lang}:{item.question.of(lang).casefold()}"
             assert key not in seen, f"{cat} {iid} asks what {seen.get(key)} asks"
             seen[key] = f"{cat} {iid}"
 
@@ -171,6 +171,6 @@ def test_no_two_items_ask_the_same_question(kb):
 def test_vocabulary_spanish_is_neutral_latin_american(kb):
     for cat, iid, item in items(kb):
         for field in ("label", "definition", "question"):
-            es = item[field]["es"]
+            es = getattr(item, field).es
             m = _SPAIN_ES.search(es)
             assert m is None, f"{cat} {iid} {field}: {m.group(0)!r} in {es!r}"

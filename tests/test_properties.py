@@ -66,16 +66,16 @@ def test_adding_a_red_flag_never_lowers_triage(doc, flag):
     doc["red_flags"] = sorted(set(doc["red_flags"]) | {flag})
     after = level(doc)
     assert LEVEL_RANK[after] >= LEVEL_RANK[before]
-    assert LEVEL_RANK[after] >= LEVEL_RANK[KB.red_flags[flag]["level"]]
+    assert LEVEL_RANK[after] >= LEVEL_RANK[KB.red_flags[flag].level]
 
 
 @SETTINGS
 @given(intakes(min_pain=0), st.data())
 def test_adding_pain_in_an_essential_zone_never_lowers_that_muscle(doc, data):
     mid = data.draw(st.sampled_from(sorted(KB.muscles)))
-    tp = data.draw(st.sampled_from(KB.muscles[mid]["trigger_points"]))
-    region = data.draw(st.sampled_from([z["region"] for z in tp["essential"]]))
-    side = None if KB.regions[region]["midline"] else data.draw(st.sampled_from(["left", "right"]))
+    tp = data.draw(st.sampled_from(KB.muscles[mid].trigger_points))
+    region = data.draw(st.sampled_from([z.region for z in tp.essential]))
+    side = None if KB.regions[region].midline else data.draw(st.sampled_from(["left", "right"]))
     doc["red_flags"] = doc["red_flags"] or ["fever"]  # keep the intake valid when pain is empty
     # drop any existing mark of that region so the new one is an addition
     doc["pain"] = [m for m in doc["pain"] if m["region"] != region]
@@ -171,7 +171,7 @@ def test_fast_ranking_is_the_readable_model(doc, data):
         {"muscle": st.sampled_from(muscles), "tender": st.booleans()},
         optional={"reproduces": st.booleans(), "taut_band": st.booleans()}), max_size=3))
     for p in doc["palpation"]:
-        if not KB.muscles[p["muscle"]].get("midline"):
+        if not KB.muscles[p["muscle"]].midline:
             p["side"] = data.draw(st.sampled_from(["left", "right"]))
     doc["absent"] = {"qualities": data.draw(sub(set(KB.vocab["qualities"]) - set(doc["qualities"])))}
     try:

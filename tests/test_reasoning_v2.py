@@ -19,7 +19,7 @@ from triggermap.schemas import assessment_schema, intake_schema
 KB = load()
 PREP = prepared(KB)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PAIRED = sorted(m for m, d in KB.muscles.items() if not d["midline"])
+PAIRED = sorted(m for m, d in KB.muscles.items() if not d.midline)
 
 
 def muscle_scores(doc):
@@ -50,13 +50,13 @@ def test_a_no_answer_never_raises_what_the_test_finds(doc, field, data):
     after_m, after_c = muscle_scores(doc2), condition_logits(doc2)
     key = {"qualities": "qualities", "aggravating": "aggravating", "findings": "findings"}.get(field)
     for m, logit in after_m.items():
-        if key and qid in KB.muscles[m][key]:
+        if key and qid in getattr(KB.muscles[m], key):
             assert logit <= before_m[m] + 1e-9, (m, qid)
         else:  # a "no" to something the muscle is not known for leaves it alone
             assert logit == pytest.approx(before_m[m]), (m, qid)
     kind = next(k for k, f in ANSWERABLE.items() if f == field)
     for c, p in after_c.items():
-        finds = any(f["kind"] == kind and qid in f["ids"] and f["lr"] > 1 for f in KB.conditions[c]["features"])
+        finds = any(f.kind == kind and qid in f.ids and f.lr > 1 for f in KB.conditions[c].features)
         if finds:
             assert p <= before_c[c] + 1e-12, (c, qid)
     assert set(after_c) == set(before_c)  # a "no" never makes a condition appear or vanish
@@ -164,7 +164,7 @@ def _answer(doc, q):
     if q["field"] == "palpation":
         doc.setdefault("palpation", []).append(
             {"muscle": q["value"], "side": q.get("side", "both"), "tender": False}
-            if not KB.muscles[q["value"]]["midline"] else {"muscle": q["value"], "tender": False}
+            if not KB.muscles[q["value"]].midline else {"muscle": q["value"], "tender": False}
         )
     else:
         doc.setdefault("absent", {}).setdefault(q["field"], []).append(q["value"])
@@ -193,7 +193,7 @@ def test_a_relevant_red_flag_is_asked_first():
     doc = {"pain": [{"region": "chest", "side": "left", "intensity": 5}]}
     qs = assess(doc, KB)["next_questions"]
     assert qs[0]["field"] == "red_flags"
-    assert KB.red_flags[qs[0]["value"]]["level"] == "emergency"
+    assert KB.red_flags[qs[0]["value"]].level == "emergency"
 
 
 def test_questions_for_the_person_only():
@@ -272,21 +272,21 @@ def test_the_published_schemas_cover_the_new_fields():
 def test_absent_lowers_a_condition_by_its_published_negative_ratio():
     # pick a condition finding with published sensitivity and specificity
     for cid, c in KB.conditions.items():
-        for f in c["features"]:
-            if f["kind"] == "finding" and f["sensitivity"] and f["specificity"] and f["lr"] > 1 and len(f["ids"]) == 1:
-                regions = [x for x in c["features"] if x["kind"] == "region"]
+        for f in c.features:
+            if f.kind == "finding" and f.sensitivity and f.specificity and f.lr > 1 and len(f.ids) == 1:
+                regions = [x for x in c.features if x.kind == "region"]
                 if not regions:
                     continue
-                region = regions[0]["ids"][0]
+                region = regions[0].ids[0]
                 mark = {"region": region, "intensity": 5}
-                if not KB.regions[region]["midline"]:
+                if not KB.regions[region].midline:
                     mark["side"] = "left"
                 doc = {"pain": [mark], "absent": {"red_flags": sorted(KB.red_flags)}}
                 p0 = condition_logits(doc).get(cid)
-                p1 = condition_logits({**doc, "absent": {**doc["absent"], "findings": f["ids"]}}).get(cid)
+                p1 = condition_logits({**doc, "absent": {**doc["absent"], "findings": list(f.ids)}}).get(cid)
                 if p0 is None:
                     continue
-                lr_minus = f["lr_absent"] or (1 - f["sensitivity"]) / f["specificity"]
+                lr_minus = f.lr_absent or (1 - f.sensitivity) / f.specificity
                 odds0, odds1 = p0 / (1 - p0), p1 / (1 - p1)
                 assert odds1 / odds0 == pytest.approx(min(lr_minus, 1.0), rel=1e-6)
                 return
@@ -298,7 +298,7 @@ def test_no_answers_are_explained():
            "absent": {"aggravating": ["sitting"]}}
     a = assess(doc, KB)
     for m in a["muscles"]:
-        if "sitting" in KB.muscles[m["id"]]["aggravating"]:
+        if "sitting" in KB.muscles[m["id"]].aggravating:
             assert m["against"]["aggravating"] == ["sitting"]
 
 

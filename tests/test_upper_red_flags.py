@@ -15,8 +15,8 @@ from triggermap.vocabulary import LEVEL_RANK
 KB = load()
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-FLAGS_AT = {lvl: sorted(f for f, d in KB.red_flags.items() if d["level"] == lvl) for lvl in LEVELS}
-RULES_AT = {lvl: [r for r in KB.rules if r["level"] == lvl] for lvl in LEVELS}
+FLAGS_AT = {lvl: sorted(f for f, d in KB.red_flags.items() if d.level == lvl) for lvl in LEVELS}
+RULES_AT = {lvl: [r for r in KB.rules if r.level == lvl] for lvl in LEVELS}
 UPPER_FLAGS = [
     "exertional-chest-arm-jaw-pain", "cold-sweat-or-nausea-with-pain", "thunderclap-headache",
     "headache-with-fever-and-stiff-neck", "new-headache-over-50", "jaw-claudication", "scalp-tenderness",
@@ -62,20 +62,20 @@ def _add(doc: dict, ids: list[str]) -> None:
 
 
 def _rule_answers(rule: dict, pick: int) -> list[str]:
-    ids = list(rule["all_of"])
-    if rule["any_of"]:
-        ids.append(rule["any_of"][pick % len(rule["any_of"])])
+    ids = list(rule.all_of)
+    if rule.any_of:
+        ids.append(rule.any_of[pick % len(rule.any_of)])
     return ids
 
 
 def _with_rule(doc: dict, rule: dict, pick: int) -> dict:
     _add(doc, _rule_answers(rule, pick))
-    if rule["min_age"] is not None and (doc.get("age") is None or doc["age"] < rule["min_age"]):
-        doc["age"] = rule["min_age"]
-    if rule.get("regions"):  # a rule keyed to where it hurts: draw one of its regions
-        region = rule["regions"][pick % len(rule["regions"])]
+    if rule.min_age is not None and (doc.get("age") is None or doc["age"] < rule.min_age):
+        doc["age"] = rule.min_age
+    if rule.regions:  # a rule keyed to where it hurts: draw one of its regions
+        region = rule.regions[pick % len(rule.regions)]
         mark = {"region": region, "intensity": 3}
-        if not KB.regions[region]["midline"]:
+        if not KB.regions[region].midline:
             mark["side"] = "left"
         doc["pain"] = [*(doc.get("pain") or []), mark]
     if not doc.get("pain") and not doc.get("red_flags"):  # a rule of history/finding ids only
@@ -90,28 +90,28 @@ def level(doc) -> str:
 def test_every_contract_upper_flag_exists_with_a_level():
     for fid in UPPER_FLAGS:
         assert fid in KB.red_flags, fid
-        assert KB.red_flags[fid]["level"] in LEVELS
+        assert KB.red_flags[fid].level in LEVELS
     assert FLAGS_AT["emergency"] and RULES_AT["emergency"] and RULES_AT["urgent"]
 
 
 @pytest.mark.parametrize("flag", FLAGS_AT["emergency"] + FLAGS_AT["urgent"])
 def test_flag_alone_reaches_its_level_and_says_so(flag):
     a = assess({"red_flags": [flag]}, KB)
-    want = KB.red_flags[flag]["level"]
+    want = KB.red_flags[flag].level
     assert a["triage"]["level"] == want
     top = a["triage"]["reasons"][0]
     assert top["level"] == want and flag in top["answers"]
     assert a["plan"] == []  # no self-care plan at emergency or urgent
 
 
-@pytest.mark.parametrize("rule", RULES_AT["emergency"] + RULES_AT["urgent"], ids=lambda r: r["id"])
+@pytest.mark.parametrize("rule", RULES_AT["emergency"] + RULES_AT["urgent"], ids=lambda r: r.id)
 def test_rule_alone_fires_at_its_level_and_names_its_answers(rule):
-    for pick in range(max(1, len(rule["any_of"]))):
+    for pick in range(max(1, len(rule.any_of))):
         doc = _with_rule({"version": 1}, rule, pick)
         a = assess(doc, KB)
-        assert LEVEL_RANK[a["triage"]["level"]] >= LEVEL_RANK[rule["level"]]
-        reason = next(r for r in a["triage"]["reasons"] if r["id"] == rule["id"])
-        assert reason["level"] == rule["level"]
+        assert LEVEL_RANK[a["triage"]["level"]] >= LEVEL_RANK[rule.level]
+        reason = next(r for r in a["triage"]["reasons"] if r["id"] == rule.id)
+        assert reason["level"] == rule.level
         assert set(_rule_answers(rule, pick)) <= set(reason["answers"])
 
 

@@ -14,6 +14,6 @@ def pain_marks(draw: Any, kb: Any) -> dict[str, Any]:
     """One pain mark on a region of ``kb``, with an intensity, and a side where the region is lateral."""
     region = draw(st.sampled_from(sorted(kb.regions)))
     mark = {"region": region, "intensity": draw(st.integers(INTENSITY_MIN, INTENSITY_MAX))}
-    if not kb.regions[region]["midline"]:
+    if not kb.regions[region].midline:
         mark["side"] = draw(st.sampled_from(SIDES))
     return mark

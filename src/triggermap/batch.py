@@ -1,8 +1,10 @@
 """``triggermap assess --batch``: many intakes in, one result per intake out, in input order.
 
-Input is JSON Lines (one intake per line) or CSV (a header row of intake field names, one
-drawing per row: see :func:`csv_intake`); output is JSON Lines (the assessment documents) or
-CSV (one summary row per drawing: :data:`CSV_COLUMNS`). A record that cannot be assessed gives
+Input is JSON Lines (one intake per line), CSV (a header row of intake field names, one
+drawing per row: see :func:`csv_intake`) or Parquet (the same columns: :func:`parquet_intake`;
+needs pyarrow, the ``parquet`` extra); output is JSON Lines (the assessment documents, or their
+lean form: :mod:`triggermap.lean`), CSV (one summary row per drawing: :data:`CSV_COLUMNS`) or
+Parquet (the same rows, typed: :func:`parquet_schema`). A record that cannot be assessed gives
 an error (``{"line": N, "error": "field: message"}``, or the ``error`` cell) in its place and the
 run goes on; the exit code is 1 at the end if any record failed.
 
@@ -33,9 +35,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .documents import MAX_INTAKE_BYTES, InputError, dumps_bytes, loads_json
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
 
@@ -125,21 +130,32 @@ def input_kind(path: str, given: str | None) -> str:
     return "jsonl"
 
 
-def need_pyarrow(what: str) -> InputError:
-    """Parquet is not read or written yet: it needs pyarrow, which is not a dependency."""
+#: pyarrow versions that read and write the Parquet output (the ``parquet`` extra)
+PYARROW_NEEDED = "pyarrow>=14.0.1,<27"
+
+
+def have_pyarrow() -> bool:
     try:
         import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
     except ImportError:
-        return InputError(what, "Parquet is not supported yet (it would need the pyarrow package, which is not "
-                                "installed); use CSV or JSON Lines")
-    return InputError(what, "Parquet is not supported yet; use CSV or JSON Lines")
+        return False
+    return True
+
+
+def need_pyarrow(what: str) -> InputError:
+    """The refusal when Parquet is asked for but pyarrow is not installed."""
+    return InputError(what, f"Parquet needs the pyarrow package ({PYARROW_NEEDED}), which is not installed: "
+                            "pip install 'triggermap[parquet]', or use CSV or JSON Lines")
 
 
 def open_source(path: str, kind: str, binary_stdin: IO[bytes] | None = None) -> Source:
     """Open the input; raises :class:`InputError` (exit 2, nothing written) when it cannot be read
     at all: a missing file, a CSV header with an unknown column, Parquet without pyarrow."""
     if kind == "parquet":
-        raise need_pyarrow("--batch")
+        if not have_pyarrow():
+            raise need_pyarrow("--batch")
+        return _parquet_source(path, binary_stdin)
     try:
         fh: IO[bytes] = (binary_stdin or sys.stdin.buffer) if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
@@ -222,19 +238,20 @@ class _Lines:
         return raw.decode("utf-8", "surrogateescape")
 
 
-def _check_header(header: tuple[str, ...], line: int) -> None:
+def _check_header(header: tuple[str, ...], line: int | None) -> None:
     from .vocabulary import did_you_mean
 
+    where = "" if line is None else f"line {line}: "  # Parquet: columns, not lines
     allowed = (CSV_ID_COLUMN, *intake_fields())
     seen: set[str] = set()
     for col in header:
         if col in seen:
-            raise InputError(f"(header) {col}", f"line {line}: column {col!r} appears twice")
+            raise InputError(f"(header) {col}", f"{where}column {col!r} appears twice")
         seen.add(col)
         if col not in allowed:
             raise InputError(
                 f"(header) {col}",
-                f"line {line}: unknown column {col!r}{did_you_mean(col, allowed)} "
+                f"{where}unknown column {col!r}{did_you_mean(col, allowed)} "
                 f"Allowed: {', '.join(allowed)} (an intake field each, plus {CSV_ID_COLUMN!r} to label the row)",
             )
 
@@ -256,6 +273,45 @@ def _csv_records(reader: Any) -> Iterator[tuple[int, Any]]:
         last = reader.line_num
         if row and any(cell.strip() for cell in row):
             yield start, row
+
+
+def _parquet_source(path: str, binary_stdin: IO[bytes] | None = None) -> Source:
+    """A Parquet file: a column per intake field (as for CSV) plus ``id``, one drawing per row,
+    read a row group batch at a time. A cell is a native value (a list of codes, a number, a
+    list of pain marks as structs or JSON) or a text cell written as in CSV."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if path == "-":  # Parquet needs to seek (its index is at the end): read standard input whole
+            raw = (binary_stdin or sys.stdin.buffer).read()
+            pf = pq.ParquetFile(pa.BufferReader(raw))
+            size: int | None = len(raw)
+        else:
+            pf = pq.ParquetFile(path)
+            size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputError("--batch", f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    except (pa.ArrowException, ValueError) as exc:
+        raise InputError("--batch", f"{path!r} is not a readable Parquet file: {exc}") from None
+    header = tuple(pf.schema_arrow.names)
+    _check_header(header, None)
+    done = [0]
+    rows_total: int = max(1, int(pf.metadata.num_rows))
+
+    def records() -> Iterator[tuple[int, Any]]:
+        n = 0
+        for batch in pf.iter_batches(batch_size=CHUNK_LINES):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for row in zip(*cols, strict=True):
+                n += 1
+                done[0] = n
+                yield n, list(row)
+
+    def position() -> int:  # progress: the share of rows read, in bytes of the file
+        return (size or 0) * done[0] // rows_total
+
+    return Source("parquet", records(), header, position, size)
 
 
 # --------------------------------------------------------------------------- CSV cells -> intake
@@ -310,6 +366,36 @@ def csv_row_id(header: tuple[str, ...], row: list[str]) -> str:
         return ""
 
 
+def parquet_intake(header: tuple[str, ...], row: list[Any]) -> dict[str, Any]:
+    """One Parquet row -> the intake document: a null cell leaves the field out, a text cell is
+    read as a CSV cell (:func:`csv_intake`), any other value (numbers, lists, structs) is the
+    field's value as it is; the intake parser checks it all."""
+    doc: dict[str, Any] = {}
+    text_cols: list[str] = []
+    text_cells: list[str] = []
+    for col, cell in zip(header, row, strict=True):
+        if col == CSV_ID_COLUMN or cell is None:
+            continue
+        if isinstance(cell, str):
+            text_cols.append(col)
+            text_cells.append(cell)
+        elif col == "pain" and isinstance(cell, list):  # structs: drop the fields a row left null
+            doc[col] = [{k: v for k, v in m.items() if v is not None} if isinstance(m, dict) else m for m in cell]
+        else:
+            doc[col] = cell
+    if text_cols:
+        doc.update(csv_intake(tuple(text_cols), text_cells))
+    return doc
+
+
+def parquet_row_id(header: tuple[str, ...], row: list[Any]) -> str:
+    try:
+        value = row[header.index(CSV_ID_COLUMN)]
+    except (ValueError, IndexError):
+        return ""
+    return "" if value is None else str(value)
+
+
 def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
     """One CSV row -> the intake document. Raises :class:`InputError` naming the column.
 
@@ -358,12 +444,14 @@ def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
 class Job:
     """What every worker needs: how to read a record, how to write a result."""
 
-    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None):
+    def __init__(self, kind: str, header: tuple[str, ...], out: str, lang: str, who: str | None = None,
+                 lean: bool = False):
         self.kind = kind
         self.header = header
         self.out = out
         self.lang = lang
         self.who = who  # next questions only for this asker (self or clinician); None: all
+        self.lean = lean  # JSON Lines: the lean documents (triggermap.lean)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -371,7 +459,7 @@ def _error_text(exc: BaseException) -> str:
     return f"{field}: {getattr(exc, 'message', str(exc))}"
 
 
-def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, str | None]:
+def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, Any, str | None]:
     """One record -> (its id, the assessment document or None, the error text or None). Never
     raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
     from .engine import IntakeError
@@ -384,6 +472,9 @@ def assess_record(n: int, payload: Any, job: Job, kb: Any) -> tuple[str, Any, st
         if job.kind == "csv":
             row_id = csv_row_id(job.header, payload)
             doc = csv_intake(job.header, payload)
+        elif job.kind == "parquet":
+            row_id = parquet_row_id(job.header, payload)
+            doc = parquet_intake(job.header, payload)
         else:
             if len(payload) > MAX_INTAKE_BYTES:
                 raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes")
@@ -432,6 +523,72 @@ def csv_row(n: int, row_id: str, doc: dict[str, Any] | None, error: str | None) 
     ]
 
 
+def parquet_row(n: int, row_id: str, doc: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+    """The Parquet output row of one record: :data:`CSV_COLUMNS` with native types (lists of
+    ids, ``{id, score}`` structs, integer CHOIR codes; null where a record failed)."""
+    row: dict[str, Any] = dict.fromkeys(CSV_COLUMNS)
+    row.update(line=n, id=row_id, error=error)
+    if doc is None:
+        return row
+    muscles = doc["muscles"]
+    for k in range(min(TOP_MUSCLES, len(muscles))):
+        row[f"muscle_{k + 1}"] = muscles[k]["id"]
+        row[f"muscle_{k + 1}_score"] = float(muscles[k]["score"])
+    row.update(
+        triage_level=doc["triage"]["level"],
+        triage_reasons=[r["id"] for r in doc["triage"]["reasons"]],
+        muscles=[{"id": m["id"], "score": float(m["score"])} for m in muscles],
+        conditions=[{"id": c["id"], "score": float(c["score"])} for c in doc["conditions"]],
+        conditions_likely=[c["id"] for c in doc["conditions"] if c.get("likely")],
+        uncovered=[u["region"] + (f":{u['side']}" if u.get("side") else "") for u in doc["uncovered"]],
+        choir=list(doc["choir"]),
+        contract=doc.get("contract"),
+        kb_version=doc.get("kb_version"),
+        model_version=doc.get("model_version"),
+    )
+    return row
+
+
+def parquet_schema() -> Any:
+    """The Arrow schema of the Parquet output (the CSV output's columns, typed)."""
+    import pyarrow as pa
+
+    scored = pa.list_(pa.struct([("id", pa.string()), ("score", pa.float64())]))
+    types: dict[str, Any] = {
+        "line": pa.int64(), "triage_reasons": pa.list_(pa.string()), "muscles": scored, "conditions": scored,
+        "conditions_likely": pa.list_(pa.string()), "uncovered": pa.list_(pa.string()),
+        "choir": pa.list_(pa.int32()),
+        **{f"muscle_{k}_score": pa.float64() for k in range(1, TOP_MUSCLES + 1)},
+    }
+    return pa.schema([(c, types.get(c, pa.string())) for c in CSV_COLUMNS])
+
+
+#: Rows per Parquet row group (and per conversion step: bounds the memory of the conversion).
+PARQUET_ROW_GROUP = 20_000
+
+
+def write_parquet(rows_fd: int, fd: int) -> None:
+    """The rows the workers wrote (JSON Lines of :func:`parquet_row`, in order) -> Parquet on ``fd``,
+    a row group at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    os.lseek(rows_fd, 0, os.SEEK_SET)
+    with os.fdopen(os.dup(rows_fd), "rb") as rows_in, os.fdopen(os.dup(fd), "wb", closefd=True) as out:
+        sink = pa.PythonFile(out, mode="w")
+        with pq.ParquetWriter(sink, schema) as writer:
+            batch: list[dict[str, Any]] = []
+            for line in rows_in:
+                batch.append(json.loads(line))
+                if len(batch) >= PARQUET_ROW_GROUP:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            if batch:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        out.flush()
+
+
 def csv_header_bytes() -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
@@ -453,14 +610,27 @@ def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[list[bytes], b
             failed = failed or error is not None
             writer.writerow(csv_row(n, row_id, doc, error))
         return [buf.getvalue().encode("utf-8", "surrogateescape")], failed
+    if job.out == "parquet":
+        rows: list[bytes] = []
+        for n, payload in chunk:
+            row_id, doc, error = assess_record(n, payload, job, kb)
+            failed = failed or error is not None
+            rows.append(json.dumps(parquet_row(n, row_id, doc, error), ensure_ascii=False).encode(
+                "utf-8", "surrogateescape") + b"\n")
+        return rows, failed
     parts: list[bytes] = []
+    lean: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    if job.lean:
+        from .lean import lean_document
+
+        lean = lean_document
     for n, payload in chunk:
         _row_id, doc, error = assess_record(n, payload, job, kb)
         if error is not None:
             failed = True
             parts.append(dumps_bytes({"line": n, "error": error}))
         else:
-            parts.append(dumps_bytes(doc))
+            parts.append(dumps_bytes(doc if lean is None else lean(doc)))
         parts.append(b"\n")
     return parts, failed
 
@@ -567,6 +737,18 @@ class Progress:
 
 def run(source: Source, job: Job, workers: int, fd: int, progress: Progress) -> int:
     """Assess every record of ``source`` and write the results to ``fd``; the exit code."""
+    if job.out == "parquet":  # the workers write rows to a temporary file; it becomes Parquet at the end
+        import tempfile
+
+        with tempfile.TemporaryFile() as rows:
+            code = _run(source, job, workers, rows.fileno(), progress)
+            if code in (EXIT_OK, EXIT_FAILED_LINES):
+                write_parquet(rows.fileno(), fd)
+        return code
+    return _run(source, job, workers, fd, progress)
+
+
+def _run(source: Source, job: Job, workers: int, fd: int, progress: Progress) -> int:
     if job.out == "csv":
         write_all(fd, csv_header_bytes())
     if workers >= 1 and hasattr(os, "fork"):

@@ -54,7 +54,7 @@ def build_app() -> Any:
     @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
     def assess(ctx: typer.Context) -> None:
         """Assess an intake: triggermap assess FILE|- [--format text|json] [--lang en|es] [--who self|clinician]
-        [--batch FILE.jsonl|FILE.csv [--format json|csv]]."""
+        [--batch FILE.jsonl|FILE.csv|FILE.parquet [--format json|csv|parquet]] [--lean]."""
         from .fastcli import main as assess_main
 
         raise typer.Exit(assess_main(list(ctx.args) or ["--help"]))
@@ -92,13 +92,13 @@ def build_app() -> Any:
 
     @app.command()
     def schema(
-        document: str = typer.Argument("all", help="intake, assessment, error or all"),
+        document: str = typer.Argument("all", help="intake, assessment, assessment-lean, error or all"),
     ) -> None:
         """Print the JSON Schema of the contract documents."""
         from .knowledge import load
         from .schemas import schemas
 
-        _choice("document", document, ("intake", "assessment", "error", "all"))
+        _choice("document", document, ("intake", "assessment", "assessment-lean", "error", "all"))
         all_schemas = schemas(load())
         _print_json(all_schemas if document == "all" else all_schemas[document])
 

@@ -12,9 +12,12 @@ Triage counts ``emergency`` and ``urgent`` as positive (needs medical care soon)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .vocabulary import LEVEL_RANK, LEVELS_SEVERE_FIRST
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 #: the levels that count as positive: urgent and above
 URGENT = tuple(level for level in LEVELS_SEVERE_FIRST if LEVEL_RANK[level] >= LEVEL_RANK["urgent"])
@@ -151,7 +154,7 @@ def separation(fit: list[tuple[float, bool]]) -> dict[str, Any]:
     }
 
 
-def region_lookup(kb: Any, intake: dict[str, Any]) -> list[str]:
+def region_lookup(kb: Knowledge, intake: dict[str, Any]) -> list[str]:
     """The region-lookup baseline (the way a pain guide such as triggerpoints.net works): the
     muscles whose trigger points refer to the painful regions, those reaching the most painful
     regions in their essential zones first, then by regions in their spillover zones (ties by
@@ -166,10 +169,10 @@ def region_lookup(kb: Any, intake: dict[str, Any]) -> list[str]:
     for mid, m in kb.muscles.items():
         ess: set[str] = set()
         spill: set[str] = set()
-        for tp in m["trigger_points"]:
-            for kind, into in (("essential", ess), ("spillover", spill)):
-                for z in tp[kind]:
-                    r = z["region"]
+        for tp in m.trigger_points:
+            for zones, into in ((tp.essential, ess), (tp.spillover, spill)):
+                for z in zones:
+                    r = z.region
                     into.update({r, *nested.get(r, ())} & painful)
         spill -= ess
         if ess or spill:
@@ -183,7 +186,7 @@ SIM_ROUNDS = 3
 SIM_SEEDS = 5
 
 
-def start_document(intake: dict[str, Any], kb: Any) -> dict[str, Any]:
+def start_document(intake: dict[str, Any], kb: Knowledge) -> dict[str, Any]:
     """The drawing alone, after the safety step: the case's red flags as given and every other
     red flag answered "no" (the app asks them before the map; red-flag questions carry no
     ranking information, so the simulation measures the questions that rank)."""
@@ -194,7 +197,7 @@ def start_document(intake: dict[str, Any], kb: Any) -> dict[str, Any]:
     return doc
 
 
-def answer(full: dict[str, Any], doc: dict[str, Any], q: dict[str, Any], kb: Any) -> dict[str, Any] | None:
+def answer(full: dict[str, Any], doc: dict[str, Any], q: dict[str, Any], kb: Knowledge) -> dict[str, Any] | None:
     """``doc`` with question ``q`` answered from the case's full intake ``full``: yes when the
     case has it, "no" (``absent``) when it does not. A palpation question is answered from the
     case's palpation entries (a muscle it did not palpate counts as not tender), and cannot be
@@ -211,7 +214,7 @@ def answer(full: dict[str, Any], doc: dict[str, Any], q: dict[str, Any], kb: Any
         side = q.get("side")
         if not mine:
             entry: dict[str, Any] = {"muscle": value, "tender": False}
-            if not kb.muscles[value]["midline"]:
+            if not kb.muscles[value].midline:
                 entry["side"] = side or "both"
             mine = [entry]
         doc.setdefault("palpation", []).extend(e for e in mine if e not in doc.get("palpation", []))

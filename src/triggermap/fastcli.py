@@ -48,7 +48,7 @@ def _err(field: str, message: str) -> int:
     return EXIT_INVALID
 
 
-def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
+def assess_one(path: str, fmt: str, lang: str, who: str | None = None, lean: bool = False) -> int:
     from .engine import IntakeError
     from .engine.core import engine_for
     from .knowledge import load
@@ -59,19 +59,23 @@ def assess_one(path: str, fmt: str, lang: str, who: str | None = None) -> int:
         result = engine_for(kb).document(doc, lang, who=who)
     except (InputError, IntakeError) as exc:
         return _err(exc.field, exc.message)
+    if lean:
+        from .lean import lean_document
+
+        result = lean_document(result)
     sys.stdout.write(dumps_one(result) + "\n" if fmt == "json" else report(result, lang, kb.regions))
     return EXIT_OK
 
 
 def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind: str | None = None,
-                 progress: bool | None = None, who: str | None = None) -> int:
+                 progress: bool | None = None, who: str | None = None, lean: bool = False) -> int:
     """Many intakes in (JSON Lines or CSV), one result per record out (JSON Lines or CSV), in order;
     a bad record reports and the run goes on. See :mod:`triggermap.batch`."""
     from . import batch
 
     kind = batch.input_kind(path, in_kind)
     try:
-        if out == "parquet":
+        if out == "parquet" and not batch.have_pyarrow():
             raise batch.need_pyarrow("--format")
         source = batch.open_source(path, kind)
     except InputError as exc:
@@ -79,7 +83,7 @@ def assess_batch(path: str, lang: str, workers: int, out: str = "json", in_kind:
     show = sys.stderr.isatty() if progress is None else progress
     bar = batch.Progress(show, source.size, source.position, force=progress is True)
     sys.stdout.flush()
-    job = batch.Job(source.kind, source.header, out, lang, who)
+    job = batch.Job(source.kind, source.header, out, lang, who, lean)
     try:
         return batch.run(source, job, workers, sys.stdout.fileno(), bar)
     finally:
@@ -95,21 +99,27 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: list[str]) -> int:
     p = _Parser(prog="triggermap assess",
-                description="Assess one intake (JSON or YAML), or a batch: JSON Lines or CSV, one intake per line/row.")
+                description="Assess one intake (JSON or YAML), or a batch: JSON Lines, CSV or Parquet, one intake per "
+                            "line/row.")
     p.add_argument("file", nargs="?", help="intake file, or - for standard input")
-    p.add_argument("--batch", metavar="FILE", help="one intake per line (FILE.jsonl) or per row (FILE.csv); - for standard input")
+    p.add_argument("--batch", metavar="FILE", help="one intake per line (FILE.jsonl) or per row (FILE.csv, FILE.parquet); - for standard input")
     p.add_argument("--format", choices=("text", "json", "csv", "parquet"), default=None,
-                   help="one intake: text (default) or json; --batch: json (JSON Lines, default) or csv "
-                        "(one summary row per drawing)")
+                   help="one intake: text (default) or json; --batch: json (JSON Lines, default), csv or "
+                        "parquet (one summary row per drawing; parquet needs pyarrow)")
     p.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None,
-                   help="--batch input (default: from the file name, .csv is CSV, else JSON Lines)")
+                   help="--batch input (default: from the file name, .csv is CSV, .parquet Parquet, else JSON Lines)")
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="--batch progress on standard error (default: when it is a terminal)")
     p.add_argument("--who", choices=ASKERS, default=None,
                    help="list only the next questions that self (the person) or a clinician can answer")
+    p.add_argument("--lean", action="store_true",
+                   help="write the lean JSON document (the drawing's marks once, each muscle refers to "
+                        "them; docs/lean-document.md); implies --format json for one intake")
     a = p.parse_args(argv)
+    if a.lean and (a.format or "json") != "json":
+        return _err("--lean", f"is for JSON output (--format json), not {a.format}")
     if a.batch is not None:
         if a.file is not None:
             return _err("FILE", "give either FILE or --batch, not both")
@@ -118,10 +128,11 @@ def main(argv: list[str]) -> int:
         if a.workers < 0:
             return _err("--workers", f"must be 0 (one per CPU) or more, got {a.workers}")
         workers = a.workers or min(os.cpu_count() or 1, 8)
-        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who)
+        return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who,
+                            a.lean)
     if a.file is None:
         return _err("FILE", "an intake file (or - for standard input) is required")
     if a.format in ("csv", "parquet") or a.input_format is not None:
         return _err("--format" if a.input_format is None else "--input-format",
                     "csv and parquet are for --batch; one intake is JSON or YAML, shown as text or json")
-    return assess_one(a.file, a.format or "text", a.lang, a.who)
+    return assess_one(a.file, a.format or ("json" if a.lean else "text"), a.lang, a.who, a.lean)

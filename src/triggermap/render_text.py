@@ -4,9 +4,13 @@ Standard library only (the ``assess`` fast path imports it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .present.messages import SIDES
+
+if TYPE_CHECKING:
+    from .knowledge.entities import Region
 
 _H = {
     "en": {
@@ -135,12 +139,12 @@ _HEAD: dict[str, dict[str, Any]] = {
 _ZONE = {"en": {"essential": "essential", "spillover": "spillover"}, "es": {"essential": "esencial", "spillover": "extensión"}}
 
 
-def assessment_text(a: dict[str, Any], lang: str, regions: dict[str, dict[str, Any]] | None = None) -> str:
+def assessment_text(a: dict[str, Any], lang: str, regions: Mapping[str, Region] | None = None) -> str:
     """The readable (non-JSON) report; ``regions`` (the vocabulary) gives region names."""
     h = _HEAD[lang]
 
     def _mark(x: dict[str, Any]) -> str:
-        name: str = regions[x["region"]]["label"][lang] if regions else x["region"]
+        name: str = regions[x["region"]].label.of(lang) if regions else x["region"]
         side = x.get("side")
         return name + (f" ({SIDES[lang][side]})" if side else "")
 

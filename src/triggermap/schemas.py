@@ -237,8 +237,8 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         absent[key]["items"]["enum"] = list(ids)
     props["choir"]["items"] = {"type": "integer", "enum": sorted(CHOIR_CODES)}
     _enum(s, ["$defs", "PalpationIn", "properties", "muscle"], list(kb.muscles))
-    midline_muscles = [m for m, d in kb.muscles.items() if d.get("midline")]
-    paired = [m for m, d in kb.muscles.items() if not d.get("midline")]
+    midline_muscles = [m for m, d in kb.muscles.items() if d.midline]
+    paired = [m for m, d in kb.muscles.items() if not d.midline]
     s["$defs"]["PalpationIn"]["allOf"] = [
         {"if": {"properties": {"muscle": {"enum": midline_muscles}}}, "then": {"not": {"required": ["side"]}}},
         {
@@ -253,8 +253,8 @@ def intake_schema(kb: Knowledge) -> dict[str, Any]:
         {"properties": {"red_flags": {"minItems": 1}}, "required": ["red_flags"]},
     ]
     # midline regions take no side; lateral ones require it
-    midline = [r for r, d in kb.regions.items() if d["midline"]]
-    lateral = [r for r, d in kb.regions.items() if not d["midline"]]
+    midline = [r for r, d in kb.regions.items() if d.midline]
+    lateral = [r for r, d in kb.regions.items() if not d.midline]
     s["$defs"]["PainIn"]["allOf"] = [
         {
             "if": {"properties": {"region": {"enum": midline}}},
@@ -288,5 +288,48 @@ def assessment_schema(kb: Knowledge) -> dict[str, Any]:
     return s
 
 
+def lean_assessment_schema(kb: Knowledge) -> dict[str, Any]:
+    """The lean form of the assessment (:mod:`triggermap.lean`, docs/lean-document.md): the drawing's
+    painful marks once, in ``marks``, and each muscle's ``explains_marks`` naming them by position
+    in place of its ``explains`` and ``unexplained`` lists."""
+    import copy
+
+    s = copy.deepcopy(assessment_schema(kb))
+    s["$id"] = "https://triggermap.invalid/schema/assessment-lean-v1.json"
+    s["title"] = "AssessmentLeanDoc"
+    s["description"] = (
+        "The lean form of an assessment (opt-in: `triggermap assess --lean`, `?lean=1`): the painful marks "
+        "given once in `marks`; `triggermap.lean.expand_document` gives back the full document exactly."
+    )
+    props = s["properties"]
+    props["form"] = {"const": "lean", "description": "This document is in the lean form."}
+    props["marks"] = {
+        "type": "array", "items": {"$ref": "#/$defs/Unexplained"},
+        "description": "The drawing's painful marks, each once; muscles refer to them by position (0-based).",
+    }
+    s["required"] = [*s["required"], "form", "marks"]
+    d = s["$defs"]
+    lean = copy.deepcopy(d["MuscleOut"])
+    lean["title"] = "MuscleLeanOut"
+    positions = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+    lean["properties"]["explains_marks"] = {
+        "type": "object", "additionalProperties": False, "required": ["essential", "spillover"],
+        "properties": {"essential": positions, "spillover": copy.deepcopy(positions)},
+        "description": "Positions in `marks` this muscle explains, by zone; every other mark it leaves "
+                       "unexplained. Replaces `explains` and `unexplained`.",
+    }
+    required = [r for r in lean["required"] if r not in ("explains", "unexplained")]
+    # a muscle is either lean (explains_marks) or, where it could not be written so, full
+    lean["required"] = required
+    lean["oneOf"] = [
+        {"required": ["explains_marks"], "not": {"anyOf": [{"required": ["explains"]}, {"required": ["unexplained"]}]}},
+        {"required": ["explains", "unexplained"], "not": {"required": ["explains_marks"]}},
+    ]
+    d["MuscleLeanOut"] = lean
+    props["muscles"]["items"] = {"$ref": "#/$defs/MuscleLeanOut"}
+    return s
+
+
 def schemas(kb: Knowledge) -> dict[str, dict[str, Any]]:
-    return {"intake": intake_schema(kb), "assessment": assessment_schema(kb), "error": ErrorDoc.model_json_schema()}
+    return {"intake": intake_schema(kb), "assessment": assessment_schema(kb),
+            "assessment-lean": lean_assessment_schema(kb), "error": ErrorDoc.model_json_schema()}

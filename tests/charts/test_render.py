@@ -101,19 +101,19 @@ def test_every_muscle_chart_is_valid_and_complete(kb):
             svg = charts.muscle_chart(kb, mid, lang)
             root = parse(svg)
             assert root.get("role") == "img"
-            assert root.find("svg:title", NS).text.startswith(muscle["names"][lang])
+            assert root.find("svg:title", NS).text.startswith(muscle.names.of(lang))
             views = [g.get("data-view") for g in root.iter(f"{SVG}g") if g.get("data-view")]
             assert views, mid
             # every trigger point is marked on at least one of the chart's views
             marked = {g.get("data-trigger-point") for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"}
-            assert marked == {tp["id"] for tp in muscle["trigger_points"]}, mid
-            n_marks = sum(len(muscle_tp_points(muscle, v, "right")) for v in views)
+            assert marked == {tp.id for tp in muscle.trigger_points}, mid
+            n_marks = sum(len(muscle_tp_points(muscle.to_dict(), v, "right")) for v in views)
             assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"]) == n_marks
             # zones: essential solid red, spillover stippled, on the right side
-            for tp in muscle["trigger_points"]:
-                for ref in tp["essential"]:
-                    side = None if region_meta()[ref["region"]]["midline"] else "right"
-                    fills = fill_of(root, ref["region"], side)
+            for tp in muscle.trigger_points:
+                for ref in tp.essential:
+                    side = None if region_meta()[ref.region]["midline"] else "right"
+                    fills = fill_of(root, ref.region, side)
                     if fills:
                         assert fills == {style.ESSENTIAL}, (mid, ref)
             assert (style.word(lang, "disclaimer")) in svg
@@ -127,14 +127,14 @@ def test_essential_zone_is_solid_and_spillover_is_stippled(kb):
     pattern = root.find(".//svg:pattern[@id='tm-stipple']", NS)
     assert pattern is not None and pattern.findall("svg:circle", NS)
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
-    assert "Musculus gluteus minimus" in texts or kb.muscles["gluteus-minimus"]["names"]["la"] in texts
+    assert "Musculus gluteus minimus" in texts or kb.muscles["gluteus-minimus"].names.la in texts
     assert "Trigger point" in texts and "Essential zone" in texts and "Spillover zone" in texts
 
 
 def test_muscle_chart_in_spanish(kb):
     svg = charts.muscle_chart(kb, "piriformis", "es")
     assert "Solo educativo, no es un diagnóstico." in svg
-    assert "Punto gatillo" in svg and kb.muscles["piriformis"]["names"]["es"] in svg
+    assert "Punto gatillo" in svg and kb.muscles["piriformis"].names.es in svg
 
 
 def test_muscle_chart_can_show_the_left_side(kb):

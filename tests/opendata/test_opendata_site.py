@@ -61,12 +61,12 @@ def test_muscle_page_has_chart_zones_self_care_and_references(atlas_dir: Path, k
     assert "<svg" in html and "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert 'href="../regions/thigh-lateral.html"' in html
     m = kb.muscles["gluteus-minimus"]
-    for e in m["self_care"]:
-        assert kb.exercises[e]["title"]["en"] in html
-    for r in m["references"]:
+    for e in m.self_care:
+        assert kb.exercises[e].title.en in html
+    for r in m.references:
         assert f'id="ref-{r}"' in html
     es = (atlas_dir / "es" / "muscles" / "gluteus-minimus.html").read_text(encoding="utf-8")
-    assert '<html lang="es">' in es and m["summary"]["es"] in es
+    assert '<html lang="es">' in es and m.summary.es in es
 
 
 def test_region_page_lists_essential_before_spillover_and_mimics(atlas_dir: Path, kb: Any) -> None:
@@ -74,22 +74,22 @@ def test_region_page_lists_essential_before_spillover_and_mimics(atlas_dir: Path
     ess, spill = html.index('class="refers-essential"'), html.index('class="refers-spillover"')
     assert ess < spill
     essential = re.findall(r'href="\.\./muscles/([a-z0-9-]+)\.html#([a-z0-9-]+)"', html[ess:spill])
-    want = [(mid, tp["id"]) for mid, m in kb.muscles.items() for tp in m["trigger_points"]
-            if any(z["region"] == "thigh-lateral" for z in tp["essential"])]
+    want = [(mid, tp.id) for mid, m in kb.muscles.items() for tp in m.trigger_points
+            if any(z.region == "thigh-lateral" for z in tp.essential)]
     assert set(want) <= set(essential)
     mimics = [c for c in kb.conditions.values()
-              if any(f["kind"] == "region" and "thigh-lateral" in f["ids"] for f in c["features"])]
+              if any(f.kind == "region" and "thigh-lateral" in f.ids for f in c.features)]
     for c in mimics:
-        assert f'href="../conditions/{c["id"]}.html"' in html
+        assert f'href="../conditions/{c.id}.html"' in html
     assert "scherrer-2021" in html  # the CHOIR roll-up is cited
 
 
 def test_condition_page_has_accuracy_figures(atlas_dir: Path, kb: Any) -> None:
-    cid, c = next((cid, c) for cid, c in kb.conditions.items() if any(f["sensitivity"] for f in c["features"]))
+    cid, c = next((cid, c) for cid, c in kb.conditions.items() if any(f.sensitivity for f in c.features))
     html = (atlas_dir / "en" / "conditions" / f"{cid}.html").read_text(encoding="utf-8")
-    f = next(f for f in c["features"] if f["sensitivity"])
-    assert str(f["lr"]) in html and str(f["sensitivity"]) in html
-    assert c["confirm"]["en"].split(".")[0].replace("'", "&#39;") in html
+    f = next(f for f in c.features if f.sensitivity)
+    assert str(f.lr) in html and str(f.sensitivity) in html
+    assert c.confirm.en.split(".")[0].replace("'", "&#39;") in html
 
 
 def test_same_look_as_the_web_app(atlas_dir: Path) -> None:

@@ -366,3 +366,37 @@ def test_account_lifecycle_cli(clinic):
     # now the person may have a (new) account again
     r = run("add", "-u", "second", "--role", "patient", "-p", "pat-a", "--password-stdin", input=PW_B + "\n")
     assert r.exit_code == 0, r.stderr
+
+
+def test_account_admin_cli(db_url):
+    """`triggermap account add --admin` and `account admin [--revoke]` set ``account.is_admin``
+    (audited); `account list` shows it; an unknown name exits 2 naming the field."""
+    from typer.testing import CliRunner
+
+    from triggermap.store.cli import account_app
+
+    runner = CliRunner()
+
+    def is_admin(name):
+        with db.session_scope(db_url, readonly=True) as s:
+            return repo.get_account(s, name).is_admin
+
+    r = runner.invoke(account_app, ["add", "-u", "boss", "--role", "clinician", "--admin", "--password-stdin"],
+                      input=PW_A + "\n")
+    assert r.exit_code == 0, r.stderr
+    r = runner.invoke(account_app, ["add", "-u", "dr.d", "--role", "clinician", "--password-stdin"],
+                      input=PW_B + "\n")
+    assert r.exit_code == 0, r.stderr
+    assert is_admin("boss") and not is_admin("dr.d")
+    lines = runner.invoke(account_app, ["list"]).stdout.splitlines()
+    assert [ln.endswith("\tadmin") for ln in lines] == [True, False]
+    r = runner.invoke(account_app, ["admin", "-u", "DR.D"])
+    assert r.exit_code == 0 and "dr.d is now an administrator" in r.stdout
+    assert is_admin("dr.d")
+    r = runner.invoke(account_app, ["admin", "-u", "boss", "--revoke"])
+    assert r.exit_code == 0 and not is_admin("boss")
+    r = runner.invoke(account_app, ["admin", "-u", "nobody"])
+    assert r.exit_code == 2 and "username" in r.stderr
+    with db.session_scope(db_url, readonly=True) as s:
+        actions = [a.action for a in repo.list_audit(s) if a.action.endswith("-admin")]
+    assert sorted(actions) == ["grant-admin", "grant-admin", "revoke-admin"]

@@ -24,6 +24,7 @@ def test_head_constant_matches_scripts():
     from triggermap.store import migrations
 
     script = ScriptDirectory(str(Path(migrations.__file__).parent))
+    assert migrations.HEAD == "0005"  # 0005_account_admin
     assert script.get_current_head() == migrations.HEAD
     assert [r.revision for r in reversed(list(script.walk_revisions()))] == list(migrations.REVISIONS)
 
@@ -126,4 +127,64 @@ def test_0002_one_account_per_person_round_trip(fresh_db_url):
         conn.execute(text("DELETE FROM account WHERE username = 'again'"))
     db.upgrade(engine)
     assert db.current_revision(engine) == db.head_revision()
+    assert db.integrity_check(engine) == []
+
+
+def test_0004_examinations_round_trip(fresh_db_url):
+    """Revision 0004 adds the ``examination`` table (cascading with its person, keeping the
+    clinician's name when the account goes); its downgrade drops it and nothing else."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    engine = db.get_engine(fresh_db_url)
+    db.upgrade(engine, "0003")
+    assert "examination" not in _tables(fresh_db_url)
+    db.upgrade(engine, "0004")
+    assert "examination" in _tables(fresh_db_url)
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA foreign_keys = ON"))
+        conn.execute(text("INSERT INTO person (id, code, created_at) VALUES (1, 'p1', :t)"), {"t": now})
+        conn.execute(text("INSERT INTO account (id, username, password_hash, role, is_active, created_at, "
+                          "password_changed_at) VALUES (1, 'dr', 'x', 'clinician', true, :t, :t)"), {"t": now})
+        conn.execute(text("INSERT INTO examination (person_id, clinician_id, clinician_name, created_at, intake, "
+                          "result, kb_version, lang) VALUES (1, 1, 'dr', :t, '{}', '{}', 'v', 'en')"), {"t": now})
+        conn.execute(text("DELETE FROM account WHERE id = 1"))
+        assert conn.execute(text("SELECT clinician_id, clinician_name FROM examination")).one() == (None, "dr")
+        conn.execute(text("DELETE FROM person WHERE id = 1"))
+        assert conn.execute(text("SELECT count(*) FROM examination")).scalar_one() == 0
+    db.downgrade(engine, "0003")
+    assert db.current_revision(engine) == "0003"
+    assert "examination" not in _tables(fresh_db_url)
+    assert "assessment" in _tables(fresh_db_url)
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision()
+
+
+def test_0005_account_admin_round_trip(fresh_db_url):
+    """Revision 0005 adds ``account.is_admin``: accounts made before it are not administrators;
+    its downgrade drops the column and keeps the accounts."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    engine = db.get_engine(fresh_db_url)
+    db.upgrade(engine, "0004")
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO account (id, username, password_hash, role, is_active, created_at, "
+                          "password_changed_at) VALUES (1, 'dr', 'x', 'clinician', true, :t, :t)"), {"t": now})
+    db.upgrade(engine, "0005")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT is_admin FROM account WHERE id = 1")).scalar_one() in (False, 0)
+        conn.execute(text("UPDATE account SET is_admin = true WHERE id = 1"))
+        assert conn.execute(text("SELECT is_admin FROM account WHERE id = 1")).scalar_one() in (True, 1)
+    db.downgrade(engine, "0004")
+    cols = {c["name"] for c in inspect(engine).get_columns("account")}
+    assert "is_admin" not in cols
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT username FROM account")).scalars().all() == ["dr"]
+    db.upgrade(engine)
     assert db.integrity_check(engine) == []

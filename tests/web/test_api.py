@@ -199,7 +199,7 @@ def test_muscles(client, kb):
     lst = client.get("/api/v1/muscles").json()
     assert isinstance(lst, list) and {m["id"] for m in lst} == set(kb.muscles)
     card = client.get("/api/v1/muscles/gluteus-minimus?lang=es").json()
-    assert card["id"] == "gluteus-minimus" and card["name"] == kb.muscles["gluteus-minimus"]["names"]["es"]
+    assert card["id"] == "gluteus-minimus" and card["name"] == kb.muscles["gluteus-minimus"].names.es
     out = subprocess.run([sys.executable, "-m", "triggermap", "muscle", "piriformis", "--format", "json",
                           "--lang", "es"], capture_output=True, timeout=120)
     assert client.get("/api/v1/muscles/piriformis", headers={"accept-language": "es"}).json() == json.loads(out.stdout)

@@ -38,8 +38,8 @@ def _vocab() -> dict[str, list[str]]:
 
     kb = load()
     return {
-        "lateral": [r for r, d in kb.regions.items() if not d["midline"]],
-        "midline": [r for r, d in kb.regions.items() if d["midline"]],
+        "lateral": [r for r, d in kb.regions.items() if not d.midline],
+        "midline": [r for r, d in kb.regions.items() if d.midline],
         "qualities": list(kb.vocab["qualities"]),
         "aggravating": list(kb.vocab["aggravating"]),
         "findings": list(kb.vocab["findings"]),

@@ -81,7 +81,7 @@ def test_denied_safety_answers_are_absent_so_the_map_result_asks_no_warning_sign
     assert card is not None
     from triggermap.web.screeners import GENERAL
 
-    asked = {kb.red_flags[f]["question"]["en"] for ids in GENERAL.values() for f in ids}
+    asked = {kb.red_flags[f].question.en for ids in GENERAL.values() for f in ids}
     assert card["text"] not in asked
 
 
@@ -108,4 +108,4 @@ def test_answering_on_a_phone_re_ranks(live_server, page_factory, kb):
     top = page.locator(".muscle-result").first.inner_text()
     if n_answers == 3:  # pressing the spot brought on the usual pain: that muscle now leads
         pressed = decode_intake(_token(href))["palpation"][-1]["muscle"]
-        assert kb.muscles[pressed]["names"]["en"] in top
+        assert kb.muscles[pressed].names.en in top

@@ -45,14 +45,14 @@ def test_every_flag_belongs_to_an_area_and_the_notes_are_followed(kb):
     for area, ids in NOTES.items():
         assert ids <= set(screeners.AREA_FLAGS[area]), area
     # every area can be reached by a drawing
-    reached = set().union(*(screeners.region_areas(r, d["group"]) for r, d in kb.regions.items()))
+    reached = set().union(*(screeners.region_areas(r, d.group) for r, d in kb.regions.items()))
     assert set(screeners.AREA_FLAGS) <= reached
     for area, key in SAMPLE.items():
         rid = key.partition(":")[0]
-        assert area in screeners.region_areas(rid, kb.regions[rid]["group"]), area
+        assert area in screeners.region_areas(rid, kb.regions[rid].group), area
     # the buttock and the low back are the general area only
     for rid in ("buttock-lower-outer", "buttock-upper-inner", "sacroiliac", "coccyx", "low-back", "thigh-lateral"):
-        assert screeners.region_areas(rid, kb.regions[rid]["group"]) == {"lower"}, rid
+        assert screeners.region_areas(rid, kb.regions[rid].group) == {"lower"}, rid
 
 
 def test_general_flags_are_on_step_one_and_area_flags_under_where_mostly(client, kb):

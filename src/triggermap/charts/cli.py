@@ -11,12 +11,15 @@ output. Invalid input exits with code 2 and one message naming the field and wha
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
 from ..vocabulary import DEFAULT_LANG, LANGS, did_you_mean
 from .geometry import SIDES
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 app = typer.Typer(
     help="Body charts: a muscle's trigger points and referral zones, a pain drawing, an assessment.",
@@ -67,7 +70,7 @@ def _read(path: str) -> Any:
     return doc
 
 
-def _pain(doc: dict[str, Any], kb: Any) -> list[tuple[str, str | None, int]]:
+def _pain(doc: dict[str, Any], kb: Knowledge) -> list[tuple[str, str | None, int]]:
     from ..engine import IntakeError, parse_intake
 
     try:

@@ -424,7 +424,10 @@ def _muscle(kb: Any, muscle_id: str) -> dict[str, Any]:
     if muscle_id not in muscles:
         hint = did_you_mean(muscle_id, muscles, fmt=" (did you mean {!r}?)")
         raise ChartError("muscle", f"{muscle_id!r} is not a muscle id{hint}; allowed: {', '.join(sorted(muscles))}")
-    return dict(muscles[muscle_id])
+    # the drawing code works on the muscle's plain data (the schema's shape): a compiled entity's
+    # to_dict(), or a mapping as given (tests draw synthetic muscles)
+    m = muscles[muscle_id]
+    return m.to_dict() if hasattr(m, "to_dict") else dict(m)
 
 
 def muscle_zones(muscle: Mapping[str, Any], side: str, tp_ids: Iterable[str] | None = None

@@ -187,17 +187,17 @@ def _evaluate(
     diff = differential(prep.conditions, intake)
     rules = fired_rules(prep.rules, intake)
     flagged: dict[str, list[str]] = {}  # condition -> red flags / rules that point to it
-    pointed: dict[str, list[str]] = {}  # red flag / rule -> the conditions it points to
+    pointed: dict[str, tuple[str, ...]] = {}  # red flag / rule -> the conditions it points to
     for fid in sorted(intake.red_flags):
-        pointed[fid] = kb.red_flags[fid]["conditions"]
-        for cid in kb.red_flags[fid]["conditions"]:
+        pointed[fid] = kb.red_flags[fid].conditions
+        for cid in kb.red_flags[fid].conditions:
             flagged.setdefault(cid, []).append(fid)
     for rule in rules:
-        pointed[rule["id"]] = rule["conditions"]
-        for cid in rule["conditions"]:
-            flagged.setdefault(cid, []).append(rule["id"])
+        pointed[rule.id] = rule.conditions
+        for cid in rule.conditions:
+            flagged.setdefault(cid, []).append(rule.id)
     likely: list[tuple[str, str, tuple[Phrase, ...]]] = [
-        (c.id, c.data["level_when_likely"], tuple(f.why for f in fired))
+        (c.id, c.data.level_when_likely, tuple(f.why for f in fired))
         for c, p, fired, _no in diff
         if p >= params.condition_likely
     ]
@@ -211,7 +211,7 @@ def _evaluate(
     listed = {c.id for c in conditions}
     for cid in sorted(set(flagged) - listed):  # reached by a red flag although no feature fired
         why = tuple(r.text for r in reasons if r.id in flagged[cid])
-        conditions.append(_condition(cid, kb.conditions[cid]["prior"], why, flagged[cid], params))
+        conditions.append(_condition(cid, kb.conditions[cid].prior, why, flagged[cid], params))
     # contract 1.1: what an emergency or urgent red flag or rule points to comes first, the
     # most severe first, so that the most dangerous possibility is never listed below a common one
     severity: dict[str, int] = {}
@@ -252,15 +252,15 @@ def _evaluate(
 
     ref_ids: dict[str, None] = {}
     for fid in sorted(intake.red_flags):
-        ref_ids.update(dict.fromkeys(kb.red_flags[fid]["refs"]))
+        ref_ids.update(dict.fromkeys(kb.red_flags[fid].refs))
     for rule in rules:
-        ref_ids.update(dict.fromkeys(rule["refs"]))
+        ref_ids.update(dict.fromkeys(rule.refs))
     for cond in conditions:
-        ref_ids.update(dict.fromkeys(kb.conditions[cond.id]["refs"]))
+        ref_ids.update(dict.fromkeys(kb.conditions[cond.id].refs))
     for mm in muscles:
-        ref_ids.update(dict.fromkeys(kb.muscles[mm.id]["references"]))
+        ref_ids.update(dict.fromkeys(kb.muscles[mm.id].references))
     for item in plan:
-        ref_ids.update(dict.fromkeys(kb.exercises[item.id]["refs"]))
+        ref_ids.update(dict.fromkeys(kb.exercises[item.id].refs))
 
     questions = tuple(
         question(kb, q, ranked)

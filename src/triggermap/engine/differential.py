@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from math import exp, log
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .params import DEFAULT, ModelParams
 from .result import Ref
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
+    from ..knowledge.entities import Condition, Feature
     from .intake import Intake
 
 
@@ -49,25 +50,25 @@ ANSWERABLE = {
 }
 
 
-def lr_absent(f: dict[str, Any], params: ModelParams) -> float:
+def lr_absent(f: Feature, params: ModelParams) -> float:
     """A feature's negative likelihood ratio: as curated, else from its published sensitivity
     and specificity, else the model's assumption (docs/model.md, "Absent answers"). Never above
     1 for evidence that counts for the condition, so a "no" never raises what the test finds."""
-    if f["kind"] not in ANSWERABLE:
+    if f.kind not in ANSWERABLE:
         return 1.0
-    if f.get("lr_absent") is not None:
-        return float(f["lr_absent"])
-    sens, spec = f.get("sensitivity"), f.get("specificity")
+    if f.lr_absent is not None:
+        return float(f.lr_absent)
+    sens, spec = f.sensitivity, f.specificity
     if sens is not None and spec is not None and spec > 0:
         value = (1.0 - float(sens)) / float(spec)
-        return min(value, 1.0) if f["lr"] >= 1.0 else max(value, 1.0)
-    return params.lr_absent_assumed(float(f["lr"]))
+        return min(value, 1.0) if f.lr >= 1.0 else max(value, 1.0)
+    return params.lr_absent_assumed(float(f.lr))
 
 
 class Cond:
     __slots__ = ("id", "prior_logit", "features", "data", "anchor_kinds", "asks")
 
-    def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: dict[str, Any]):
+    def __init__(self, id: str, prior_logit: float, features: tuple[Feat, ...], data: Condition):
         self.id = id
         self.prior_logit = prior_logit
         self.features = features
@@ -91,25 +92,25 @@ def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:
 
     nested = nested_regions(kb)
 
-    def keys(f: dict[str, Any]) -> frozenset[str]:
-        ids = set(f["ids"])
-        if f["kind"] == "region":  # a coarse mark counts for the finer regions inside it, and back
-            for i in f["ids"]:
+    def keys(f: Feature) -> frozenset[str]:
+        ids = set(f.ids)
+        if f.kind == "region":  # a coarse mark counts for the finer regions inside it, and back
+            for i in f.ids:
                 ids.update(nested.get(i, ()))
-        return frozenset(f"{f['kind']}:{i}" for i in ids)
+        return frozenset(f"{f.kind}:{i}" for i in ids)
 
     out = Conditions()
     for cid, c in kb.conditions.items():
         feats = tuple(
             Feat(
-                f["kind"], keys(f), f["value"], log(f["lr"]), Ref(("conditions", cid, "features", j, "why")),
-                log(lr_absent(f, params)), tuple(f["ids"]),
-                f.get("sensitivity") or params.assumed_sensitivity,
-                f.get("anchor", True),
+                f.kind, keys(f), f.value, log(f.lr), Ref(("conditions", cid, "features", j, "why")),
+                log(lr_absent(f, params)), tuple(f.ids),
+                f.sensitivity or params.assumed_sensitivity,
+                f.anchor,
             )
-            for j, f in enumerate(c["features"])
+            for j, f in enumerate(c.features)
         )
-        out.append(Cond(cid, log(c["prior"] / (1 - c["prior"])), feats, c))
+        out.append(Cond(cid, log(c.prior / (1 - c.prior)), feats, c))
     for k, cond in enumerate(out):
         for f in cond.features:
             if f.kind in cond.anchor_kinds and f.anchor:

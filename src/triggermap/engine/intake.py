@@ -260,7 +260,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if type(intensity) is not int or not INTENSITY_MIN <= intensity <= INTENSITY_MAX:  # common case: no call
             intensity = _int(f"{f}.intensity", intensity, INTENSITY_MIN, INTENSITY_MAX)
         side = item.get("side")
-        if regions[region]["midline"]:
+        if regions[region].midline:
             if side is not None:
                 raise IntakeError(
                     f"{f}.side",
@@ -397,7 +397,7 @@ def _palpation(value: Any, kb: Knowledge) -> tuple[Palpation, ...]:
         reproduces = None if item.get("reproduces") is None else _bool(f"{f}.reproduces", item["reproduces"])
         taut = None if item.get("taut_band") is None else _bool(f"{f}.taut_band", item["taut_band"])
         side = item.get("side")
-        if kb.muscles[muscle].get("midline"):
+        if kb.muscles[muscle].midline:
             if side is not None:
                 raise IntakeError(f"{f}.side", f"{muscle!r} is a midline muscle: omit side (got {side!r})")
             sides: tuple[str | None, ...] = (None,)

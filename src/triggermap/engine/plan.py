@@ -23,15 +23,15 @@ def build_plan(kb: Knowledge, intake: Intake, muscles: list[str]) -> tuple[tuple
     withheld: list[Withheld] = []
     seen: set[str] = set()
     for rank, mid in enumerate(muscles):
-        for eid in kb.muscles[mid]["self_care"]:
+        for eid in kb.muscles[mid].self_care:
             if eid in seen:
                 continue
             seen.add(eid)
             ex = kb.exercises[eid]
-            blocked = answers.intersection(ex["contraindications"]) if answers else None
+            blocked = answers.intersection(ex.contraindications) if answers else None
             if blocked:
                 withheld.append(Withheld(eid, mid, tuple(sorted(blocked))))
                 continue
-            chosen.append((rank, KIND_ORDER[ex["kind"]], len(chosen), PlanItem(eid, mid)))
+            chosen.append((rank, KIND_ORDER[ex.kind], len(chosen), PlanItem(eid, mid)))
     chosen.sort(key=lambda t: t[:3])
     return tuple(t[3] for t in chosen), tuple(withheld)

@@ -80,7 +80,7 @@ def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset
     region feature there (nested regions included), and the flags of rules keyed to it."""
     by_cond: dict[str, set[str]] = {}
     for fid, flag in kb.red_flags.items():
-        for cid in flag["conditions"]:
+        for cid in flag.conditions:
             by_cond.setdefault(cid, set()).add(fid)
     out: dict[str, set[str]] = {}
     for c in conditions:
@@ -95,8 +95,8 @@ def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset
 
     nested = nested_regions(kb)
     for rule in kb.rules:
-        flags = {i for i in (*rule["all_of"], *rule["any_of"]) if i in kb.red_flags}
-        for region in rule["regions"]:
+        flags = {i for i in (*rule.all_of, *rule.any_of) if i in kb.red_flags}
+        for region in rule.regions:
             for r in (region, *nested.get(region, ())):
                 out.setdefault(r, set()).update(flags)
     return {r: frozenset(f) for r, f in out.items()}
@@ -130,7 +130,7 @@ class QuestionTables:
                 mid: tuple(
                     ((field, qid), lr_of[field])
                     for field, key in _MUSCLE_LIST.items()
-                    for qid in sorted(m[key])
+                    for qid in sorted(set(getattr(m, key)))
                     if ok(field, qid, who)
                 )
                 for mid, m in kb.muscles.items()
@@ -151,7 +151,7 @@ class QuestionTables:
         }
         #: muscle -> (who palpates it, midline)
         self.palpation: dict[str, tuple[str, bool]] = {
-            mid: (palpation_who(kb, mid), bool(m.get("midline"))) for mid, m in kb.muscles.items()
+            mid: (palpation_who(kb, mid), bool(m.midline)) for mid, m in kb.muscles.items()
         }
         s0 = params.assumed_sensitivity
         #: a "yes" among people whom a question does not concern, when no condition publishes it
@@ -352,15 +352,15 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
         if mark.intensity > 0:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
-    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f]["level"]], f))
-    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f]["conditions"][:2])) for f in ranked]
+    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
+    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2])) for f in ranked]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
     """``self`` when the person can press the muscle (it has a self-release item), else ``clinician``."""
-    for eid in kb.muscles[muscle]["self_care"]:
+    for eid in kb.muscles[muscle].self_care:
         ex = kb.exercises.get(eid)
-        if ex is not None and ex["kind"] == "self-release":
+        if ex is not None and ex.kind == "self-release":
             return "self"
     return "clinician"
 
@@ -377,7 +377,7 @@ def question(kb: Knowledge, c: Candidate, ranked: list[MuscleScore]) -> Question
     elif c.field == "palpation":
         m = kb.muscles[c.value]
         best = next((s for s in ranked if s.muscle == c.value), None)
-        tp_id = best.pattern.trigger_points[0] if best is not None else m["trigger_points"][0]["id"]
+        tp_id = best.pattern.trigger_points[0] if best is not None else m.trigger_points[0].id
         who = palpation_who(kb, c.value)
         where = Inline(Ref(("trigger_points", tp_id, 1, "landmark")), ". ")
         name = Inline(Ref(("muscles", c.value, "names")))
@@ -386,7 +386,7 @@ def question(kb: Knowledge, c: Candidate, ranked: list[MuscleScore]) -> Question
         why = Say("why-palpation", (("muscle", name),))
     else:
         item = kb.vocab[c.field][c.value]
-        if item.get("question"):
+        if item.question:
             text = Ref(("vocab", c.field, c.value, "question"))
         else:
             text = Say(f"ask-{c.field}", (("label", Ref(("vocab", c.field, c.value, "label"))),))

@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import params as P
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..knowledge import Knowledge
+    from ..knowledge.entities import TriggerPoint
     from .intake import Intake, PainMark
 
 
@@ -88,20 +91,20 @@ class Index:
         }
 
 
-def _zones(members: list[dict[str, Any]]) -> dict[str, tuple[bool, bool]]:
+def _zones(members: Sequence[TriggerPoint]) -> dict[str, tuple[bool, bool]]:
     """Referral zones of trigger points together: region -> (essential, crosses midline)."""
     zones: dict[str, tuple[bool, bool]] = {}
     for tp in members:
-        for z in tp["spillover"]:
-            prev = zones.get(z["region"], (False, False))
-            zones[z["region"]] = (prev[0], prev[1] or z["side"] == "both")
-        for z in tp["essential"]:
-            prev = zones.get(z["region"], (False, False))
-            zones[z["region"]] = (True, prev[1] or z["side"] == "both")
+        for z in tp.spillover:
+            prev = zones.get(z.region, (False, False))
+            zones[z.region] = (prev[0], prev[1] or z.side == "both")
+        for z in tp.essential:
+            prev = zones.get(z.region, (False, False))
+            zones[z.region] = (True, prev[1] or z.side == "both")
     return zones
 
 
-def _zone_key(members: list[dict[str, Any]]) -> tuple[Any, ...]:
+def _zone_key(members: Sequence[TriggerPoint]) -> tuple[Any, ...]:
     return tuple(sorted(_zones(members).items()))
 
 
@@ -141,18 +144,18 @@ def _with_nested(
 def build_index(kb: Knowledge, params: P.ModelParams = P.DEFAULT) -> Index:
     patterns: list[Pattern] = []
     nested = nested_regions(kb)
-    midline = frozenset(r for r, d in kb.regions.items() if d["midline"])
+    midline = frozenset(r for r, d in kb.regions.items() if d.midline)
     for mid, m in kb.muscles.items():
-        tps = m["trigger_points"]
+        tps = m.trigger_points
         # trigger points with the same referral zones are one pattern (indistinguishable from a drawing)
-        by_zones: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        by_zones: dict[tuple[Any, ...], list[TriggerPoint]] = {}
         for tp in tps:
             by_zones.setdefault(_zone_key([tp]), []).append(tp)
-        groups: list[tuple[tuple[str, ...], list[dict[str, Any]], float]] = [
-            (tuple(tp["id"] for tp in same), same, params.prior_logit) for same in by_zones.values()
+        groups: list[tuple[tuple[str, ...], Sequence[TriggerPoint], float]] = [
+            (tuple(tp.id for tp in same), same, params.prior_logit) for same in by_zones.values()
         ]
         if len(by_zones) > 1:  # all of them together, penalised
-            groups.append((tuple(tp["id"] for tp in tps), tps, params.prior_logit + params.w_all_tps))
+            groups.append((tuple(tp.id for tp in tps), tps, params.prior_logit + params.w_all_tps))
         for tp_ids, members, base in groups:
             zones = _zones(members)
             ess_mid = sum(1 for r, (e, _) in zones.items() if e and r in midline)
@@ -164,7 +167,7 @@ def build_index(kb: Knowledge, params: P.ModelParams = P.DEFAULT) -> Index:
             w = params.w_essential if ess else params.w_spillover
             by_region.setdefault(region, []).append((i, w, ess, both))
     muscle_support = {
-        mid: {key: frozenset(m[key]) for key in ("aggravating", "qualities", "findings")}
+        mid: {"aggravating": frozenset(m.aggravating), "qualities": frozenset(m.qualities), "findings": frozenset(m.findings)}
         for mid, m in kb.muscles.items()
     }
     return Index(patterns, by_region, muscle_support, params)

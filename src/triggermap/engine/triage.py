@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..vocabulary import LEVEL_RANK as RANK
 from ..vocabulary import LEVELS
@@ -11,30 +11,31 @@ from .result import Join, Phrase, Reason, Ref, Say
 
 if TYPE_CHECKING:
     from ..knowledge import Knowledge
+    from ..knowledge.entities import Rule
     from .intake import Intake
 
 __all__ = ["LEVELS", "RANK", "compile_rules", "fired_rules", "triage"]
 
 
-Rule = tuple[dict[str, Any], frozenset[str], frozenset[str], frozenset[str], "int | None"]
+CompiledRule = tuple["Rule", frozenset[str], frozenset[str], frozenset[str], "int | None"]
 
 
-def compile_rules(kb: Knowledge) -> list[Rule]:
+def compile_rules(kb: Knowledge) -> list[CompiledRule]:
     """The combination rules with their id lists as sets, for :func:`fired_rules` (a rule's
     regions include every region nested with them: a coarse mark counts for its finer regions)."""
     from .rank import nested_regions
 
     nested = nested_regions(kb)
-    out: list[Rule] = []
+    out: list[CompiledRule] = []
     for r in kb.rules:
-        regions = set(r["regions"])
-        for region in r["regions"]:
+        regions = set(r.regions)
+        for region in r.regions:
             regions.update(nested.get(region, ()))
-        out.append((r, frozenset(r["all_of"]), frozenset(r["any_of"]), frozenset(regions), r["min_age"]))
+        out.append((r, frozenset(r.all_of), frozenset(r.any_of), frozenset(regions), r.min_age))
     return out
 
 
-def fired_rules(rules: list[Rule], intake: Intake) -> list[dict[str, Any]]:
+def fired_rules(rules: list[CompiledRule], intake: Intake) -> list[Rule]:
     """The combination rules the intake satisfies, in file order: every ``all_of`` id present,
     at least one ``any_of`` id when the rule has any, pain in one of its ``regions`` when it
     has any, and ``min_age`` reached."""
@@ -55,7 +56,7 @@ def fired_rules(rules: list[Rule], intake: Intake) -> list[dict[str, Any]]:
 def triage(
     kb: Knowledge,
     intake: Intake,
-    rules: list[dict[str, Any]],
+    rules: list[Rule],
     likely: list[tuple[str, str, tuple[Phrase, ...]]],
     params: P.ModelParams = P.DEFAULT,
 ) -> tuple[str, tuple[Reason, ...]]:
@@ -64,14 +65,14 @@ def triage(
     reasons: list[Reason] = []
     answers = intake.answers()
     for fid in sorted(intake.red_flags):
-        reasons.append(Reason(fid, kb.red_flags[fid]["level"], Ref(("red_flags", fid, "reason")), (fid,)))
+        reasons.append(Reason(fid, kb.red_flags[fid].level, Ref(("red_flags", fid, "reason")), (fid,)))
     for rule in rules:
-        used = list(rule["all_of"]) + [a for a in rule["any_of"] if a in answers]
-        if rule["regions"]:
+        used = list(rule.all_of) + [a for a in rule.any_of if a in answers]
+        if rule.regions:
             used.append("pain.region")
-        if rule["min_age"] is not None:
+        if rule.min_age is not None:
             used.append("age")
-        reasons.append(Reason(rule["id"], rule["level"], Ref(("rules", rule["id"], "reason")), tuple(used)))
+        reasons.append(Reason(rule.id, rule.level, Ref(("rules", rule.id, "reason")), tuple(used)))
     for cid, level, why in likely:
         if level == "self-care":
             continue

@@ -4,6 +4,7 @@
 pydantic when the on-disk cache is warm.
 """
 
-from .loader import Knowledge, KnowledgeError, load
+from .entities import Knowledge, UnknownId
+from .loader import KnowledgeError, load
 
-__all__ = ["Knowledge", "KnowledgeError", "load"]
+__all__ = ["Knowledge", "KnowledgeError", "UnknownId", "load"]

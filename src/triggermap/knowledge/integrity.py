@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..vocabulary import CHOIR_CODES, LANGS
+from ..vocabulary import CHOIR_CODES
+from .entities import ChoirSides, Fact, Names, Text
 
 if TYPE_CHECKING:
-    from .loader import Knowledge
+    from .entities import Knowledge
 
 
-def _texts(obj: Any, path: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every text inside ``obj`` (an object keyed by every language) with its path."""
-    out: list[tuple[str, dict[str, Any]]] = []
+def _texts(obj: Any, path: str) -> list[tuple[str, Text | Fact | Names]]:
+    """Every text inside ``obj`` (an entity) with its path."""
+    out: list[tuple[str, Text | Fact | Names]] = []
     _collect_texts(obj, path, out)
     return out
 
 
-def _collect_texts(obj: Any, path: str, out: list[tuple[str, dict[str, Any]]]) -> None:
+def _collect_texts(obj: Any, path: str, out: list[tuple[str, Text | Fact | Names]]) -> None:
     # plain recursion into one list: nested generators would pass every item up through each level
-    if isinstance(obj, dict):
-        if all(lang in obj for lang in LANGS):
-            out.append((path, obj))
-        for k, v in obj.items():
-            if isinstance(v, (dict, list)):
+    if isinstance(obj, (Text, Fact, Names)):
+        out.append((path, obj))
+        return
+    fields = getattr(obj, "_fields", None)
+    if fields is not None:
+        for k, v in zip(fields, obj, strict=True):
+            if isinstance(v, tuple):
                 _collect_texts(v, f"{path}.{k}", out)
-    elif isinstance(obj, list):
+    elif isinstance(obj, tuple):
         for i, v in enumerate(obj):
-            if isinstance(v, (dict, list)):
+            if isinstance(v, tuple):
                 _collect_texts(v, f"{path}[{i}]", out)
 
 
@@ -36,23 +39,24 @@ REF_KEYS = frozenset(("refs", "references", "evidence_refs", "mimics_refs"))
 
 
 def iter_refs(obj: Any, path: str = "") -> list[tuple[str, str]]:
-    """Every reference id cited inside ``obj`` (keys ``refs``, ``references``, ``evidence_refs``...)."""
+    """Every reference id cited inside ``obj`` (fields ``refs``, ``references``, ``evidence_refs``...)."""
     out: list[tuple[str, str]] = []
     _collect_refs(obj, path, out)
     return out
 
 
 def _collect_refs(obj: Any, path: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k in REF_KEYS and isinstance(v, list):
+    fields = getattr(obj, "_fields", None)
+    if fields is not None:
+        for k, v in zip(fields, obj, strict=True):
+            if k in REF_KEYS and isinstance(v, tuple):
                 where = f"{path}.{k}"
                 out.extend((where, r) for r in v)
-            elif isinstance(v, (dict, list)):
+            elif isinstance(v, tuple):
                 _collect_refs(v, f"{path}.{k}", out)
-    elif isinstance(obj, list):
+    elif isinstance(obj, tuple):
         for i, v in enumerate(obj):
-            if isinstance(v, (dict, list)):
+            if isinstance(v, tuple):
                 _collect_refs(v, f"{path}[{i}]", out)
 
 
@@ -78,27 +82,27 @@ def check(kb: Knowledge) -> list[str]:
                     problems.append(f"{where}: unknown reference {ref!r}")
     for cat, items in kb.vocab.items():
         for iid, item in items.items():
-            need(item.get("refs", []), kb.references, f"vocab {cat} {iid}", "reference")
+            need(item.refs, kb.references, f"vocab {cat} {iid}", "reference")
     for i, rule in enumerate(kb.rules):
-        need(rule["refs"], kb.references, f"rule {rule['id']}", "reference")
-        if not rule["all_of"] and not rule["any_of"] and not rule["regions"]:
+        need(rule.refs, kb.references, f"rule {rule.id}", "reference")
+        if not rule.all_of and not rule.any_of and not rule.regions:
             problems.append(f"rule {i}: needs all_of, any_of or regions")
-        need(rule["regions"], kb.regions, f"rule {rule['id']}", "region")
+        need(rule.regions, kb.regions, f"rule {rule.id}", "region")
 
     # CHOIR coverage: every code has at least one region, and no region names an unknown code
     covered: set[int] = set()
     for rid, r in kb.regions.items():
-        c = r["choir"]
-        codes = [c["left"], c["right"]] if isinstance(c, dict) else list(c)
-        if r["midline"] != isinstance(c, list):
+        c = r.choir
+        codes = [c.left, c.right] if isinstance(c, ChoirSides) else list(c)
+        if r.midline == isinstance(c, ChoirSides):
             problems.append(f"region {rid}: midline regions take a list of CHOIR codes, lateral ones left/right")
         for code in codes:
             if code not in CHOIR_CODES:
                 problems.append(f"region {rid}: {code} is not a CHOIR code")
         covered.update(codes)
     for rid, r in kb.regions.items():
-        need(r["within"], kb.regions, f"region {rid} within", "region")
-        if rid in r["within"]:
+        need(r.within, kb.regions, f"region {rid} within", "region")
+        if rid in r.within:
             problems.append(f"region {rid}: lies within itself")
     for code in sorted(CHOIR_CODES - covered):
         problems.append(f"CHOIR code {code} has no region")
@@ -108,32 +112,32 @@ def check(kb: Knowledge) -> list[str]:
     seen_tp: set[str] = set()
     for mid, m in kb.muscles.items():
         w = f"muscle {mid}"
-        for tp in m["trigger_points"]:
-            if tp["id"] in seen_tp:
-                problems.append(f"{w}: duplicate trigger point id {tp['id']!r}")
-            seen_tp.add(tp["id"])
-            need([z["region"] for z in tp["essential"] + tp["spillover"]], kb.regions, w, "region")
-            if tp.get("site") is not None:
-                need([tp["site"]], kb.regions, f"{w} {tp['id']} site", "region")
-            ess = {z["region"] for z in tp["essential"]}
-            for z in tp["spillover"]:
-                if z["region"] in ess:
-                    problems.append(f"{w}: {tp['id']} lists {z['region']!r} as both essential and spillover")
-        need(m["aggravating"], vocab["aggravating"], w, "aggravating id")
-        need(m["qualities"], vocab["qualities"], w, "quality id")
-        need(m["findings"], vocab["findings"], w, "finding id")
-        if (m["aggravating"] or m["qualities"] or m["findings"]) and not m["evidence_refs"]:
+        for tp in m.trigger_points:
+            if tp.id in seen_tp:
+                problems.append(f"{w}: duplicate trigger point id {tp.id!r}")
+            seen_tp.add(tp.id)
+            need([z.region for z in tp.essential + tp.spillover], kb.regions, w, "region")
+            if tp.site is not None:
+                need([tp.site], kb.regions, f"{w} {tp.id} site", "region")
+            ess = {z.region for z in tp.essential}
+            for z in tp.spillover:
+                if z.region in ess:
+                    problems.append(f"{w}: {tp.id} lists {z.region!r} as both essential and spillover")
+        need(m.aggravating, vocab["aggravating"], w, "aggravating id")
+        need(m.qualities, vocab["qualities"], w, "quality id")
+        need(m.findings, vocab["findings"], w, "finding id")
+        if (m.aggravating or m.qualities or m.findings) and not m.evidence_refs:
             problems.append(f"{w}: aggravating/qualities/findings need evidence_refs")
-        need(m["mimics"], kb.conditions, w, "condition")
-        need(m["self_care"], kb.exercises, w, "exercise")
+        need(m.mimics, kb.conditions, w, "condition")
+        need(m.self_care, kb.exercises, w, "exercise")
     for eid, e in kb.exercises.items():
-        need(e["muscles"], kb.muscles, f"exercise {eid}", "muscle")
-        need(e["contraindications"], rule_ids, f"exercise {eid}", "contraindication id")
+        need(e.muscles, kb.muscles, f"exercise {eid}", "muscle")
+        need(e.contraindications, rule_ids, f"exercise {eid}", "contraindication id")
     for fid, f in kb.red_flags.items():
-        need(f["conditions"], kb.conditions, f"red flag {fid}", "condition")
+        need(f.conditions, kb.conditions, f"red flag {fid}", "condition")
     for rule in kb.rules:
-        need(rule["all_of"] + rule["any_of"], rule_ids, f"rule {rule['id']}", "id")
-        need(rule["conditions"], kb.conditions, f"rule {rule['id']}", "condition")
+        need(rule.all_of + rule.any_of, rule_ids, f"rule {rule.id}", "id")
+        need(rule.conditions, kb.conditions, f"rule {rule.id}", "condition")
     lists = {
         "region": kb.regions,
         "quality": vocab["qualities"],
@@ -142,19 +146,22 @@ def check(kb: Knowledge) -> list[str]:
         "red-flag": kb.red_flags,
         "history": vocab["history"],
     }
-    for cid, c in kb.conditions.items():
-        for f in c["features"]:
-            if f["kind"] in lists:
-                need(f["ids"], lists[f["kind"]], f"condition {cid}", f"{f['kind']} id")
-                if not f["ids"]:
-                    problems.append(f"condition {cid}: a {f['kind']} feature needs ids")
-            elif f["value"] is None:
-                problems.append(f"condition {cid}: an {f['kind']} feature needs a value")
+    for cid, cond in kb.conditions.items():
+        for feat in cond.features:
+            if feat.kind in lists:
+                need(feat.ids, lists[feat.kind], f"condition {cid}", f"{feat.kind} id")
+                if not feat.ids:
+                    problems.append(f"condition {cid}: a {feat.kind} feature needs ids")
+            elif feat.value is None:
+                problems.append(f"condition {cid}: an {feat.kind} feature needs a value")
 
     # every text is bilingual and non-empty (the schema requires both keys; guard blanks)
-    for kind, table in (("muscle", kb.muscles), ("exercise", kb.exercises), ("condition", kb.conditions)):
+    texts: tuple[tuple[str, Mapping[str, Any]], ...] = (
+        ("muscle", kb.muscles), ("exercise", kb.exercises), ("condition", kb.conditions)
+    )
+    for kind, table in texts:
         for eid, ent in table.items():
             for where, t in _texts(ent, f"{kind} {eid}"):
-                if not str(t["en"]).strip() or not str(t["es"]).strip():
+                if not t.en.strip() or not t.es.strip():
                     problems.append(f"{where}: empty translation")
     return problems

@@ -1,9 +1,11 @@
 """Pydantic models of the knowledge-base data files.
 
 The YAML files under ``knowledge/data`` are validated into these models when the
-knowledge base is (re)compiled; the engine itself works on the plain, cached,
-compiled form (see :mod:`triggermap.knowledge.loader`) so that importing
-pydantic is never on the hot path of ``triggermap assess``.
+knowledge base is (re)compiled (:mod:`triggermap.knowledge.compiler`); the engine itself
+works on the typed, frozen entities of :mod:`triggermap.knowledge.entities` (same field
+names and order), cached on disk, so that importing pydantic is never on the hot path of
+``triggermap assess``. The closed sets of words are defined once, in
+:mod:`triggermap.vocabulary` and :mod:`triggermap.knowledge.entities`.
 
 Conventions
 -----------
@@ -15,12 +17,12 @@ Conventions
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..vocabulary import Asker, ExerciseKind
 from ..vocabulary import Level as TriageLevel
+from .entities import ConditionCategory, Equipment, EvidenceKind, ReferenceKind, RegionGroup, ZoneSide
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # spinal roots (C1-C8, T1-T12, L1-L5, S1-S5, Co1) or, for head and face muscles, the cranial nerve
@@ -51,9 +53,6 @@ class Fact(Text):
     refs: list[str] = Field(min_length=1)
 
 
-ReferenceKind = Literal["book", "article", "guideline", "review", "web", "dataset"]
-
-
 class Reference(Strict):
     id: str
     citation: str = Field(min_length=10, description="Full citation in Vancouver-like style.")
@@ -78,7 +77,7 @@ class Region(Strict):
     midline: bool
     # lateral regions roll up to one CHOIR code per side; midline ones to a list
     choir: ChoirLateral | list[int]
-    group: Literal["trunk", "pelvis", "hip-thigh", "knee", "leg", "ankle-foot", "head-neck", "upper-limb"]
+    group: RegionGroup
     # coarse regions (version 1) that this finer region lies inside: a coarse region in an
     # intake stands for every finer region within it, as a CHOIR code does
     within: list[str] = []
@@ -110,9 +109,6 @@ class Vocabulary(Strict):
     aggravating: list[VocabItem]
     findings: list[VocabItem]
     history: list[VocabItem]
-
-
-ZoneSide = Literal["same", "both"]
 
 
 class ZoneRef(Strict):
@@ -212,7 +208,7 @@ class Exercise(Strict):
     # intake ids (history or red flags) that rule the exercise out
     contraindications: list[str] = []
     contraindications_text: list[Fact] = []
-    equipment: list[Literal["none", "ball", "foam-roller", "chair", "wall", "step", "band", "towel"]] = []
+    equipment: list[Equipment] = []
     muscles: list[str] = Field(min_length=1, description="Muscle ids this item targets.")
     evidence: Fact = Field(description="Why this item, e.g. published EMG activation or guidance.")
     refs: list[str] = Field(min_length=1)
@@ -256,9 +252,6 @@ class RedFlags(Strict):
     rules: list[TriageRule]
 
 
-Evidence = Literal["region", "quality", "aggravating", "finding", "red-flag", "history", "age-over", "age-under"]
-
-
 class Feature(Strict):
     """One piece of evidence for a condition with its likelihood ratios.
 
@@ -272,7 +265,7 @@ class Feature(Strict):
     a study publishes them for exactly this intake item.
     """
 
-    kind: Evidence
+    kind: EvidenceKind
     ids: list[str] = []
     value: int | None = None
     lr: float = Field(gt=0)
@@ -292,10 +285,7 @@ class Condition(Strict):
     id: str
     name: Text
     summary: Text
-    category: Literal[
-        "serious", "neurological", "joint", "tendon", "vascular", "myofascial-related",
-        "visceral", "headache", "systemic", "bone",
-    ]
+    category: ConditionCategory
     prior: float = Field(gt=0, lt=1, description="Pre-test probability in people with this kind of pain.")
     # level the condition raises triage to when it is likely (score >= threshold)
     level_when_likely: TriageLevel

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .loader import Knowledge
+    from .entities import Knowledge, VocabItem, ZoneRef
 
 CATEGORIES = ("regions", "qualities", "aggravating", "findings", "red-flags", "history", "muscles", "conditions")
 
@@ -15,51 +16,51 @@ def vocab_items(kb: Knowledge, category: str) -> list[dict[str, Any]]:
     if category == "regions":
         return [
             {
-                "id": r["id"],
-                "label": dict(r["label"]),
-                "definition": dict(r["definition"]),
-                "midline": r["midline"],
-                "choir": list(r["choir"]) if r["midline"] else dict(r["choir"]),
-                "group": r["group"],
+                "id": r.id,
+                "label": r.label.to_dict(),
+                "definition": r.definition.to_dict(),
+                "midline": r.midline,
+                "choir": r.to_dict()["choir"],
+                "group": r.group,
             }
             for r in kb.regions.values()
         ]
     if category in ("qualities", "aggravating", "findings", "history"):
         return [
             {
-                "id": i["id"],
-                "label": dict(i["label"]),
-                "definition": dict(i["definition"]),
-                "question": _question(kb, category, i["id"]),
-                "who": _who(kb.vocab, category, i["id"]),
+                "id": i.id,
+                "label": i.label.to_dict(),
+                "definition": i.definition.to_dict(),
+                "question": _question(kb, category, i.id),
+                "who": _who(kb.vocab, category, i.id),
             }
             for i in kb.vocab[category].values()
         ]
     if category == "red-flags":
         return [
             {
-                "id": f["id"],
-                "label": dict(f["label"]),
-                "definition": dict(f["definition"]),
-                "question": dict(f["question"]),
-                "who": _who(kb.vocab, "red_flags", f["id"]),
-                "level": f["level"],
+                "id": f.id,
+                "label": f.label.to_dict(),
+                "definition": f.definition.to_dict(),
+                "question": f.question.to_dict(),
+                "who": _who(kb.vocab, "red_flags", f.id),
+                "level": f.level,
             }
             for f in kb.red_flags.values()
         ]
     if category == "muscles":
         return [
             {
-                "id": m["id"],
-                "label": {"en": m["names"]["en"], "es": m["names"]["es"]},
-                "definition": dict(m["summary"]),
-                "latin": m["names"]["la"],
+                "id": m.id,
+                "label": {"en": m.names.en, "es": m.names.es},
+                "definition": m.summary.to_dict(),
+                "latin": m.names.la,
             }
             for m in kb.muscles.values()
         ]
     if category == "conditions":
         return [
-            {"id": c["id"], "label": dict(c["name"]), "definition": dict(c["summary"]), "category": c["category"]}
+            {"id": c.id, "label": c.name.to_dict(), "definition": c.summary.to_dict(), "category": c.category}
             for c in kb.conditions.values()
         ]
     raise KeyError(category)
@@ -72,12 +73,12 @@ def _question(kb: Knowledge, category: str, item_id: str) -> dict[str, str]:
     from ..vocabulary import LANGS
 
     item = kb.vocab[category][item_id]
-    if item.get("question"):
-        return dict(item["question"])
-    return {lang: msg(f"ask-{category}", lang, label=item["label"][lang]) for lang in LANGS}
+    if item.question:
+        return item.question.to_dict()
+    return {lang: msg(f"ask-{category}", lang, label=item.label.of(lang)) for lang in LANGS}
 
 
-def answerer(vocab: Any, field: str, item_id: str | None) -> str:
+def answerer(vocab: Mapping[str, Mapping[str, VocabItem]], field: str, item_id: str | None) -> str:
     """Who can answer a question about an id (``self`` or ``clinician``): as curated (``who``),
     else findings are the clinician's and everything else (red flags included) the person's.
     The engine's next questions use the same rule."""
@@ -85,8 +86,8 @@ def answerer(vocab: Any, field: str, item_id: str | None) -> str:
         return "self"
     if item_id is not None:
         item = vocab[field][item_id]
-        if item.get("who"):
-            return str(item["who"])
+        if item.who:
+            return str(item.who)
     return "clinician" if field == "findings" else "self"
 
 
@@ -97,59 +98,55 @@ def vocab_all(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
     return {c: vocab_items(kb, c) for c in CATEGORIES}
 
 
-def _t(text: dict[str, Any], lang: str) -> str:
-    return str(text[lang])
-
-
 def muscle_card(kb: Knowledge, muscle_id: str, lang: str) -> dict[str, Any]:
     """A readable card of one muscle in one language, with its references resolved."""
-    m = kb.muscles[muscle_id]
-    an = m["anatomy"]
+    m = kb.muscle(muscle_id)
+    an = m.anatomy
     regions = kb.regions
 
-    def zones(zs: list[dict[str, Any]]) -> list[dict[str, str]]:
-        return [{"region": z["region"], "label": _t(regions[z["region"]]["label"], lang)} for z in zs]
+    def zones(zs: tuple[ZoneRef, ...]) -> list[dict[str, str]]:
+        return [{"region": z.region, "label": regions[z.region].label.of(lang)} for z in zs]
 
     return {
-        "id": m["id"],
-        "name": m["names"][lang],
-        "names": dict(m["names"]),
-        "ontology": {k: v for k, v in m["ontology"].items() if v},
-        "summary": _t(m["summary"], lang),
+        "id": m.id,
+        "name": m.names.of(lang),
+        "names": m.names.to_dict(),
+        "ontology": {k: v for k, v in m.ontology._asdict().items() if v},
+        "summary": m.summary.of(lang),
         "anatomy": {
-            "origin": _t(an["origin"], lang),
-            "insertion": _t(an["insertion"], lang),
-            "actions": [_t(a, lang) for a in an["actions"]],
-            "innervation": {"nerve": _t(an["innervation"]["nerve"], lang), "roots": list(an["innervation"]["roots"])},
+            "origin": an.origin.of(lang),
+            "insertion": an.insertion.of(lang),
+            "actions": [a.of(lang) for a in an.actions],
+            "innervation": {"nerve": an.innervation.nerve.of(lang), "roots": list(an.innervation.roots)},
         },
         "trigger_points": [
             {
-                "id": tp["id"],
-                "name": _t(tp["name"], lang),
-                "location": _t(tp["location"], lang),
-                "landmark": _t(tp["landmark"], lang),
-                "essential": zones(tp["essential"]),
-                "spillover": zones(tp["spillover"]),
+                "id": tp.id,
+                "name": tp.name.of(lang),
+                "location": tp.location.of(lang),
+                "landmark": tp.landmark.of(lang),
+                "essential": zones(tp.essential),
+                "spillover": zones(tp.spillover),
             }
-            for tp in m["trigger_points"]
+            for tp in m.trigger_points
         ],
-        "symptoms": [_t(s, lang) for s in m["symptoms"]],
-        "aggravating": [_t(kb.vocab["aggravating"][a]["label"], lang) for a in m["aggravating"]]
-        + [_t(a, lang) for a in m["aggravating_text"]],
-        "activating_factors": [_t(a, lang) for a in m["activating_factors"]],
-        "perpetuating_factors": [_t(a, lang) for a in m["perpetuating_factors"]],
-        "mimics": [{"id": c, "name": _t(kb.conditions[c]["name"], lang)} for c in m["mimics"]],
-        "confirm": _t(m["confirm"], lang),
+        "symptoms": [s.of(lang) for s in m.symptoms],
+        "aggravating": [kb.vocab["aggravating"][a].label.of(lang) for a in m.aggravating]
+        + [a.of(lang) for a in m.aggravating_text],
+        "activating_factors": [a.of(lang) for a in m.activating_factors],
+        "perpetuating_factors": [a.of(lang) for a in m.perpetuating_factors],
+        "mimics": [{"id": c, "name": kb.conditions[c].name.of(lang)} for c in m.mimics],
+        "confirm": m.confirm.of(lang),
         "self_care": [
             {
                 "id": e,
-                "kind": kb.exercises[e]["kind"],
-                "title": _t(kb.exercises[e]["title"], lang),
-                "dose": _t(kb.exercises[e]["dose"], lang),
+                "kind": kb.exercises[e].kind,
+                "title": kb.exercises[e].title.of(lang),
+                "dose": kb.exercises[e].dose.of(lang),
             }
-            for e in m["self_care"]
+            for e in m.self_care
         ],
-        "references": [{"id": r, "citation": kb.references[r]["citation"]} for r in _all_refs(m)],
+        "references": [{"id": r, "citation": kb.references[r].citation} for r in _all_refs(m)],
     }
 
 

@@ -18,11 +18,15 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from ..knowledge.schema import Evidence, ReferenceKind, ZoneSide
+from ..knowledge.entities import EvidenceKind as Evidence
+from ..knowledge.entities import ReferenceKind, ZoneSide
 from ..vocabulary import EXERCISE_KINDS, LANGS, LEVELS_SEVERE_FIRST, ZONES
 from . import source
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 LICENCE = {
     "name": "CC-BY-4.0",
@@ -297,7 +301,7 @@ def _texts(entity: str, eid: str, obj: Any, path: str, refs: list[str], out: lis
             _texts(entity, eid, value, f"{path}.{i}", refs, out)
 
 
-def tables(kb: Any) -> dict[str, list[dict[str, Any]]]:
+def tables(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
     """Every table of the package as rows of plain values (lists as lists, missing as None)."""
     ents = source.entities(kb)
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in ORDER}
@@ -398,7 +402,7 @@ def to_jsonl(name: str, rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps({n: row.get(n) for n in names}, ensure_ascii=False) + "\n" for row in rows)
 
 
-def descriptor(kb: Any) -> dict[str, Any]:
+def descriptor(kb: Knowledge) -> dict[str, Any]:
     ents = source.entities(kb)
     resources: list[dict[str, Any]] = []
     for name in ORDER:
@@ -440,7 +444,7 @@ def descriptor(kb: Any) -> dict[str, Any]:
     }
 
 
-def write_package(kb: Any, directory: str | os.PathLike[str]) -> dict[str, int]:
+def write_package(kb: Knowledge, directory: str | os.PathLike[str]) -> dict[str, int]:
     """Write ``datapackage.json`` and ``data/*.csv|jsonl`` into ``directory``; returns rows per table."""
     root = Path(directory)
     (root / "data").mkdir(parents=True, exist_ok=True)

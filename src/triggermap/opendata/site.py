@@ -16,10 +16,13 @@ import os
 import shutil
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import LANGS
 from . import source
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 HERE = Path(__file__).resolve().parent
 WEB_STATIC = HERE.parent / "web" / "static"
@@ -122,7 +125,7 @@ def fold(s: str) -> str:
 class Atlas:
     """Everything the pages need, gathered once from the knowledge base."""
 
-    def __init__(self, kb: Any):
+    def __init__(self, kb: Knowledge):
         self.kb = kb
         self.version = source.version(kb)
         ents = source.entities(kb)
@@ -221,7 +224,7 @@ def _sorted(items: Any, field: str, lang: str) -> list[Any]:
     return sorted(items, key=lambda x: fold(x[field][lang]))
 
 
-def build(kb: Any, directory: str | os.PathLike[str]) -> int:
+def build(kb: Knowledge, directory: str | os.PathLike[str]) -> int:
     """Write the atlas into ``directory``; returns the number of HTML pages."""
     from markupsafe import Markup
 

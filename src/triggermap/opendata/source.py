@@ -8,30 +8,36 @@ re-pointed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..knowledge.entities import as_dict
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 #: The CHOIR body-map paper: the region table's roll-ups to CHOIR codes are cited to it
 #: (region labels and definitions are our own texts).
 REGION_REFS = ("scherrer-2021",)
 
 
-def knowledge() -> Any:
+def knowledge() -> Knowledge:
     """The compiled knowledge base (opaque to the rest of this package)."""
     from ..knowledge import load
 
     return load()
 
 
-def version(kb: Any) -> str:
+def version(kb: Knowledge) -> str:
     return str(kb.version)
 
 
-def _plain(obj: Any) -> Any:
-    dump = getattr(obj, "model_dump", None)
-    return dump() if callable(dump) else obj
+def _plain(obj: Any) -> dict[str, Any]:
+    """An entity as plain data (its ``to_dict()``: the schema's ``model_dump()``)."""
+    out: dict[str, Any] = as_dict(obj)
+    return out
 
 
-def entities(kb: Any) -> dict[str, list[dict[str, Any]]]:
+def entities(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
     """Every entity list in file order, as plain dicts."""
     return {
         "regions": [_plain(r) for r in kb.regions.values()],
@@ -44,14 +50,14 @@ def entities(kb: Any) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def muscle_card(kb: Any, muscle_id: str, lang: str) -> dict[str, Any]:
+def muscle_card(kb: Knowledge, muscle_id: str, lang: str) -> dict[str, Any]:
     """The muscle library's card of one muscle in one language (names, zones, self-care, references)."""
     from ..knowledge.views import muscle_card as card
 
     return card(kb, muscle_id, lang)
 
 
-def muscle_chart(kb: Any, muscle_id: str, lang: str) -> str | None:
+def muscle_chart(kb: Knowledge, muscle_id: str, lang: str) -> str | None:
     """The muscle's trigger-point chart as inline SVG (None when the charts cannot draw it)."""
     try:
         from ..charts import muscle_chart as chart
@@ -62,6 +68,6 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str) -> str | None:
         return None
 
 
-def vocabulary(kb: Any) -> dict[str, dict[str, dict[str, Any]]]:
+def vocabulary(kb: Knowledge) -> dict[str, dict[str, dict[str, Any]]]:
     """The simple vocabularies (qualities, aggravating, findings, history) by category and id."""
     return {cat: {i: _plain(item) for i, item in items.items()} for cat, items in kb.vocab.items()}

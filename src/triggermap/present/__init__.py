@@ -18,6 +18,7 @@ from .messages import MESSAGES, SIDES
 if TYPE_CHECKING:
     from ..engine.result import Arg, Assessment, Phrase
     from ..knowledge import Knowledge
+    from ..knowledge.entities import Exercise
 
 __all__ = ["StaleAssessment", "localise", "phrase_text"]
 
@@ -38,8 +39,8 @@ class _Texts:
         self.plan_items: dict[str, dict[str, dict[str, Any]]] = {}
         self.muscles: dict[str, dict[str, tuple[str, str, str]]] = {}
         self.conditions: dict[str, dict[str, tuple[str, str]]] = {}
-        self.citations = {rid: r["citation"] for rid, r in kb.references.items()}
-        self.rules = {r["id"]: r for r in kb.rules}
+        self.citations = {rid: r.citation for rid, r in kb.references.items()}
+        self.rules = {r.id: r for r in kb.rules}
 
     def plan(self, lang: str) -> dict[str, dict[str, Any]]:
         items = self.plan_items.get(lang)
@@ -51,7 +52,7 @@ class _Texts:
         texts = self.muscles.get(lang)
         if texts is None:
             texts = self.muscles[lang] = {
-                mid: (m["names"][lang], m["names"]["la"], m["confirm"][lang]) for mid, m in self.kb.muscles.items()
+                mid: (m.names.of(lang), m.names.la, m.confirm.of(lang)) for mid, m in self.kb.muscles.items()
             }
         return texts
 
@@ -59,7 +60,7 @@ class _Texts:
         texts = self.conditions.get(lang)
         if texts is None:
             texts = self.conditions[lang] = {
-                cid: (c["name"][lang], c["confirm"][lang]) for cid, c in self.kb.conditions.items()
+                cid: (c.name.of(lang), c.confirm.of(lang)) for cid, c in self.kb.conditions.items()
             }
         return texts
 
@@ -74,30 +75,31 @@ def _texts(kb: Knowledge) -> _Texts:
     return hit
 
 
-def _plan_item(ex: Any, lang: str) -> dict[str, Any]:
+def _plan_item(ex: Exercise, lang: str) -> dict[str, Any]:
     return {
-        "id": ex["id"],
-        "kind": ex["kind"],
+        "id": ex.id,
+        "kind": ex.kind,
         "muscle": "",
-        "title": ex["title"][lang],
-        "dose": ex["dose"][lang],
-        "steps": [s[lang] for s in ex["steps"]],
-        "cautions": [c[lang] for c in ex["cautions"]],
-        "equipment": list(ex["equipment"]),
-        "refs": list(ex["refs"]),
+        "title": ex.title.of(lang),
+        "dose": ex.dose.of(lang),
+        "steps": [s.of(lang) for s in ex.steps],
+        "cautions": [c.of(lang) for c in ex.cautions],
+        "equipment": list(ex.equipment),
+        "refs": list(ex.refs),
     }
 
 
 def _lookup(t: _Texts, path: tuple[str | int, ...], lang: str) -> str:
     """The text at ``path``: a table of the knowledge base (``rules`` by id), the vocabulary
-    (``("vocab", field, id, key)``) or the catalogue's side words (``("sides", side)``)."""
+    (``("vocab", field, id, key)``) or the catalogue's side words (``("sides", side)``); the path
+    walks mappings by key, tuples by index and entities by field, to a localised text."""
     head = path[0]
     if head == "sides":
         return SIDES[lang][str(path[1])]
     node: Any = t.rules if head == "rules" else getattr(t.kb, str(head))
     for key in path[1:]:
         node = node[key] if isinstance(key, int) or isinstance(node, Mapping) else getattr(node, key)
-    return str(node[lang])
+    return str(node.of(lang))
 
 
 def _inline(text: str) -> str:
@@ -214,7 +216,7 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
         "next_questions": questions,
         "plan": [{**items[p.id], "muscle": p.muscle} for p in a.plan],
         "plan_withheld": [
-            {"id": w.id, "muscle": w.muscle, "title": exercises[w.id]["title"][lang], "because": list(w.because)}
+            {"id": w.id, "muscle": w.muscle, "title": exercises[w.id].title.of(lang), "because": list(w.because)}
             for w in a.plan_withheld
         ],
         "references": [{"id": r, "citation": cit[r]} for r in a.references],

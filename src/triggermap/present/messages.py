@@ -7,6 +7,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Solo educación y apoyo a la decisión, no es un diagnóstico. El dolor puede tener muchas causas: "
         "un profesional cualificado debe explorarle, y debe buscar atención de inmediato si aparece un signo de alarma.",
     },
+    # the one emergency advice: the triage of an emergency, the emergency page, the live alert of the
+    # safety step and the handout all say exactly this (no "see a doctor today" beside it)
+    "emergency-advice": {
+        "en": "Go to an emergency department now, or call your local emergency number (for example 112 or 911) "
+        "if you cannot get there safely. Do not wait for a routine appointment.",
+        "es": "Acuda ahora a un servicio de urgencias o, si no puede llegar de forma segura, llame al número de "
+        "emergencias de su país (por ejemplo, 911 o 112). No espere a una cita ordinaria.",
+    },
     "no-warning-signs": {
         "en": "None of your answers is a warning sign, so careful self-care is reasonable; "
         "see a clinician if the pain gets worse, spreads or does not settle.",

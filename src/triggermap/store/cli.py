@@ -458,6 +458,9 @@ def account_add_command(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
     ] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May manage the clinic's accounts on the web (/accounts).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create an account; the password is asked for (hidden) and stored only as an argon2 hash."""
@@ -469,8 +472,10 @@ def account_add_command(
         with session_scope(db) as session:
             who = repo.get_or_create_person(session, person, actor=_actor())[0] if person else None
             account = repo.create_account(session, username, password, role, person=who, actor=_actor())
+            if admin:
+                repo.set_admin(session, account, True, actor=_actor())
             name, account_role = account.username, account.role
-        typer.echo(f"created {account_role} account {name}")
+        typer.echo(f"created {account_role} account {name}{' (administrator)' if admin else ''}")
 
 
 def _set_assignment(clinician: str, person: str, db: str | None, assign: bool) -> None:
@@ -536,6 +541,25 @@ def account_enable_command(username: UsernameOption, db: DbOption = None) -> Non
     _set_active(username, True, db)
 
 
+@account_app.command("admin")
+def account_admin_command(
+    username: UsernameOption,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the right away again.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Let an account manage the clinic's accounts on the web (/accounts): add, disable, reset
+    passwords, assign clinicians. The first administrator is made here."""
+    with _errors(db):
+        from . import repo
+        from .db import session_scope
+
+        with session_scope(db) as session:
+            account = repo.get_account(session, username)
+            repo.set_admin(session, account, not revoke, actor=_actor())
+            name = account.username
+        typer.echo(f"{name} {'is no longer' if revoke else 'is now'} an administrator")
+
+
 @account_app.command("reset-password")
 def account_reset_password_command(
     username: UsernameOption,
@@ -590,11 +614,12 @@ def account_list_command(db: DbOption = None) -> None:
 
         with session_scope(db, readonly=True) as session:
             rows = [
-                (a.username, a.role, a.person.code if a.person else "", a.is_active)
+                (a.username, a.role, a.person.code if a.person else "", a.is_active, a.is_admin)
                 for a in session.scalars(select(Account).order_by(Account.username))
             ]
-        for username, role, code, active in rows:
-            typer.echo(f"{username}\t{role}\t{code}\t{'active' if active else 'disabled'}")
+        for username, role, code, active, admin in rows:
+            typer.echo(f"{username}\t{role}\t{code}\t{'active' if active else 'disabled'}"
+                       + ("\tadmin" if admin else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

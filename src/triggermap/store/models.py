@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -105,6 +106,9 @@ class Person(Base):
     plans: Mapped[list[Plan]] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True
     )
+    examinations: Mapped[list[Examination]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"Person(id={self.id!r}, code={self.code!r})"
@@ -128,6 +132,8 @@ class Account(Base):
         ForeignKey("person.id", ondelete="SET NULL"), index=True, unique=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: may manage the clinic's accounts on the web (``/accounts``); revision 0005
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -167,6 +173,29 @@ class Assessment(Base):
     triage_level: Mapped[str | None] = mapped_column(String(32))
 
     person: Mapped[Person] = relationship(back_populates="assessments")
+
+
+class Examination(Base):
+    """A clinician's examination of a person: the intake it was assessed from (the drawing it
+    started from plus the findings, palpation and answers "asked, no"), the result document
+    as shown, and the language-neutral assessment so it reads in any reader's language."""
+
+    __tablename__ = "examination"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    #: the examining clinician (None once the account is deleted; ``clinician_name`` stays)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    clinician_name: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    intake: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    neutral: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    kb_version: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    triage_level: Mapped[str | None] = mapped_column(String(32))
+
+    person: Mapped[Person] = relationship(back_populates="examinations")
 
 
 class Plan(Base):
@@ -326,6 +355,7 @@ TABLE_ORDER = [
     "account",
     "clinician_patient",
     "assessment",
+    "examination",
     "plan",
     "plan_item",
     "diary_entry",

@@ -36,6 +36,7 @@ from .models import (
     DiaryDone,
     DiaryEntry,
     DiaryRegion,
+    Examination,
     LoginAttempt,
     Person,
     Plan,
@@ -709,6 +710,31 @@ def set_active(session: Session, account: Account, active: bool, *, actor: Actor
                  person_id=account.person_id, detail={"username": account.username})
 
 
+def set_admin(session: Session, account: Account, admin: bool, *, actor: Actor = None) -> None:
+    """Let an account manage the clinic's accounts on the web (``/accounts``), or stop it."""
+    account.is_admin = admin
+    session.flush()
+    record_audit(session, actor or "system", "grant-admin" if admin else "revoke-admin", "account", account.id,
+                 person_id=account.person_id, detail={"username": account.username})
+
+
+def list_accounts(session: Session) -> list[Account]:
+    """Every account, by user name (with its person)."""
+    return list(session.scalars(select(Account).options(selectinload(Account.person)).order_by(Account.username)))
+
+
+def clinicians_of(session: Session, person: Person) -> list[Account]:
+    """The clinician accounts assigned to ``person``, by user name."""
+    return list(
+        session.scalars(
+            select(Account)
+            .join(ClinicianPatient, ClinicianPatient.clinician_id == Account.id)
+            .where(ClinicianPatient.person_id == person.id)
+            .order_by(Account.username)
+        )
+    )
+
+
 def delete_account(session: Session, account: Account, *, actor: Actor = None) -> None:
     """Delete an account: its sessions and clinician assignments go with it; the person and their
     records stay, and so does the audit log (which names the account), plus one row for this."""
@@ -978,3 +1004,55 @@ def record_denial(session: Session, exc: BaseException) -> None:
     if audit:
         session.add(AuditLog(**audit))
         session.flush()
+
+
+# --- clinicians' examinations -----------------------------------------------------------
+
+
+def save_examination(
+    session: Session,
+    person: Person,
+    clinician: Account,
+    *,
+    intake: Mapping[str, Any],
+    result: Mapping[str, Any],
+    kb_version: str,
+    lang: str = "en",
+    neutral: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+) -> Examination:
+    """Keep a clinician's examination of ``person`` (audited). Only a clinician assigned to the
+    person may examine them: anyone else gets :class:`Forbidden` (answered 404 on the web)."""
+    if lang not in LANGS:
+        raise ValidationError("lang", lang, "unknown language", allowed=", ".join(LANGS))
+    if clinician.role != "clinician" or not can_access(session, clinician, person):
+        exc = Forbidden("no such person")
+        exc.audit = _denial(clinician, "examine", person.id, person.id, ip, "not this account's")
+        raise exc
+    triage = result.get("triage")
+    level = triage.get("level") if isinstance(triage, Mapping) else None
+    e = Examination(
+        person_id=person.id, clinician_id=clinician.id, clinician_name=clinician.username,
+        intake=dict(intake), result=dict(result), neutral=dict(neutral) if neutral is not None else None,
+        kb_version=kb_version, lang=lang, triage_level=level,
+    )
+    session.add(e)
+    session.flush()
+    record_audit(session, clinician, "create", "examination", e.id, person_id=person.id, ip=ip)
+    return e
+
+
+def list_examinations(session: Session, person: Person) -> list[Examination]:
+    return list(
+        session.scalars(
+            select(Examination).where(Examination.person_id == person.id)
+            .order_by(Examination.created_at, Examination.id)
+        )
+    )
+
+
+def get_examination(session: Session, person: Person, examination_id: int) -> Examination:
+    e = session.get(Examination, examination_id)
+    if e is None or e.person_id != person.id:
+        raise NotFound(f"no examination {examination_id}")
+    return e

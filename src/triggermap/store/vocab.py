@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..vocabulary import SIDES, closest
 from .errors import StoreError, ValidationError
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 __all__ = ["SIDES", "Vocab", "closest", "current_vocab", "from_knowledge"]
 
@@ -36,15 +40,15 @@ class Vocab:
 _CURRENT: Vocab | None = None
 
 
-def from_knowledge(kb: object) -> Vocab:
-    regions = kb.regions  # type: ignore[attr-defined]
-    exercises = kb.exercises  # type: ignore[attr-defined]
+def from_knowledge(kb: Knowledge) -> Vocab:
+    regions = kb.regions
+    exercises = kb.exercises
     return Vocab(
-        regions={rid: bool(r["midline"]) for rid, r in regions.items()},
+        regions={rid: bool(r.midline) for rid, r in regions.items()},
         plan_items=frozenset(exercises),
-        kb_version=str(kb.version),  # type: ignore[attr-defined]
-        region_labels={rid: dict(r.get("label") or {}) for rid, r in regions.items()},
-        plan_item_labels={eid: dict(e.get("title") or {}) for eid, e in exercises.items()},
+        kb_version=str(kb.version),
+        region_labels={rid: r.label.to_dict() for rid, r in regions.items()},
+        plan_item_labels={eid: e.title.to_dict() for eid, e in exercises.items()},
     )
 
 

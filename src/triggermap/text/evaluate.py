@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .parser import ParseError, parse_text
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 #: shorthands in the expectations for words that stand for several regions
 GROUPS = {
@@ -78,7 +81,7 @@ def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return sets
 
 
-def evaluate_parse(folder: Path | None = None, kb: Any = None) -> dict[str, Any]:
+def evaluate_parse(folder: Path | None = None, kb: Knowledge | None = None) -> dict[str, Any]:
     from ..engine import assess, parse_intake
 
     if kb is None:

@@ -577,7 +577,7 @@ class _Parse:
 
     # -- places: the midline, a landmark, an object ----------------------------------------------------------
     def _lateral(self, m: Mention) -> bool:
-        return not m.entry.midline_side and all(not self.kb.regions.get(x, {}).get("midline", False) for x in m.ids)
+        return not m.entry.midline_side and all(x not in self.kb.regions or not self.kb.regions[x].midline for x in m.ids)
 
     def _phrase_before(self, i: int, phrases: set[tuple[str, ...]], allow_sides: bool) -> int | None:
         """Start of a phrase that ends before ``words[i]`` with only skipped (and side) words between."""
@@ -1019,7 +1019,7 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             if info is None:
                 continue
             key: tuple[str, str | None]
-            if info["midline"]:
+            if info.midline:
                 key = (rid, None)
             elif side is None:
                 needs_side.append(rid)
@@ -1134,7 +1134,7 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             p.ev("absent.pain", rid, m, side=side)  # "no leg pain": said, but not drawn
             continue
         keys: list[tuple[str, str | None]] = (
-            [(rid, None)] if info["midline"] else [(rid, s) for s in (("left", "right") if side in (None, "both") else (side,))]
+            [(rid, None)] if info.midline else [(rid, s) for s in (("left", "right") if side in (None, "both") else (side,))]
         )
         for key in keys:
             if key not in marks and (key[0], "both") not in marks and key not in zero:

@@ -13,6 +13,8 @@ Two modes
   records, a clinician only the patients assigned to them; anything else is answered
   404, exactly like an id that does not exist, and the refusal is written to the audit
   log. Every read and change of a record is audited (:func:`repo.record_audit`).
+  An administrator (``account.is_admin``, ``triggermap account admin``) also manages the
+  accounts on the web, and everyone changes their own password (:mod:`.account_pages`).
 
 Session cookie
 --------------
@@ -217,6 +219,7 @@ def current_viewer(request: Request, session: Session) -> Viewer | None:
     if row is None:
         return None
     account = row.account
+    request.state.viewer_role = (account.role, bool(account.is_admin))  # the page's menu (account_pages.menu_of)
     request.state.csrf = row.csrf_token
     if request.cookies.get(CSRF_COOKIE) != row.csrf_token:
         request.state.csrf_set = row.csrf_token  # re-send it (a page renders forms with it)
@@ -304,11 +307,6 @@ def safe_next(value: str | None) -> str | None:
 
 def signed_in(request: Request) -> bool:
     return is_clinic(request) and bool(request.cookies.get(SESSION_COOKIE))
-
-
-def diary_available(request: Request) -> bool:
-    """Whether the page may offer "save to my diary" (no database query)."""
-    return signed_in(request) if is_clinic(request) else local_client_allowed(request)
 
 
 # --- log-in / log-out -------------------------------------------------------------------
@@ -403,4 +401,4 @@ def install(app: FastAPI) -> None:
     app.add_middleware(CsrfCookie)
     app.include_router(router)
     for env in app.state.envs.values():
-        env.globals.update(csrf_token=csrf_token, signed_in=signed_in, diary_available=diary_available)
+        env.globals.update(csrf_token=csrf_token, signed_in=signed_in)  # menu_of, diary_available: account_pages

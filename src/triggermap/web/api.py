@@ -21,6 +21,7 @@ from .i18n import parse_accept_language
 
 if TYPE_CHECKING:
     from ..engine import Assessment
+    from ..knowledge import Knowledge
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 meta = APIRouter(tags=["meta"])
@@ -100,7 +101,7 @@ def json_content_type(request: Request) -> Response | None:
     return error_response(415, "Content-Type", f"must be application/json, got {shown}")
 
 
-def assess_neutral(doc: Any, kb: Any, who: str | None = None) -> Assessment:
+def assess_neutral(doc: Any, kb: Knowledge, who: str | None = None) -> Assessment:
     """The language-neutral assessment of a parsed document; raises BodyError for anything the
     intake parser refuses. ``who`` keeps only the next questions that ``self`` or a
     ``clinician`` can answer."""
@@ -118,11 +119,15 @@ def assess_neutral(doc: Any, kb: Any, who: str | None = None) -> Assessment:
     return engine_for(kb).assess(intake, who=who)
 
 
-def assess_document(doc: Any, kb: Any, lang: str, who: str | None = None) -> dict[str, Any]:
+def assess_document(doc: Any, kb: Knowledge, lang: str, who: str | None = None) -> dict[str, Any]:
     """:func:`assess_neutral` as the contract document in ``lang``."""
     from ..present import localise
 
     return localise(assess_neutral(doc, kb, who), lang, kb)
+
+
+#: ``?lean=`` values: on, off
+LEAN_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 def _intake_body_schema() -> dict[str, Any]:
@@ -157,6 +162,11 @@ def _intake_body_schema() -> dict[str, Any]:
             "description": "List only the `next_questions` that `self` (the person) or a `clinician` can answer; "
             "default: both.",
             "schema": {"type": "string", "enum": list(ASKERS)},
+        }, {
+            "name": "lean", "in": "query", "required": False,
+            "description": "`1`: the lean document (the drawing's marks once, each muscle refers to them; "
+            "schema `assessment-lean`, docs/lean-document.md); default `0`, the full document.",
+            "schema": {"type": "string", "enum": list(LEAN_VALUES)},
         }],
     },
 )
@@ -169,6 +179,12 @@ async def api_assess(request: Request) -> Response:
     who = request.query_params.get("who")
     if who is not None and who not in ASKERS:
         return error_response(422, "who", _unknown("value", who, list(ASKERS)))
+    lean_arg = request.query_params.get("lean")
+    lean = False
+    if lean_arg is not None:
+        if lean_arg not in LEAN_VALUES:
+            return error_response(422, "lean", _unknown("value", lean_arg, list(LEAN_VALUES)))
+        lean = LEAN_VALUES[lean_arg]
     wrong_type = json_content_type(request)
     if wrong_type is not None:
         return wrong_type
@@ -179,6 +195,10 @@ async def api_assess(request: Request) -> Response:
         result = assess_document(doc, kb, api_lang(request, lang), who)
     except BodyError as exc:
         return error_response(422, exc.field, exc.message)
+    if lean:
+        from ..lean import lean_document
+
+        result = lean_document(result)
     return json_response(result)
 
 
@@ -251,7 +271,7 @@ async def api_muscle(request: Request, muscle_id: str = Path(description="e.g. g
 
 @router.get("/schema/{document}", summary="JSON Schema of a contract document", response_class=Response,
             responses={200: {"description": "A JSON Schema (draft 2020-12)."}, **ERRORS})
-async def api_schema(request: Request, document: str = Path(description="intake, assessment or error")) -> Response:
+async def api_schema(request: Request, document: str = Path(description="intake, assessment, assessment-lean or error")) -> Response:
     schemas = request.app.state.cache["schemas"]
     if document not in schemas:
         return error_response(404, "document", _unknown("document", document, list(schemas)))

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,6 +34,9 @@ from .security import (
     too_large_message,
 )
 
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+
 log = logging.getLogger("triggermap.web")
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -47,8 +50,12 @@ class TriggermapApp(FastAPI):
     every response, a 500 included, carries the security headers."""
 
     def build_middleware_stack(self) -> Any:
+        from .fastpath import FastAssess
+
         timeout = getattr(self.state, "body_timeout", None)
-        return SecurityHeaders(BodyLimit(GzipPages(super().build_middleware_stack()), timeout=timeout))
+        # POST /api/v1/assess skips routing and FastAPI's request handling (same answers: .fastpath)
+        return SecurityHeaders(BodyLimit(FastAssess(GzipPages(super().build_middleware_stack()), self),
+                                         timeout=timeout))
 
 
 def _static_version() -> str:
@@ -67,6 +74,8 @@ LIMITS = {"age_min": AGE_MIN, "age_max": AGE_MAX, "weeks_min": DURATION_MIN_WEEK
 def _environments() -> dict[str, Any]:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from ..present.messages import MESSAGES
+
     envs = {}
     version = _static_version()
     for lang in LANGS:
@@ -79,7 +88,8 @@ def _environments() -> dict[str, Any]:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.policies["ext.i18n.trimmed"] = True
-        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS)
+        env.globals.update(lang=lang, static_version=version, lang_names=LANG_NAMES, langs=LANGS, limits=LIMITS,
+                           emergency_advice=MESSAGES["emergency-advice"][lang])
         envs[lang] = env
     return envs
 
@@ -209,7 +219,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong.</p>", status_code=500)
 
 
-def _openapi(app: FastAPI, kb: Any) -> Any:
+def _openapi(app: FastAPI, kb: Knowledge) -> Any:
     from fastapi.openapi.utils import get_openapi
 
     from ..schemas import intake_schema
@@ -240,7 +250,7 @@ def _openapi(app: FastAPI, kb: Any) -> Any:
     return openapi
 
 
-def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[str] | None = None,
+def create_app(clinic: bool | None = None, kb: Knowledge | None = None, allowed_hosts: list[str] | None = None,
                database_url: str | None = None, body_timeout: float | None = None) -> FastAPI:
     """The triggermap web app. ``clinic`` (default: env ``TRIGGERMAP_CLINIC=1``) opens the
     clinician section by default, shows scores and trigger-point details, and puts the diary
@@ -260,7 +270,8 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     from ..knowledge.views import vocab_all, vocab_items
     from ..schemas import schemas
     from ..store.db import resolve_url
-    from . import accounts, api, diary, pages
+    from . import account_pages, accounts, api, diary, pages
+    from . import clinic as clinic_pages
 
     if clinic is None:
         clinic = os.environ.get("TRIGGERMAP_CLINIC", "") in ("1", "true", "yes")
@@ -277,6 +288,7 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     )
     app.state.kb = kb
     app.state.clinic = bool(clinic)
+    app.state.allowed_hosts = list(allowed_hosts or [])  # also checked by the fast path (.fastpath)
     if body_timeout is None:
         from .server import BODY_TIMEOUT
 
@@ -293,7 +305,9 @@ def create_app(clinic: bool | None = None, kb: Any = None, allowed_hosts: list[s
     app.include_router(pages.router)
     app.state.db_url = resolve_url(database_url)
     accounts.install(app)
+    account_pages.install(app)
     app.include_router(diary.router)
+    app.include_router(clinic_pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
     if allowed_hosts:

@@ -31,7 +31,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -54,6 +54,9 @@ from .app import render, request_lang, ui_gettext
 from .forms import FormData, FormError
 from .i18n import LANGS, translations
 from .present import Gettext, region_groups, region_text
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 log = logging.getLogger("triggermap.web")
 
@@ -254,7 +257,7 @@ def _static_map(svg: str, prefix: str, title: str, desc: str, days: dict[tuple[s
     return Markup(_REGION_PATH.sub(add_days, svg))  # noqa: S704 - our own SVG, sanitised above
 
 
-def frequency_map(kb: Any, counts: Counter[tuple[str, str | None]], n_days: int, lang: str,
+def frequency_map(kb: Knowledge, counts: Counter[tuple[str, str | None]], n_days: int, lang: str,
                   _: Gettext) -> dict[str, Any] | None:
     """Front and back views shaded by the share of diary days each area hurt, and the same as rows."""
     from ..charts import style
@@ -349,14 +352,14 @@ def _flash(request: Request, lang: str, _: Gettext) -> str | None:
     return None
 
 
-def _region_words(kb: Any, regions: list[Any], lang: str, _: Gettext) -> list[str]:
+def _region_words(kb: Knowledge, regions: list[Any], lang: str, _: Gettext) -> list[str]:
     return [region_text(kb, r.region, r.side, lang, _) for r in regions]
 
 
-def _item_title(kb: Any, item_id: str, lang: str, data: dict[str, Any] | None = None) -> str:
+def _item_title(kb: Knowledge, item_id: str, lang: str, data: dict[str, Any] | None = None) -> str:
     ex = kb.exercises.get(item_id)
     if ex is not None:
-        return str(ex["title"][lang])
+        return ex.title.of(lang)
     title = (data or {}).get("title")
     return str(title) if isinstance(title, str) and title else item_id
 
@@ -405,7 +408,7 @@ def diary_page(request: Request, pid: str, *, status: int = 200, errors: list[Fo
     done_choices = [{"id": iid, "label": _item_title(kb, iid, lang, data)} for iid, data in plan_items]
     in_plan = {c["id"] for c in done_choices}
     other_exercises = sorted(
-        ({"id": eid, "label": ex["title"][lang]} for eid, ex in kb.exercises.items() if eid not in in_plan),
+        ({"id": eid, "label": ex.title.of(lang)} for eid, ex in kb.exercises.items() if eid not in in_plan),
         key=lambda c: c["label"].casefold(),
     )
     for a in assessments:
@@ -605,10 +608,10 @@ def save_result(request: Request, form: Form) -> Response:
     return RedirectResponse(_with_lang(f"/diary/{person_id}?saved=assessment", request), status_code=303)
 
 
-def _muscle_name(kb: Any, m: dict[str, Any], lang: str) -> str:
+def _muscle_name(kb: Knowledge, m: dict[str, Any], lang: str) -> str:
     """A saved result's muscle in the reader's language (its saved name if the id is gone)."""
-    entry = kb.muscles.get(m.get("id"))
-    return str(entry["names"][lang]) if entry else str(m.get("name") or m.get("id") or "")
+    entry = kb.muscles.get(str(m.get("id")))
+    return entry.names.of(lang) if entry else str(m.get("name") or m.get("id") or "")
 
 
 def _skeleton(r: dict[str, Any]) -> Any:
@@ -624,7 +627,7 @@ def _skeleton(r: dict[str, Any]) -> Any:
 
 
 def _in_language(
-    kb: Any, intake: dict[str, Any], result: dict[str, Any], lang: str, neutral: dict[str, Any] | None = None
+    kb: Knowledge, intake: dict[str, Any], result: dict[str, Any], lang: str, neutral: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
     """A saved result in another language, or None to keep the saved words: the saved
     language-neutral assessment in ``lang`` (the scores it had when it was saved) or, for a result

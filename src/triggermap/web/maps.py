@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from . import closeup
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 log = logging.getLogger("triggermap.web")
 
@@ -223,7 +226,7 @@ def body_maps(lang: str) -> dict[str, Markup]:
     return out
 
 
-def assessment_chart(kb: Any, assessment: dict[str, Any], pain: list[dict[str, Any]], lang: str,
+def assessment_chart(kb: Knowledge, assessment: dict[str, Any], pain: list[dict[str, Any]], lang: str,
                      prefix: str = "tma") -> Markup | None:
     """The drawing with the top muscles' referral zones outlined over it."""
     return _safe("assessment_chart", kb, pain, assessment, lang, prefix=prefix, page=True)
@@ -254,7 +257,7 @@ def overview_key(assessment: dict[str, Any], pain: list[dict[str, Any]], lang: s
 
 
 @lru_cache(maxsize=512)
-def muscle_chart(kb: Any, muscle_id: str, lang: str, side: str | None = None, prefix: str = "tmm") -> Markup | None:
+def muscle_chart(kb: Knowledge, muscle_id: str, lang: str, side: str | None = None, prefix: str = "tmm") -> Markup | None:
     """One muscle's trigger points and referral zones, on the side given (right by default)."""
     side = side if side in ("left", "right") else "right"
     return _safe("muscle_chart", kb, muscle_id, lang, side=side, prefix=prefix, page=True)

@@ -4,7 +4,7 @@ muscle library. Every page works without JavaScript; the script only enhances it
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,6 +32,9 @@ from .present import (
     vocab_choices,
 )
 
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
+
 router = APIRouter(include_in_schema=False)
 
 async def _form(request: Request) -> FormData:
@@ -39,25 +42,25 @@ async def _form(request: Request) -> FormData:
     return FormData(form.multi_items())
 
 
-def _triage_rules(kb: Any) -> list[dict[str, Any]]:
+def _triage_rules(kb: Knowledge) -> list[dict[str, Any]]:
     """Combination rules that only need red-flag answers (the script can apply them at once)."""
     out = []
     for rule in kb.rules:
-        ids = rule["all_of"] + rule["any_of"]
-        if rule["min_age"] is None and ids and all(i in kb.red_flags for i in ids):
-            out.append({"id": rule["id"], "all_of": rule["all_of"], "any_of": rule["any_of"],
-                        "level": rule["level"]})
+        ids = rule.all_of + rule.any_of
+        if rule.min_age is None and ids and all(i in kb.red_flags for i in ids):
+            out.append({"id": rule.id, "all_of": list(rule.all_of), "any_of": list(rule.any_of),
+                        "level": rule.level})
     return out
 
 
-def _all_flags(kb: Any, lang: str) -> list[dict[str, str]]:
-    return [{"id": fid, "label": f["label"][lang], "reason": f["reason"][lang], "level": f["level"]}
+def _all_flags(kb: Knowledge, lang: str) -> list[dict[str, str]]:
+    return [{"id": fid, "label": f.label.of(lang), "reason": f.reason.of(lang), "level": f.level}
             for fid, f in kb.red_flags.items()]
 
 
-def _rules_json(kb: Any, lang: str) -> str:
+def _rules_json(kb: Knowledge, lang: str) -> str:
     rules = _triage_rules(kb)
-    reasons = {r["id"]: r["reason"][lang] for r in kb.rules if r["id"] in {x["id"] for x in rules}}
+    reasons = {r.id: r.reason.of(lang) for r in kb.rules if r.id in {x["id"] for x in rules}}
     return json.dumps({"rules": rules, "reasons": reasons}, ensure_ascii=False).replace("<", "\\u003c")
 
 
@@ -401,7 +404,7 @@ def _results_page(request: Request, doc: dict[str, Any], a: dict[str, Any], lang
     )
 
 
-def _muscle_charts(kb: Any, a: dict[str, Any], lang: str, top: int = 3) -> dict[str, Any]:
+def _muscle_charts(kb: Knowledge, a: dict[str, Any], lang: str, top: int = 3) -> dict[str, Any]:
     return {m["id"]: maps.muscle_chart(kb, m["id"], lang, m["side"], prefix=f"tm{i}")
             for i, m in enumerate(a["muscles"][:top])}
 
@@ -452,13 +455,13 @@ async def handout_pdf(request: Request) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-def _reference_links(kb: Any, refs: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _reference_links(kb: Knowledge, refs: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The references as short ids, each with a link where the reference has one (DOI, PubMed, URL)."""
     out = []
     for r in refs:
-        ref = kb.references.get(r["id"], {})
-        link = (f"https://doi.org/{ref['doi']}" if ref.get("doi") else
-                f"https://pubmed.ncbi.nlm.nih.gov/{ref['pmid']}/" if ref.get("pmid") else ref.get("url") or "")
+        ref = kb.references.get(r["id"])
+        link = ("" if ref is None else f"https://doi.org/{ref.doi}" if ref.doi else
+                f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/" if ref.pmid else ref.url or "")
         out.append({"id": r["id"], "link": link})
     return out
 
@@ -531,13 +534,13 @@ async def muscles(request: Request, q: str = "") -> Response:
     needle = _fold(q)
     items = []
     for mid, m in kb.muscles.items():
-        regions = {z["region"] for tp in m["trigger_points"] for z in tp["essential"] + tp["spillover"]}
-        region_words = " ".join(kb.regions[r]["label"][lg] for r in regions for lg in LANGS)
-        hay = _fold(" ".join([mid, *(m["names"][lg] for lg in LANGS), m["names"]["la"],
-                              m["summary"][lang], region_words]))
+        regions = {z.region for tp in m.trigger_points for z in tp.essential + tp.spillover}
+        region_words = " ".join(kb.regions[r].label.of(lg) for r in regions for lg in LANGS)
+        hay = _fold(" ".join([mid, *(m.names.of(lg) for lg in LANGS), m.names.la,
+                              m.summary.of(lang), region_words]))
         if needle and needle not in hay:
             continue
-        items.append({"id": mid, "name": m["names"][lang], "latin": m["names"]["la"], "summary": m["summary"][lang],
+        items.append({"id": mid, "name": m.names.of(lang), "latin": m.names.la, "summary": m.summary.of(lang),
                       "search": hay})
     items.sort(key=lambda x: _fold(x["name"]))
     return render(request, "muscles.html", lang=lang, items=items, q=q, total=len(kb.muscles))
@@ -554,7 +557,7 @@ async def muscle(request: Request, muscle_id: str) -> Response:
         close = closest(muscle_id, kb.muscles, cutoff=0.5)
         return render(request, "error.html", status=404, lang=lang, status_code=404,
                       title=_("Muscle not found"), message=_("There is no muscle with this name in the library."),
-                      suggestion=({"href": f"/muscles/{close}", "text": kb.muscles[close]["names"][lang]}
+                      suggestion=({"href": f"/muscles/{close}", "text": kb.muscles[close].names.of(lang)}
                                   if close else None))
     card = muscle_card(kb, muscle_id, lang)
     return render(request, "muscle.html", lang=lang, card=card, chart=maps.muscle_chart(kb, muscle_id, lang))

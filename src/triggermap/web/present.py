@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..present.messages import MESSAGES
 from ..vocabulary import LEVELS_SEVERE_FIRST
 from .forms import pain_key
 
@@ -33,7 +34,8 @@ GROUPS: list[tuple[str, str]] = [
 LOWER_QUARTER = {"pelvis", "trunk", "hip-thigh", "knee", "leg", "ankle-foot"}
 
 LEVEL_TEXT = {
-    "emergency": (N_("Emergency"), N_("Go to an emergency department or call an ambulance now.")),
+    # the emergency advice is the catalogue's one message (present/messages.py "emergency-advice")
+    "emergency": (N_("Emergency"), ""),
     "urgent": (N_("Urgent"), N_("See a doctor within a day or two; sooner if anything gets worse.")),
     "see-clinician": (N_("See a clinician"), N_("Book an assessment with a doctor or physical therapist.")),
     "self-care": (
@@ -74,7 +76,7 @@ def side_text(side: str | None, _: Gettext) -> str:
 
 
 def region_text(kb: Knowledge, region: str, side: str | None, lang: str, _: Gettext) -> str:
-    label = kb.regions[region]["label"][lang] if region in kb.regions else region
+    label = kb.regions[region].label.of(lang) if region in kb.regions else region
     s = side_text(side, _)
     return f"{label} ({s})" if s else label
 
@@ -83,7 +85,7 @@ def region_groups(kb: Knowledge, lang: str, _: Gettext, marks: dict[str, int]) -
     """Regions grouped for the list-based alternative of the body map."""
     by_group: dict[str, list[dict[str, Any]]] = {}
     for rid, r in kb.regions.items():
-        keys = [pain_key(rid, None)] if r["midline"] else [pain_key(rid, "left"), pain_key(rid, "right")]
+        keys = [pain_key(rid, None)] if r.midline else [pain_key(rid, "left"), pain_key(rid, "right")]
         controls = []
         for key in keys:
             side = key.partition(":")[2] or None
@@ -97,12 +99,12 @@ def region_groups(kb: Knowledge, lang: str, _: Gettext, marks: dict[str, int]) -
                     "label": region_text(kb, rid, side, lang, _),
                 }
             )
-        by_group.setdefault(r["group"], []).append(
+        by_group.setdefault(r.group, []).append(
             {
                 "id": rid,
-                "label": r["label"][lang],
-                "definition": r["definition"][lang],
-                "midline": r["midline"],
+                "label": r.label.of(lang),
+                "definition": r.definition.of(lang),
+                "midline": r.midline,
                 "controls": controls,
             }
         )
@@ -135,13 +137,13 @@ def red_flag_groups(kb: Knowledge, lang: str, _: Gettext) -> list[dict[str, Any]
     }
     groups: dict[str, list[dict[str, Any]]] = {}
     for fid, f in kb.red_flags.items():
-        groups.setdefault(f["level"], []).append(
+        groups.setdefault(f.level, []).append(
             {
                 "id": fid,
-                "question": f["question"][lang],
-                "label": f["label"][lang],
-                "reason": f["reason"][lang],
-                "level": f["level"],
+                "question": f.question.of(lang),
+                "label": f.label.of(lang),
+                "reason": f.reason.of(lang),
+                "level": f.level,
             }
         )
     return [{"level": lv, "title": titles[lv], "flags": groups[lv]} for lv in order if lv in groups]
@@ -149,15 +151,15 @@ def red_flag_groups(kb: Knowledge, lang: str, _: Gettext) -> list[dict[str, Any]
 
 def vocab_choices(kb: Knowledge, category: str, lang: str) -> list[dict[str, str]]:
     return [
-        {"id": iid, "label": it["label"][lang], "definition": it["definition"][lang]}
+        {"id": iid, "label": it.label.of(lang), "definition": it.definition.of(lang)}
         for iid, it in kb.vocab[category].items()
     ]
 
 
 def flag_summaries(kb: Knowledge, ids: list[str], lang: str) -> list[dict[str, str]]:
     return [
-        {"id": f, "label": kb.red_flags[f]["label"][lang], "reason": kb.red_flags[f]["reason"][lang],
-         "level": kb.red_flags[f]["level"]}
+        {"id": f, "label": kb.red_flags[f].label.of(lang), "reason": kb.red_flags[f].reason.of(lang),
+         "level": kb.red_flags[f].level}
         for f in ids
         if f in kb.red_flags
     ]
@@ -190,19 +192,19 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
 
     def vocab_label(cat: str, iid: str) -> str:
         table = kb.vocab.get(cat, {})
-        return table[iid]["label"][lang] if iid in table else iid
+        return table[iid].label.of(lang) if iid in table else iid
 
     muscles = []
     for m in a["muscles"]:
         tps = []
         # the chart numbers every trigger point of the muscle (when it has more than one)
-        all_tps = [t["id"] for t in kb.muscles[m["id"]]["trigger_points"]] if m["id"] in kb.muscles else []
+        all_tps = [t.id for t in kb.muscles[m["id"]].trigger_points] if m["id"] in kb.muscles else []
         for tp_id in m["trigger_points"]:
             entry = kb.trigger_points.get(tp_id)
             if entry is not None:
                 tp = entry[1]
                 n = all_tps.index(tp_id) + 1 if len(all_tps) > 1 and tp_id in all_tps else None
-                tps.append({"id": tp_id, "name": tp["name"][lang], "location": tp["location"][lang], "n": n})
+                tps.append({"id": tp_id, "name": tp.name.of(lang), "location": tp.location.of(lang), "n": n})
         sup = m.get("supporting") or {}
         supporting = (
             [vocab_label("aggravating", x) for x in sup.get("aggravating", [])]
@@ -226,7 +228,7 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
                 ],
                 "tps": tps,
                 "supporting_text": supporting,
-                "summary": kb.muscles[m["id"]]["summary"][lang] if m["id"] in kb.muscles else "",
+                "summary": kb.muscles[m["id"]].summary.of(lang) if m["id"] in kb.muscles else "",
             }
         )
     plan = []
@@ -235,7 +237,7 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
             {
                 **p,
                 "kind_text": _kind(p, _),
-                "muscle_name": kb.muscles[p["muscle"]]["names"][lang] if p["muscle"] in kb.muscles else p["muscle"],
+                "muscle_name": kb.muscles[p["muscle"]].names.of(lang) if p["muscle"] in kb.muscles else p["muscle"],
                 "equipment_text": [_(EQUIPMENT_TEXT[e]) for e in p["equipment"] if e in EQUIPMENT_TEXT and e != "none"],
             }
         )
@@ -246,16 +248,16 @@ def results_view(kb: Knowledge, a: dict[str, Any], lang: str, _: Gettext) -> dic
     answer_labels = {}
     for cat in ("history", "findings"):
         for iid, it in kb.vocab[cat].items():
-            answer_labels[iid] = it["label"][lang]
+            answer_labels[iid] = it.label.of(lang)
     for fid, f in kb.red_flags.items():
-        answer_labels[fid] = f["label"][lang]
+        answer_labels[fid] = f.label.of(lang)
     withheld = [
         {**w, "because_text": [answer_labels.get(b, b) for b in w["because"]]} for w in a["plan_withheld"]
     ]
     return {
         "level": level,
         "level_title": _(title),
-        "level_advice": _(advice),
+        "level_advice": _(advice) if advice else MESSAGES["emergency-advice"][lang],
         "reasons": a["triage"]["reasons"],
         "muscles": muscles,
         "uncovered": [region_text(kb, x["region"], x.get("side"), lang, _) for x in a["uncovered"]],
@@ -278,7 +280,7 @@ def drawing_summary(kb: Knowledge, doc: dict[str, Any], lang: str, _: Gettext) -
         )
 
     def labels(cat: str, key: str) -> list[str]:
-        return [kb.vocab[cat][i]["label"][lang] for i in doc.get(key, []) if i in kb.vocab[cat]]
+        return [kb.vocab[cat][i].label.of(lang) for i in doc.get(key, []) if i in kb.vocab[cat]]
 
     about: list[str] = []
     age = doc.get("age")
@@ -298,5 +300,5 @@ def drawing_summary(kb: Knowledge, doc: dict[str, Any], lang: str, _: Gettext) -
         "aggravating": labels("aggravating", "aggravating"),
         "history": labels("history", "history"),
         "findings": labels("findings", "findings"),
-        "red_flags": [kb.red_flags[f]["label"][lang] for f in doc.get("red_flags", []) if f in kb.red_flags],
+        "red_flags": [kb.red_flags[f].label.of(lang) for f in doc.get("red_flags", []) if f in kb.red_flags],
     }

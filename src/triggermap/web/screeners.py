@@ -97,7 +97,7 @@ def region_areas(region: str, group: str) -> set[str]:
 
 def region_area_map(kb: Knowledge) -> dict[str, str]:
     """region id -> space-separated areas, for the body-map page's script."""
-    return {rid: " ".join(sorted(region_areas(rid, r["group"]))) for rid, r in kb.regions.items()}
+    return {rid: " ".join(sorted(region_areas(rid, r.group))) for rid, r in kb.regions.items()}
 
 
 def drawing_areas(kb: Knowledge, pain: Iterable[dict[str, Any]]) -> set[str]:
@@ -105,13 +105,13 @@ def drawing_areas(kb: Knowledge, pain: Iterable[dict[str, Any]]) -> set[str]:
     for mark in pain:
         rid = mark.get("region")
         if isinstance(rid, str) and rid in kb.regions:
-            out |= region_areas(rid, kb.regions[rid]["group"])
+            out |= region_areas(rid, kb.regions[rid].group)
     return out
 
 
 def _flag(kb: Knowledge, fid: str, lang: str) -> dict[str, str]:
     f = kb.red_flags[fid]
-    return {"id": fid, "question": f["question"][lang], "label": f["label"][lang], "level": f["level"]}
+    return {"id": fid, "question": f.question.of(lang), "label": f.label.of(lang), "level": f.level}
 
 
 def _group(kb: Knowledge, gid: str, title: str, ids: Iterable[str], lang: str, area: str,
@@ -145,8 +145,8 @@ def area_screeners(kb: Knowledge, lang: str, _: Callable[[str], str], areas: Ite
     out = []
     for area in areas:
         ids = [f for f in AREA_FLAGS.get(area, ()) if f not in done and f in kb.red_flags]
-        emerg = [f for f in ids if kb.red_flags[f]["level"] == "emergency"]
-        rest = [f for f in ids if kb.red_flags[f]["level"] != "emergency"]
+        emerg = [f for f in ids if kb.red_flags[f].level == "emergency"]
+        rest = [f for f in ids if kb.red_flags[f].level != "emergency"]
         name = _(AREA_NAMES[area])
         for part, part_ids, title in (("emergency", emerg, _("Signs that need emergency care")),
                                       ("other", rest, _("Other warning signs"))):

@@ -130,7 +130,9 @@ class BodyLimit:
                 message = await receive()
             else:
                 try:
-                    message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                    # a deadline for the whole body, not per read; no task per read (unlike wait_for)
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
                 except TimeoutError:
                     timed_out = True
                     raise RequestTimeout() from None

@@ -11,5 +11,5 @@ Developers can also run Alembic by hand::
     TRIGGERMAP_DATABASE_URL=... alembic -c src/triggermap/store/alembic.ini upgrade head
 """
 
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
