@@ -209,14 +209,33 @@ def test_questions_for_the_person_only():
     assert all(q["text"].startswith("¿") or "¿" in q["text"] for q in qs_es)
 
 
-def test_gain_is_information_in_bits():
+def test_gain_is_the_model_2_1_value():
+    from triggermap.engine.params import DEFAULT
+
     doc = {"pain": [{"region": "buttock-upper-outer", "side": "left", "intensity": 5}],
            "absent": {"red_flags": sorted(KB.red_flags)}}
     qs = assess(doc, KB)["next_questions"]
     gains = [q["gain"] for q in qs]
     assert gains == sorted(gains, reverse=True)
-    # information about one categorical variable over 6 muscles plus 8 yes/no conditions
-    assert all(0 < g <= 3 + 8 for g in gains)
+    # a gain in a probability (at most 1) plus the weighted information, at most 1 bit about
+    # each of the 6 muscles and 8 conditions weighed
+    bound = 1 + DEFAULT.question_information * (DEFAULT.question_muscles + DEFAULT.question_conditions)
+    assert all(0 < g <= bound for g in gains)
+
+
+def test_a_question_that_can_change_the_top_muscle_is_worth_more_than_its_information():
+    """Model 2.1: palpating the best muscle can confirm or dethrone it, so its value is more
+    than its weighted information alone (the accuracy term is positive)."""
+    from triggermap.engine.questions import _value
+
+    q, r = [0.6, 0.5, 0.2], [0.3]
+    hyp = {0: 8.0}
+    accuracy = _value(q, r, hyp, {}, 0.85 / 8, 0.0)
+    assert accuracy > 0
+    assert _value(q, r, hyp, {}, 0.85 / 8, 0.1) > accuracy
+    # a question about a hypothesis that cannot reach the top and cannot matter adds only information
+    low = _value([0.9, 0.01], [1.0], {1: 1.2}, {}, 0.3, 0.0)
+    assert low == pytest.approx(0.0, abs=1e-12)
 
 
 def test_a_version_1_intake_gets_a_1_1_answer_that_validates():

@@ -17,7 +17,7 @@ from . import params as P
 from .differential import ANSWERABLE, Cond, Feat, differential, prepare
 from .intake import Intake, IntakeError, parse_intake
 from .plan import build_plan
-from .questions import flag_relevance, next_questions, question
+from .questions import QuestionTables, flag_relevance, next_questions, question
 from .rank import (
     Index,
     against,
@@ -40,13 +40,15 @@ if TYPE_CHECKING:
 class _Prepared:
     """Per knowledge-base structures built once (held by an :class:`Engine`)."""
 
-    __slots__ = ("params", "index", "conditions", "rules", "relevance", "labels")
+    __slots__ = ("params", "index", "conditions", "rules", "relevance", "questions", "labels")
 
     def __init__(self, kb: Knowledge, params: P.ModelParams = P.DEFAULT):
         self.params = params
         self.index: Index = build_index(kb, params)
         self.conditions: list[Cond] = prepare(kb, params)
         self.relevance = flag_relevance(kb, self.conditions)
+        #: everything about candidate next questions that does not depend on the intake
+        self.questions = QuestionTables(kb, self.conditions, params, self.relevance)
         #: feature kind -> answer id -> the path of its label (for "answered no" reasons)
         self.labels: dict[str, dict[str, Ref]] = {
             kind: {
@@ -262,7 +264,7 @@ def _evaluate(
 
     questions = tuple(
         question(kb, q, ranked)
-        for q in next_questions(kb, prep.index, prep.relevance, intake, ranked, diff, level, params, who, max_questions)
+        for q in next_questions(kb, prep.questions, intake, ranked, diff, level, params, who, max_questions)
     )
     return Assessment(
         contract=CONTRACT,

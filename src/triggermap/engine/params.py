@@ -20,7 +20,7 @@ class ModelParams:
     """The model's parameters. Change ``version`` whenever any other value changes."""
 
     #: Version of this parameter set (appears with every assessment the engine writes).
-    version: str = "2.0"
+    version: str = "2.1"
     #: Prior probability that a given muscle's trigger points contribute to a pain drawing.
     prior: float = 0.05
     #: Painful region inside a trigger point's essential zone (pain nearly always felt there).
@@ -57,6 +57,9 @@ class ModelParams:
     question_muscles: int = 6
     question_conditions: int = 8
     palpation_sensitivity: float = 0.85
+    #: Next questions (model 2.1): weight of the expected information gain (bits) beside the
+    #: expected gain in the probability that the top muscle and the top condition are right.
+    question_information: float = 0.1
     #: Weight of a painful region's evidence is ``intensity_base + intensity_step * intensity``
     #: (0.55 at 1/10 up to 1.0 at 10/10).
     intensity_base: float = 0.5

@@ -1,14 +1,18 @@
 """Next questions: the unanswered questions whose answers would most change the assessment.
 
 Contract 1.1 ``next_questions``. Every candidate is a yes/no question (a red flag, a finding,
-an aggravating activity, a pain quality, a history item, or palpating a muscle). Its *gain* is
-the expected information, in bits, that its answer gives about one "what is the source"
-variable: the best :attr:`~.params.ModelParams.question_muscles` muscles (alternative
-explanations of one myofascial source, together weighing as much as the best of them) and the
-first :attr:`~.params.ModelParams.question_conditions` conditions (each weighing its
-probability). The answer model uses the scoring's likelihood ratios: a "yes" has the question's
-base rate under the hypotheses it does not concern and base rate x LR under those it does
-(docs/model.md, "Next questions").
+an aggravating activity, a pain quality, a history item, or palpating a muscle). Model 2.1
+(docs/model.md, section 9): its *gain* is the expected gain in the probability that the top
+muscle and the top condition are both right after the answer, plus
+:attr:`~.params.ModelParams.question_information` times the expected information (bits) the
+answer gives about the muscles and conditions it concerns. The hypotheses are the best
+:attr:`~.params.ModelParams.question_muscles` muscles and the first
+:attr:`~.params.ModelParams.question_conditions` conditions, each with its own probability
+(the engine scores each against the background). The answer model uses the scoring's
+likelihood ratios: a "yes" has the question's base rate under the hypotheses it does not
+concern and base rate x LR under those it does. Everything that does not depend on the intake
+is compiled once per knowledge base (:class:`QuestionTables`, held on the engine's prepared
+state); an assessment only scores.
 
 A red flag that the drawing makes relevant (it points to a condition whose pain map or rule
 includes a painful region) and that is unanswered is asked first, the most severe first; at
@@ -23,7 +27,7 @@ from math import log2
 from typing import TYPE_CHECKING
 
 from ..knowledge.views import answerer as _who
-from ..vocabulary import LEVEL_RANK, MAX_NEXT_QUESTIONS
+from ..vocabulary import ASKERS, LEVEL_RANK, MAX_NEXT_QUESTIONS
 from .differential import ANSWERABLE
 from .result import Inline, Join, Phrase, Question, Ref, Say
 
@@ -32,10 +36,22 @@ if TYPE_CHECKING:
     from .differential import Cond, Feat
     from .intake import Intake
     from .params import ModelParams
-    from .rank import Index, MuscleScore
+    from .rank import MuscleScore
 
 #: Intake list -> the muscle support list it feeds (history has none).
 _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities": "qualities"}
+#: The intake lists a next question can be about (besides palpation and red flags).
+_ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
+
+
+_Row = tuple[float, str, str, str | None, dict[int, float], dict[int, float]]
+
+
+def _row_key(row: _Row) -> tuple[float, str, str]:
+    # equal values (muscles of equal score) order by id, whatever the last bits of the arithmetic
+    return round(row[0], 9), row[1], row[2]
+
+
 #: Feature kind of each intake list.
 _KIND = {field: kind for kind, field in ANSWERABLE.items()}
 
@@ -86,42 +102,150 @@ def flag_relevance(kb: Knowledge, conditions: list[Cond]) -> dict[str, frozenset
     return {r: frozenset(f) for r, f in out.items()}
 
 
-class Candidate:
-    __slots__ = ("field", "value", "side", "gain", "hyps", "for_ids")
+class QuestionTables:
+    """Everything about the candidate questions that does not depend on the intake, compiled
+    once per knowledge base and parameter set (held on the engine's prepared state): per
+    muscle and per ``who``, the answer ids it is known for with the likelihood ratio of a
+    "yes"; per condition, the answerable ids of its features with their ratios and "yes" rates
+    without the condition; who answers each id; whether and by whom each muscle can be
+    palpated; the default "yes" rate of each list; and the red flags each region makes
+    relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
-    def __init__(self, field: str, value: str, side: str | None, gain: float, hyps: dict[int, float],
+    __slots__ = ("relevance", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
+                 "palpation_base", "information")
+
+    def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
+                 relevance: dict[str, frozenset[str]] | None = None):
+        self.relevance = flag_relevance(kb, conditions) if relevance is None else relevance
+        vocab = kb.vocab
+        lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
+        whos: tuple[str | None, ...] = (None, *ASKERS)
+
+        def ok(field: str, qid: str, who: str | None) -> bool:
+            return who is None or _who(vocab, field, qid) == who
+
+        #: who -> muscle -> (((intake list, id), LR of a "yes"), ...)
+        self.muscle_asks: dict[str | None, dict[str, tuple[tuple[tuple[str, str], float], ...]]] = {
+            who: {
+                mid: tuple(
+                    ((field, qid), lr_of[field])
+                    for field, key in _MUSCLE_LIST.items()
+                    for qid in sorted(set(getattr(m, key)))
+                    if ok(field, qid, who)
+                )
+                for mid, m in kb.muscles.items()
+            }
+            for who in whos
+        }
+        #: who -> condition -> (((intake list, id), the feature's keys, LR, "yes" rate without it), ...)
+        self.cond_asks: dict[str | None, dict[str, tuple[tuple[tuple[str, str], frozenset[str], float, float], ...]]] = {
+            who: {
+                c.id: tuple(
+                    ((listed, qid), keys, lr, rate)
+                    for listed, qid, keys, lr, rate in c.asks
+                    if listed != "red_flags" and ok(listed, qid, who)
+                )
+                for c in conditions
+            }
+            for who in whos
+        }
+        #: muscle -> (who palpates it, midline)
+        self.palpation: dict[str, tuple[str, bool]] = {
+            mid: (palpation_who(kb, mid), bool(m.midline)) for mid, m in kb.muscles.items()
+        }
+        s0 = params.assumed_sensitivity
+        #: a "yes" among people whom a question does not concern, when no condition publishes it
+        self.default_base = {field: s0 / lr_of.get(field, 2.0) for field in ANSWERABLE.values()}
+        self.lr_palpation = params.lr_palpation_tender * params.lr_palpation_reproduces
+        self.palpation_base = params.palpation_sensitivity / self.lr_palpation
+        self.information = params.question_information
+
+
+class Candidate:
+    __slots__ = ("field", "value", "side", "gain", "muscles", "conds", "for_ids")
+
+    def __init__(self, field: str, value: str, side: str | None, gain: float,
+                 muscles: dict[int, float] | None = None, conds: dict[int, float] | None = None,
                  for_ids: list[str] | None = None):
         self.field = field
         self.value = value
         self.side = side
         self.gain = gain
-        self.hyps = hyps  # hypothesis index -> likelihood ratio of a "yes"
+        self.muscles = muscles or {}  # muscle hypothesis index -> likelihood ratio of a "yes"
+        self.conds = conds or {}  # condition hypothesis index -> likelihood ratio of a "yes"
         self.for_ids = for_ids or []  # muscles / conditions a "yes" points to, most probable first
 
 
-def _gain(pi: list[float], hyps: dict[int, float], base: float) -> float:
-    """Mutual information (bits) between a yes/no answer and the source variable whose
-    probabilities are ``pi``: a "yes" has probability ``base`` under the hypotheses the
-    question does not concern and ``base * lr`` under those in ``hyps`` (index -> lr)."""
-    rest = 1.0
-    py = 0.0
-    cond = 0.0
+def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: float,
+          info: bool) -> tuple[float, float, float, float]:
+    """One variable (muscles or conditions, probabilities ``ps`` most probable first) under a
+    question that concerns ``hyps`` (index -> LR of a "yes"; base rate ``base``, clipped ``b``,
+    its entropy ``hb``): the factor of P(yes), the top probability after a yes and after a no
+    (each concerned hypothesis moves by Bayes' rule on its own, the others keep theirs, the
+    first unconcerned one being the best of them), and the information (bits) about the
+    concerned hypotheses."""
+    best = 0.0
+    for k, p in enumerate(ps):
+        if k not in hyps:
+            best = p
+            break
+    top_yes = top_no = best
+    factor = 1.0
+    bits = 0.0
     for k, lr in hyps.items():
-        w = pi[k]
-        q = _clip(base * lr)
-        rest -= w
-        py += w * q
-        cond += w * _h(q)
-    if rest > 0.0:
-        py += rest * base
-        cond += rest * _h(base)
-    return max(_h(py) - cond, 0.0)
+        p = ps[k]
+        y = base * lr
+        y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+        factor *= 1.0 + p * (lr - 1.0)
+        yes_h = p * y
+        yes_o = (1.0 - p) * b
+        p_yes = yes_h + yes_o
+        v = yes_h / p_yes
+        if v > top_yes:
+            top_yes = v
+        no_h = p - yes_h
+        v = no_h / (1.0 - p_yes)
+        if v > top_no:
+            top_no = v
+        if info:  # h(P(yes)) computed here (a fresh value each time: not worth caching)
+            hy = _H.get(y)
+            if hy is None:
+                hy = _h(y)
+            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+    return factor, top_yes, top_no, bits
+
+
+def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, float], base: float,
+           information: float) -> float:
+    """Model 2.1's value of a yes/no question: the expected gain in the probability that the
+    top muscle and the top condition are both right after the answer, plus ``information``
+    times the expected information gain (bits).
+
+    ``q`` and ``r`` are the best muscles' and the listed conditions' probabilities (each
+    scored on its own against the background, as the engine scores them), most probable
+    first; ``[1.0]`` for a variable with nothing listed. A "yes" has probability ``base`` x LR
+    under a hypothesis it concerns (``mh``, ``ch``: index -> LR) and ``base`` otherwise; each
+    concerned hypothesis moves by Bayes' rule on its own, and the chance of a "yes" is ``base``
+    x the product over concerned hypotheses of (1 + p (LR - 1))."""
+    b = _clip(base)
+    hb = _h(b)
+    info = information > 0.0
+    if mh:
+        fm, ym, nm, im = _side(q, mh, base, b, hb, info)
+    else:
+        fm, ym, nm, im = 1.0, q[0], q[0], 0.0
+    if ch:
+        fc, yc, nc, ic = _side(r, ch, base, b, hb, info)
+    else:
+        fc, yc, nc, ic = 1.0, r[0], r[0], 0.0
+    py = _clip(base * fm * fc)
+    gain = py * ym * yc + (1.0 - py) * nm * nc - q[0] * r[0] + information * (im + ic)
+    return max(gain, 0.0)
 
 
 def next_questions(
     kb: Knowledge,
-    index: Index,
-    relevance: dict[str, frozenset[str]],
+    tables: QuestionTables,
     intake: Intake,
     ranked: list[MuscleScore],
     diff: list[tuple[Cond, float, list[Feat], list[Feat]]],
@@ -135,87 +259,90 @@ def next_questions(
     ``self`` or a ``clinician`` can answer."""
     if level == "emergency":
         return []
-    top = ranked[: params.question_muscles]
-    conds = [(c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]]
-    # one categorical variable "what is the source": the best muscles and the listed
-    # conditions. Muscles are alternative explanations of one myofascial source, so together
-    # they weigh as much as the best of them (shared in proportion to their scores); each
-    # condition weighs its probability
+    # two "which is it" variables: the best muscles (alternative explanations of one myofascial
+    # source, in proportion to their scores) and the first listed conditions (in proportion to
+    # their probabilities); a variable with nothing in it is certain
+    top = sorted(ranked[: params.question_muscles], key=lambda m: -m.score)
+    conds = sorted(((c, p, fired) for c, p, fired, _denied in diff[: params.question_conditions]),
+                   key=lambda t: -t[1])
     mass = sum(m.score for m in top)
-    best = top[0].score if top else 0.0
-    weights = [m.score * best / mass for m in top] + [p for _c, p, _f in conds]
-    total = sum(weights)
-    if total <= 0:
-        return _relevant_flags(kb, relevance, intake)[:1]
-    pi = [w / total for w in weights]
-    n_m = len(top)
-    vocab = kb.vocab
-    palpated = {(p.muscle, p.side) for p in intake.palpation}
-    support = index.muscle_support
-    lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
-    s0 = params.assumed_sensitivity
+    c_mass = sum(p for _c, p, _f in conds)
+    if mass <= 0.0 and c_mass <= 0.0:
+        return _relevant_flags(kb, tables.relevance, intake)[:1]
+    q = [m.score for m in top] if mass > 0.0 else [1.0]
+    r = [p for _c, p, _f in conds] if c_mass > 0.0 else [1.0]
+    info = tables.information
+    muscle_asks = tables.muscle_asks[who]
+    cond_asks = tables.cond_asks[who]
 
-    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes":
-    # the muscles that list it, and the conditions with an unfired feature that has it (the
-    # first such feature of each condition), with the feature's "yes" rate without the condition
-    concerns: dict[str, dict[str, dict[int, float]]] = {field: {} for field in ANSWERABLE.values()}
-    rates: dict[str, list[float]] = {}
-    for k, m in enumerate(top):
-        for field, key in _MUSCLE_LIST.items():
-            lr_list = lr_of[field]
-            table = concerns[field]
-            for qid in support[m.muscle][key]:
-                table.setdefault(qid, {})[k] = lr_list
-    for ci, (c, _p, fired) in enumerate(conds):
-        done = {key for f in fired for key in f.keys}
-        h = n_m + ci
-        for listed, qid, keys, lr, rate in c.asks:
-            if done and not keys.isdisjoint(done):
-                continue
-            hyps = concerns[listed].setdefault(qid, {})
-            if h not in hyps:
-                hyps[h] = lr
-                rates.setdefault(f"{listed}:{qid}", []).append(rate)
-    out: list[Candidate] = []
-    for field, table in concerns.items():
-        if field == "red_flags":
-            continue  # asked by relevance below
-        answered = intake.answered(field)
-        lr_m = lr_of.get(field)
-        for qid, hyps in table.items():
-            if qid in answered or (who is not None and _who(vocab, field, qid) != who):
-                continue
-            # a "yes" among people whom it does not concern: as published for the conditions that
-            # use it, else from the assumed sensitivity
-            base_rates = rates.get(f"{field}:{qid}")
-            base = sum(base_rates) / len(base_rates) if base_rates else s0 / (lr_m or 2.0)
-            gain = _gain(pi, hyps, base)
-            if gain > 1e-6:
-                out.append(Candidate(field, qid, None, gain, hyps))
+    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes": the
+    # muscles that list it, and the conditions with an unfired feature that has it (the first
+    # such feature of each condition), with the feature's "yes" rate without the condition
+    mus: dict[tuple[str, str], dict[int, float]] = {}
+    con: dict[tuple[str, str], dict[int, float]] = {}
+    rates: dict[tuple[str, str], list[float]] = {}
+    if mass > 0.0:
+        for k, m in enumerate(top):
+            for key, lr in muscle_asks[m.muscle]:
+                mus.setdefault(key, {})[k] = lr
+    if c_mass > 0.0:
+        for ci, (c, _p, fired) in enumerate(conds):
+            done = {key for f in fired for key in f.keys} if fired else None
+            for key, keys, lr, rate in cond_asks[c.id]:
+                if done and not keys.isdisjoint(done):
+                    continue
+                hyps = con.setdefault(key, {})
+                if ci not in hyps:
+                    hyps[ci] = lr
+                    rates.setdefault(key, []).append(rate)
+    skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
+    # (-value, field, id, side, muscle hypotheses, condition hypotheses): a Candidate is made
+    # only for the chosen ones
+    out: list[_Row] = []
+    empty: dict[int, float] = {}
+    default_base = tables.default_base
+    for key in (*mus, *(k for k in con if k not in mus)):
+        if key in skip:
+            continue
+        # a "yes" among people whom it does not concern: as published for the conditions that
+        # use it, else from the assumed sensitivity
+        base_rates = rates.get(key)
+        base = sum(base_rates) / len(base_rates) if base_rates else default_base[key[0]]
+        mh = mus.get(key, empty)
+        ch = con.get(key, empty)
+        gain = _value(q, r, mh, ch, base, info)
+        if gain > 1e-6:
+            out.append((-gain, key[0], key[1], None, mh, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
-    if len(pi) > 1:
-        lr_p = params.lr_palpation_tender * params.lr_palpation_reproduces
-        sens = params.palpation_sensitivity
+    if mass > 0.0 and len(top) > 1:
+        palpated = {(p.muscle, p.side) for p in intake.palpation}
+        lr_p = tables.lr_palpation
+        p_base = tables.palpation_base
         for k, m in enumerate(top):
-            if who is not None and palpation_who(kb, m.muscle) != who:
+            by, midline = tables.palpation[m.muscle]
+            if who is not None and by != who:
                 continue
-            midline = bool(kb.muscles[m.muscle].midline)
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            gain = _gain(pi, {k: lr_p}, sens / lr_p)
-            side = None if midline else ("both" if len(sides) == 2 else sides[0])
-            out.append(Candidate("palpation", m.muscle, side, gain, {k: lr_p}))
-    out.sort(key=lambda c: (-c.gain, c.field, c.value))
-    flags = _relevant_flags(kb, relevance, intake)
+            hyp = {k: lr_p}
+            gain = _value(q, r, hyp, empty, p_base, info)
+            if gain > 1e-6:
+                side = None if midline else ("both" if len(sides) == 2 else sides[0])
+                out.append((-gain, "palpation", m.muscle, side, hyp, empty))
+    out.sort(key=_row_key)
+    flags = _relevant_flags(kb, tables.relevance, intake)
     head = [flags[0]] if flags else []
-    chosen = (head + out)[:limit]
-    for q in chosen:  # what a "yes" points to, most probable first (for the why)
-        if q.field != "red_flags":
-            pro = sorted(((pi[k], k) for k, lr in q.hyps.items() if lr > 1.0), key=lambda t: -t[0])
-            q.for_ids = [top[k].muscle if k < n_m else conds[k - n_m][0].id for _w, k in pro[:2]]
+    chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
+                      for neg, field, value, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
+    for cand in chosen:  # what a "yes" points to, most probable first (for the why)
+        if cand.field != "red_flags":
+            pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
+            pro += [(conds[c][1], conds[c][0].id) for c, lr in cand.conds.items() if lr > 1.0]
+            pro.sort(key=lambda t: -t[0])
+            cand.for_ids = [i for _w, i in pro[:2]]
     return chosen
 
 
@@ -226,7 +353,7 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
     ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
-    return [Candidate("red_flags", f, None, 0.0, {}, list(kb.red_flags[f].conditions[:2])) for f in ranked]
+    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2])) for f in ranked]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
