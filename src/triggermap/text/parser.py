@@ -1079,8 +1079,8 @@ def _assemble(p: _Parse) -> dict[str, Any]:
             # "Tinel positive at the elbow": not the vocabulary's (wrist) finding, whatever its result; the tests
             # done at the part named are the closest ids
             place = set(m.misplaced.ids)
-            closest = [(field, iid)] + [(field, x) for x, site in TEST_SITES.items() if x != iid and site & place]
-            p.unsure_add("check", m.i, max(m.j, m.misplaced.j), closest)
+            near = [(field, iid)] + [(field, x) for x, site in TEST_SITES.items() if x != iid and site & place]
+            p.unsure_add("check", m.i, max(m.j, m.misplaced.j), near)
             continue
         if m.kind == "test":
             marker = None
