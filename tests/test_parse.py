@@ -1061,6 +1061,11 @@ def test_a_side_is_not_lent_to_a_part_that_means_the_midline_without_one(kb, tex
         ("me duele el hombro izquierdo por 20 minutos", "es", None),
         ("my left shoulder hurts for 20 minutes", "en", None),
         ("me duele la rodilla derecha 3 veces por semana", "es", None),
+        # the length of an activity, in minutes or hours, is not how long the problem has lasted
+        ("after sitting for 2 hours my right knee hurts", "en", None),
+        ("después de estar sentado por 2 horas me duele la rodilla derecha", "es", None),
+        ("trabajo sentado durante 8 horas y me duele la rodilla derecha", "es", None),
+        ("cuando camino por 10 minutos me duele la rodilla derecha", "es", None),
     ],
 )
 def test_minutes_of_one_ongoing_episode_are_consistent_across_languages(kb, text, lang, weeks):

@@ -884,11 +884,13 @@ class _Parse:
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
                 # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
-                # minutes" (an activity's length)
+                # minutes" nor "after sitting for 2 hours", "sentado por 8 horas" (an activity's length)
                 ago = _ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)
-                if unit < 0.001 and not ago and (
-                    not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
+                if unit < 0.1 and not ago and pre and any(
+                    m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions
                 ):
+                    continue
+                if unit < 0.001 and not ago and not pre:
                     continue
                 if unit < 0.1 and not ago and self._episode(i - pre):
                     continue  # "it hurts for a few minutes at a time": one bout, not how long the problem has lasted
