@@ -127,6 +127,18 @@ REFINE_CUES = frozenset({"inner", "outer", "thumb_side", "pinky_side", "palm_sid
 TEST_FILLER = frozenset({"on", "at", "in", "over", "to", "of", "the", "test", "sign", "side", "sided", "degrees", "deg", "°",
                          "en", "a", "al", "de", "del", "lado", "hacia", "sobre", "prueba", "signo", "grados", "maniobra"})
 FREQUENCY = frozenset({"a", "per", "al", "por", "each", "cada", "every", "veces", "times", "x"})
+#: ... before a number: "every 2 weeks", "cada 2 semanas"; not "por" ("por 3 semanas" is "for 3 weeks", how long)
+FREQUENCY_BEFORE = FREQUENCY - {"por"}
+#: where a clinical test is done (the vocabulary's definitions): a test named at another part ("Tinel positive
+#: at the elbow", "Tinel en el codo") is another finding than the vocabulary's, asked (``unsure`` reason
+#: ``check``), never set nor denied; tests not listed are not checked
+WRIST_HAND = frozenset({"wrist-front", "wrist-back", "palm", "hand-back"})
+TEST_SITES: dict[str, frozenset[str]] = {
+    "tinel-carpal-positive": WRIST_HAND,
+    "phalen-positive": WRIST_HAND,
+    "finkelstein-positive": WRIST_HAND | {"thumb", "forearm-radial"},
+    "elbow-flexion-compression-positive": frozenset({"elbow-lateral", "elbow-medial", "elbow-front", "elbow-back"}),
+}
 
 
 class ParseError(ValueError):
@@ -148,7 +160,7 @@ class ParseError(ValueError):
 
 class Mention:
     __slots__ = ("kind", "entry", "ids", "i", "j", "start", "end", "sent", "neg", "hyp", "other", "weak", "side",
-                 "side_explicit", "how", "side_span", "midline", "pain_denied", "parts", "bound")
+                 "side_explicit", "how", "side_span", "midline", "pain_denied", "parts", "bound", "misplaced")
 
     def __init__(self, entry: Entry, i: int, j: int, toks: list[Token], sent: list[int], weak: bool = False):
         self.kind = entry.kind
@@ -167,6 +179,7 @@ class Mention:
         self.pain_denied = False  # a body part said not to hurt ("no pain in my right knee", "no me duele el hombro")
         self.parts: list[Mention] = []  # a red flag a combination rule inferred: the mentions it combined
         self.bound = False  # ... all in one clause with no other body part between ("my chest really hurts")
+        self.misplaced: Mention | None = None  # a test named at a part where it is not done: that part
 
 
 def check_input(text: Any, lang: Any) -> None:
@@ -543,6 +556,9 @@ class _Parse:
                     if place:
                         for r in region_at[j]:
                             r.how = "test"
+                        site = TEST_SITES.get(t.ids[0])
+                        if site and not any(set(r.ids) & site for r in region_at[j]):
+                            t.misplaced = region_at[j][0]
                     break
                 if not passable(j):
                     break
@@ -721,7 +737,9 @@ class _Parse:
                 side = next(iter(given))
                 for m in group:
                     # "both" sides of a midline part is the midline part: "la nuca y las dos sienes"
-                    if m.side is None and not m.midline and (side != "both" or self._lateral(m)):
+                    # a word that means the midline without a side takes none from another part ("me duele el
+                    # pecho y el tríceps derecho": the chest is the midline)
+                    if m.side is None and not m.midline and not m.entry.midline_side and (side != "both" or self._lateral(m)):
                         m.side = side
             elif not given and any(m.entry.plural and m.side == "both" for m in group):
                 # "las dos manos y los dedos": a plural part lends "both" to the lateral parts beside it that are
@@ -815,7 +833,7 @@ class _Parse:
                     if e.kind == "intensity":
                         self.intensities.append((self.sent[i], int(e.ids[0]), False, i, i + k))
                     elif e.kind == "duration":
-                        if i > 0 and (words[i - 1] in lex.units or words[i - 1] in FREQUENCY):
+                        if i > 0 and (words[i - 1] in lex.units or words[i - 1] in FREQUENCY_BEFORE):
                             continue  # "3 days a week", "two times a day"
                         weeks, end = float(e.ids[0]), i + k
                         if words[end : end + 3] == ["and", "a", "half"] or words[end : end + 2] in (["y", "medio"], ["y", "media"]):
@@ -861,16 +879,18 @@ class _Parse:
                 ):
                     continue  # "3 days a week", "8 horas al día"
                 shorthand = i > 0 and words[i - 1] == "x" and not (i > 1 and words[i - 2][:1].isdigit())  # "pain x 2 months"
-                if i > 0 and (words[i - 1] in FREQUENCY or words[i - 1] in lex.units) and not shorthand:
+                if i > 0 and (words[i - 1] in FREQUENCY_BEFORE or words[i - 1] in lex.units) and not shorthand:
                     continue  # "every 2 weeks", "3 days a week"
                 if unit < 0.1 and not (pre or post):
                     continue  # "8 hours" alone is rarely how long the pain has lasted
                 # minutes: "20 minutes ago", "hace 20 minutos", "pain for 30 minutes"; not "when I walk for 10
-                # minutes" (an activity's length)
+                # minutes" nor "after sitting for 2 hours", "sentado por 8 horas" (an activity's length)
                 ago = _ends_with(words, i, lex.duration_ago) or _starts_with(words, nxt + 1, lex.duration_ago)
-                if unit < 0.001 and not ago and (
-                    not pre or any(m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions)
+                if unit < 0.1 and not ago and pre and any(
+                    m.kind == "aggravating" and 0 <= i - pre - m.j <= 3 for m in self.mentions
                 ):
+                    continue
+                if unit < 0.001 and not ago and not pre:
                     continue
                 if unit < 0.1 and not ago and self._episode(i - pre):
                     continue  # "it hurts for a few minutes at a time": one bout, not how long the problem has lasted
@@ -1057,6 +1077,13 @@ def _assemble(p: _Parse) -> dict[str, Any]:
         if field is None:
             continue
         iid = m.ids[0]
+        if m.misplaced is not None:
+            # "Tinel positive at the elbow": not the vocabulary's (wrist) finding, whatever its result; the tests
+            # done at the part named are the closest ids
+            place = set(m.misplaced.ids)
+            near = [(field, iid)] + [(field, x) for x, site in TEST_SITES.items() if x != iid and site & place]
+            p.unsure_add("check", m.i, max(m.j, m.misplaced.j), near)
+            continue
         if m.kind == "test":
             marker = None
             for q in polarity_words:
