@@ -377,3 +377,30 @@ def test_summary_pdf_shares_the_per_client_pdf_limit(clinic):
     with session(clinic, "dr.a") as c:
         codes = [c.get(f"/patients/{clinic.pa}/summary.pdf").status_code for _ in range(PDF_LIMIT + 1)]
         assert codes == [200] * PDF_LIMIT + [429]
+
+
+def test_no_progress_message_speaks_to_the_reader(clinic):
+    """Six flat weeks in Beto's diary (no plan yet, so every entry counts): Beto is told to see a
+    clinician; his clinician, reading the same diary, is told to review the diagnosis and the plan
+    (en and es), never "see a clinician"."""
+    import datetime as dt
+
+    today = dt.date.today()
+    with db.session_scope(clinic.url) as s:
+        person = s.get(repo.Person, clinic.pb)
+        repo.create_account(s, "beto", PW, "patient", person=person)
+        for ago, pain in ((50, 6), (20, 7), (0, 7)):
+            repo.add_diary_entry(s, person, date=(today - dt.timedelta(days=ago)).isoformat(), pain=pain,
+                                 regions=["low-back:left"], vocab=None)
+    patient_en = "Please see a clinician"
+    clinician_en, clinician_es = "review the diagnosis and the plan", "revise el diagnóstico y el plan"
+    with session(clinic, "beto") as c:
+        page = html.unescape(c.get(f"/diary/{clinic.pb}").text)
+        assert 'id="see-clinician"' in page and patient_en in page and clinician_en not in page.casefold()
+    with session(clinic, "dr.b") as c:
+        page = html.unescape(c.get(f"/diary/{clinic.pb}").text)
+        assert 'id="see-clinician"' in page and "No improvement after 6 weeks" in page
+        assert clinician_en in page.casefold() and patient_en not in page and "your pain" not in page
+        es = html.unescape(c.get(f"/diary/{clinic.pb}?lang=es").text)
+        assert "Sin mejoría tras 6 semanas" in es and clinician_es in es.casefold()
+        assert "Consulte a un profesional de la salud" not in es
