@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import sys
 import threading
@@ -377,3 +378,77 @@ def test_summary_pdf_shares_the_per_client_pdf_limit(clinic):
     with session(clinic, "dr.a") as c:
         codes = [c.get(f"/patients/{clinic.pa}/summary.pdf").status_code for _ in range(PDF_LIMIT + 1)]
         assert codes == [200] * PDF_LIMIT + [429]
+
+
+def test_no_progress_message_speaks_to_the_reader(clinic):
+    """Six flat weeks in Beto's diary (no plan yet, so every entry counts): Beto is told to see a
+    clinician; his clinician, reading the same diary, is told to review the diagnosis and the plan
+    (en and es), never "see a clinician"."""
+    import datetime as dt
+
+    today = dt.date.today()
+    with db.session_scope(clinic.url) as s:
+        person = s.get(repo.Person, clinic.pb)
+        repo.create_account(s, "beto", PW, "patient", person=person)
+        for ago, pain in ((50, 6), (20, 7), (0, 7)):
+            repo.add_diary_entry(s, person, date=(today - dt.timedelta(days=ago)).isoformat(), pain=pain,
+                                 regions=["low-back:left"], vocab=None)
+    patient_en = "Please see a clinician"
+    clinician_en, clinician_es = "review the diagnosis and the plan", "revise el diagnóstico y el plan"
+    with session(clinic, "beto") as c:
+        page = html.unescape(c.get(f"/diary/{clinic.pb}").text)
+        assert 'id="see-clinician"' in page and patient_en in page and clinician_en not in page.casefold()
+    with session(clinic, "dr.b") as c:
+        page = html.unescape(c.get(f"/diary/{clinic.pb}").text)
+        assert 'id="see-clinician"' in page and "No improvement after 6 weeks" in page
+        assert clinician_en in page.casefold() and patient_en not in page and "your pain" not in page
+        es = html.unescape(c.get(f"/diary/{clinic.pb}?lang=es").text)
+        assert "Sin mejoría tras 6 semanas" in es and clinician_es in es.casefold()
+        assert "Consulte a un profesional de la salud" not in es
+
+
+def test_triage_box_speaks_to_the_clinician(clinic):
+    """The examination result's triage box is worded for the clinician (the patient's answers,
+    refer to emergency care), en and es; the patient's own results page keeps the patient wording."""
+    from triggermap.present import MESSAGES
+
+    kb = clinic.kb
+    with session(clinic, "dr.a") as c:
+        r = exam_post(c, clinic.pa, **{"p0-muscle": "", "p0-result": ""})
+        assert r.status_code == 200, r.text[:300]
+        page = html.unescape(r.text)
+        assert "triage-self-care" in page
+        assert "None of the patient's answers is a warning sign" in page and "None of your answers" not in page
+        assert MESSAGES["no-warning-signs"]["en"] not in page
+        form = c.get(f"/patients/{clinic.pa}/exam").text
+        es = html.unescape(c.post(f"/patients/{clinic.pa}/exam?lang=es", data={
+            "csrf": csrf_of(form), "base": hidden(form, "base"), "p0-muscle": "", "p0-result": ""}).text)
+        assert "Ninguna de las respuestas del paciente" in es and "Ninguna de sus respuestas" not in es
+
+        # an emergency red flag in the drawing: refer, not "go to an emergency department" yourself
+        flag = next(f for f, d in kb.red_flags.items() if d.level == "emergency")
+        page = c.get(f"/patients/{clinic.pa}/exam").text
+        base = json.dumps({**BUTTOCK, "red_flags": [flag]})
+        for lang, refer, not_said in (("en", "Refer to emergency care now", ("Do not drive yourself.", "Show this page")),
+                                      ("es", "Derive ahora a atención de urgencia", ("No maneje usted mismo.", "Muestre esta página"))):
+            r = c.post(f"/patients/{clinic.pa}/exam?lang={lang}", data={"csrf": csrf_of(page), "base": base,
+                                                                          "p0-muscle": "", "p0-result": ""})
+            assert r.status_code == 200, r.text[:300]
+            text = html.unescape(r.text)
+            assert "triage-emergency" in text and refer in text, lang
+            assert MESSAGES["emergency-advice"][lang] not in text.split('id="triage-title"')[1].split("</section>")[0]
+            for said in not_said:
+                assert said not in text, (lang, said)
+
+    # the patient's own results page (single-user app) keeps speaking to the patient
+    import warnings
+
+    from triggermap.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    with TestClient(create_app(kb=kb)) as tc:
+        emergency = html.unescape(tc.post("/check", data={"rf": [flag]}).text)
+        assert MESSAGES["emergency-advice"]["en"] in emergency and "Do not drive yourself." in emergency
+        assert "Refer to emergency care" not in emergency

@@ -125,6 +125,17 @@ def test_area_chosen_on_step_one_is_asked_there_and_opens_its_view(client):
     assert re.search(r'data-view-panel="back">', html)
 
 
+def test_neck_answer_opens_a_view_with_the_areas_it_names(client):
+    """ "Neck, jaw or throat" opens on a view where the jaw, the throat and the neck can all be tapped.
+    (The neck-and-shoulders close-up has no jaw or teeth, so it is not the opening view for this answer.)"""
+    html = client.post("/check", data={"mostly": "neck"}).text
+    shown = re.findall(r'<figure [^>]*data-view-panel="([a-z-]+)">(.*?)</figure>', html, re.S)
+    assert len(shown) == 1, [v for v, _ in shown]
+    regions = set(re.findall(r'data-region="([a-z-]+)"', shown[0][1]))
+    assert {"jaw", "throat"} <= regions, sorted(regions)
+    assert regions & {"neck-lateral", "neck-front", "neck-posterior", "neck-back", "cervical-spine"}, sorted(regions)
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_emergency_page_wording_is_consistent(client, lang):
     r = client.post(f"/check?lang={lang}", data={"sg.general-emergency": "yes",
