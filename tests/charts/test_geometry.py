@@ -232,3 +232,29 @@ def test_inconsistent_geometry_is_reported():
     b.build_regions()
     text = "\n".join(problems)
     assert "nowhere" in text and "no-such-region" in text and "ghost" in text
+
+
+def test_geometry_is_compiled_into_the_one_knowledge_base_cache_and_loaded_lazily(tmp_path):
+    """One cache file holds the knowledge base and the chart geometry; a process that loads the
+    knowledge base without drawing a chart does not import or build the geometry."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRIGGERMAP_CACHE_DIR": str(tmp_path)}
+    probe = (
+        "import sys\n"
+        "from triggermap.knowledge import load\n"
+        "kb = load()\n"
+        "assert isinstance(kb.geometry, bytes) and kb.geometry, type(kb.geometry)\n"
+        "warm = sys.argv[1] == 'warm'\n"
+        "assert not warm or 'triggermap.charts.geometry' not in sys.modules, 'a warm load imported the charts'\n"
+        "from triggermap.charts import geometry as g\n"
+        "assert g.get_view('front').regions\n"
+        "print('ok')\n"
+    )
+    for state in ("cold", "warm"):  # cold compiles and writes the cache, warm reads it
+        run = subprocess.run([sys.executable, "-c", probe, state], env=env, capture_output=True, text=True, check=False)
+        assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("kb-")] == []
+        assert len(list(tmp_path.glob("kb-*.pickle"))) == 1

@@ -16,16 +16,14 @@ the chain that contains them (or a straight line). Adjacent regions therefore sh
 the same boundary, so the regions tile the body with no gaps or overlaps. The body outline
 is derived: the edges used by exactly one region.
 
-Everything is compiled once and cached; rendering only concatenates strings.
+Everything is compiled once, with the knowledge base (into its one cached artifact, see
+:func:`compile_bundle`); rendering only concatenates strings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 import pickle
-import sys
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -310,9 +308,9 @@ def _read_yaml(path: Path) -> Any:
         return yaml.load(fh, Loader=loader)  # noqa: S506 - safe loader
 
 
-def _read_region_meta() -> dict[str, dict[str, Any]]:
+def _read_region_meta(regions_file: Path = REGIONS_FILE) -> dict[str, dict[str, Any]]:
     return {r["id"]: {**{k: r[k] for k in ("id", "label", "midline", "group")}, "within": list(r.get("within") or [])}
-            for r in _read_yaml(REGIONS_FILE)["regions"]}
+            for r in _read_yaml(regions_file)["regions"]}
 
 
 def region_meta() -> dict[str, dict[str, Any]]:
@@ -333,7 +331,8 @@ def finer_regions() -> dict[str, tuple[str, ...]]:
 class _Builder:
     """Instantiates one authored file into one view (one side of a lateral view, or both halves)."""
 
-    def __init__(self, data: dict[str, Any], name: str, problems: list[str], mirror: bool = False):
+    def __init__(self, data: dict[str, Any], name: str, problems: list[str], mirror: bool = False,
+                 meta: dict[str, dict[str, Any]] | None = None):
         self.data = data
         self.name = name
         self.problems = problems
@@ -350,7 +349,7 @@ class _Builder:
         self.nodes: dict[str, list[float]] = data["nodes"]
         self.points: dict[str, Point] = {}
         self.edges: dict[tuple[str, str], Segment | None] = {}
-        self.meta = _read_region_meta()
+        self.meta = _read_region_meta() if meta is None else meta
         self.midline_regions = {rid for rid, r in self.meta.items() if r["midline"]}
 
     # -- nodes
@@ -496,25 +495,26 @@ def _chain_spec(spec: Any) -> tuple[list[str], bool, float]:
     return list(spec), False, 0.34
 
 
-def _view_data(file: str) -> dict[str, Any]:
+def _view_data(file: str, geometry_dir: Path = GEOMETRY_DIR) -> dict[str, Any]:
     """An authored view file; ``base: other.yaml`` takes that file's nodes and chains (the file's own
     nodes and chains, by name, replace them), so a close-up can reuse and subdivide a body view."""
-    data = dict(_read_yaml(GEOMETRY_DIR / file))
+    data = dict(_read_yaml(geometry_dir / file))
     base = data.get("base")
     if base:
-        parent = _view_data(str(base))
+        parent = _view_data(str(base), geometry_dir)
         data["nodes"] = {**parent.get("nodes", {}), **(data.get("nodes") or {})}
         data["chains"] = {**(parent.get("chains") or {}), **(data.get("chains") or {})}
     return data
 
 
-def _compile_view(name: str) -> View:
+def _compile_view(name: str, geometry_dir: Path = GEOMETRY_DIR,
+                  meta: dict[str, dict[str, Any]] | None = None) -> View:
     problems: list[str] = []
     if name not in VIEW_FILES:
         raise ValueError(f"unknown view {name!r}; allowed: {', '.join(VIEWS)}")
     file, mirror = VIEW_FILES[name]
-    data = _view_data(file)
-    b = _Builder(data, name, problems, mirror=mirror)
+    data = _view_data(file, geometry_dir)
+    b = _Builder(data, name, problems, mirror=mirror, meta=meta)
     b.add_chains()
     shapes = b.build_regions()
     details = b.build_details()
@@ -577,27 +577,8 @@ def _grid_d(view: View) -> str:
     return "".join(parts)
 
 
-CACHE_FORMAT = 3  # bump when the compiled layout changes
-
-
-def _sources() -> list[Path]:
-    return [*sorted(GEOMETRY_DIR.glob("*.yaml")), REGIONS_FILE, Path(__file__)]
-
-
-def _cache_file() -> Path | None:
-    env = os.environ.get("TRIGGERMAP_CACHE_DIR")
-    if env == "":
-        return None
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "triggermap"
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
-    for p in _sources():
-        st = p.stat()
-        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return base / f"chart-geometry-{h.hexdigest()[:20]}.pickle"
-
-
 class _Bundle(TypedDict):
-    """What :func:`_bundle` compiles and caches."""
+    """What :func:`compile_bundle` compiles (kept, pickled, in the compiled knowledge base)."""
 
     views: dict[str, View]
     regions: dict[str, dict[str, Any]]
@@ -605,45 +586,45 @@ class _Bundle(TypedDict):
     muscle_views: dict[str, list[str]]
 
 
-def _compile_bundle() -> _Bundle:
-    raw = _read_yaml(GEOMETRY_DIR / "trigger_points.yaml") or {}
+def compile_bundle(data_dir: str | Path | None = None) -> _Bundle:
+    """Compile the views, region names and trigger-point positions from ``data_dir`` (the knowledge
+    base's data directory; its ``geometry/`` and ``regions.yaml``). Build-time: the knowledge
+    compiler calls it and keeps the result, pickled, in the knowledge base's one compiled artifact."""
+    base = Path(data_dir) if data_dir is not None else GEOMETRY_DIR.parent
+    geometry_dir = base / "geometry"
+    meta = _read_region_meta(base / "regions.yaml")
+    raw = _read_yaml(geometry_dir / "trigger_points.yaml") or {}
     tps = {tp: {v: (float(p[0]), float(p[1])) for v, p in views.items()}
            for tp, views in (raw.get("positions") or {}).items()}
     return {
-        "views": {name: _compile_view(name) for name in VIEWS},
-        "regions": _read_region_meta(),
+        "views": {name: _compile_view(name, geometry_dir, meta) for name in VIEWS},
+        "regions": meta,
         "tps": tps,
         "muscle_views": {m: list(v) for m, v in (raw.get("views") or {}).items()},
     }
 
 
+_compile_bundle = compile_bundle  # the name bench/bench_charts.py times
+
+
+def dumps_bundle(bundle: _Bundle) -> bytes:
+    """The compiled geometry as one pickled blob (unpickled only when a chart is first drawn)."""
+    return pickle.dumps(bundle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 @lru_cache(maxsize=1)
 def _bundle() -> _Bundle:
-    """Views, region names and trigger-point positions, compiled once and kept in the user's cache
-    directory (like the knowledge base), so a fresh process draws its first chart in milliseconds."""
-    try:
-        path = _cache_file()
-    except OSError:
-        path = None
-    if path is not None and path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                views = pickle.load(fh)
-            if isinstance(views, dict) and set(views.get("views", ())) == set(VIEWS):
-                return cast(_Bundle, views)  # written by this function from _compile_bundle()
-        except Exception:  # noqa: BLE001 - a stale or broken cache is simply rebuilt
-            pass
-    views = _compile_bundle()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(views, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return views
+    """Views, region names and trigger-point positions: the geometry blob of the compiled knowledge
+    base (:func:`triggermap.knowledge.load`, one cache file for both), unpickled on first use, so a
+    process that never draws a chart never pays for it."""
+    from ..knowledge import load
+
+    blob = load().geometry
+    if blob is not None:
+        bundle = pickle.loads(blob)
+        if isinstance(bundle, dict) and set(bundle.get("views", ())) == set(VIEWS):
+            return cast(_Bundle, bundle)  # written by the knowledge compiler from compile_bundle()
+    return compile_bundle()  # a knowledge base compiled without geometry (a data directory lacking it)
 
 
 def get_view(name: str) -> View:
