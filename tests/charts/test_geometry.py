@@ -9,6 +9,8 @@ import yaml
 
 from triggermap.charts import geometry as g
 
+from . import synthetic
+
 LATERAL_VIEW_REGIONS = ("hip-lateral", "thigh-lateral", "knee-lateral", "leg-lateral", "ankle-lateral")
 
 
@@ -141,9 +143,7 @@ def _inside(point, poly):
 def test_every_trigger_point_has_a_position_or_a_site_on_the_body(kb):
     """Each trigger point is placed: an explicit position in trigger_points.yaml, or a ``site``
     region drawn on some view (then it is marked inside that region)."""
-    # the charts draw from plain muscle data (the schema's shape)
-    plain = {mid: m.to_dict() for mid, m in kb.muscles.items()}
-    assert not g.unplaced_trigger_points(plain), "trigger points with neither a position nor a drawn site"
+    assert not g.unplaced_trigger_points(kb.muscles), "trigger points with neither a position nor a drawn site"
     for _muscle_id, tp in kb.trigger_points.values():
         if not g.tp_positions().get(tp.id) and tp.site:
             views = [v for v in g.VIEWS for side in g.SIDES if g.site_points(v, tp.site, side)]
@@ -151,19 +151,20 @@ def test_every_trigger_point_has_a_position_or_a_site_on_the_body(kb):
 
 
 def _synthetic(tps):
-    return {"synthetic": {"id": "synthetic", "trigger_points": tps}}
+    return {"synthetic": synthetic.muscle("synthetic", tps)}
 
 
 def test_a_trigger_point_with_neither_position_nor_site_is_reported():
-    muscles = _synthetic([{"id": "synthetic-tp1"}, {"id": "synthetic-tp2", "site": "jaw"},
-                          {"id": "synthetic-tp3", "site": "no-such-region"}])
+    tp = synthetic.trigger_point
+    muscles = _synthetic([tp("synthetic-tp1"), tp("synthetic-tp2", "jaw"), tp("synthetic-tp3", "no-such-region")])
     assert g.unplaced_trigger_points(muscles) == ["synthetic-tp1", "synthetic-tp3"]
 
 
 @pytest.mark.parametrize("site", ["jaw", "scapula", "forearm-radial", "thumb", "sternum", "temple"])
 def test_site_placed_trigger_points_lie_inside_their_region_spread_apart_and_mirrored(site):
-    muscle = {"id": "synthetic", "trigger_points": [{"id": f"s-tp{i}", "site": site} for i in range(3)]
-              + [{"id": "gluteus-medius-tp1", "site": site}]}  # an explicit position wins over the site
+    muscle = synthetic.muscle("synthetic", [synthetic.trigger_point(f"s-tp{i}", site) for i in range(3)]
+                              # an explicit position wins over the site
+                              + [synthetic.trigger_point("gluteus-medius-tp1", site)])
     midline = g.region_meta()[site]["midline"]
     drawn = 0
     for view in g.VIEWS:
@@ -203,7 +204,7 @@ def test_trigger_points_lie_on_the_body(kb):
         for view in g.VIEWS:
             v = g.get_view(view)
             for side in ("right", "left"):
-                for tp, p in g.muscle_tp_points(muscle.to_dict(), view, side).items():
+                for tp, p in g.muscle_tp_points(muscle, view, side).items():
                     assert any(_inside(p, g.polygon(v.edges, s.nodes, v.points)) for s in v.regions), (tp, view, side)
 
 

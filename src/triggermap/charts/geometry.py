@@ -27,7 +27,12 @@ import pickle
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..knowledge.entities import Muscle
 
 GEOMETRY_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "geometry"
 REGIONS_FILE = GEOMETRY_DIR.parent / "regions.yaml"
@@ -755,24 +760,24 @@ def site_points(view: str, region: str, side: str, count: int = 1) -> tuple[Poin
     return tuple(pts)
 
 
-def muscle_tp_points(muscle: Any, view: str, side: str) -> dict[str, Point]:
+def muscle_tp_points(muscle: Muscle, view: str, side: str) -> dict[str, Point]:
     """Where each of a muscle's trigger points is marked on ``view`` for the person's ``side``:
     its explicit position (trigger_points.yaml) when it has one; otherwise a point inside its
     ``site`` region, the trigger points of the muscle that share a site spread apart."""
-    tps = list(muscle["trigger_points"])
+    tps = muscle.trigger_points
     explicit = tp_positions()
     by_site: dict[str, list[str]] = {}
     for tp in tps:
-        if not explicit.get(tp["id"]) and tp.get("site"):
-            by_site.setdefault(tp["site"], []).append(tp["id"])
+        if not explicit.get(tp.id) and tp.site:
+            by_site.setdefault(tp.site, []).append(tp.id)
     out: dict[str, Point] = {}
     for tp in tps:
-        tid = tp["id"]
+        tid = tp.id
         if explicit.get(tid):
             p = tp_point(tid, view, side)
-        elif tp.get("site"):
-            group = by_site[tp["site"]]
-            pts = site_points(view, tp["site"], side, len(group))
+        elif tp.site:
+            group = by_site[tp.site]
+            pts = site_points(view, tp.site, side, len(group))
             p = pts[group.index(tid)] if pts else None
         else:
             p = None
@@ -781,7 +786,7 @@ def muscle_tp_points(muscle: Any, view: str, side: str) -> dict[str, Point]:
     return out
 
 
-def unplaced_trigger_points(muscles: Any) -> list[str]:
+def unplaced_trigger_points(muscles: Mapping[str, Muscle]) -> list[str]:
     """The trigger points (of ``muscles``: id -> muscle) that no view can mark: neither an explicit
     position nor a site drawn on some view."""
     missing = []
@@ -790,5 +795,5 @@ def unplaced_trigger_points(muscles: Any) -> list[str]:
         for view in VIEWS:
             for side in SIDES:
                 placed |= set(muscle_tp_points(m, view, side))
-        missing += [tp["id"] for tp in m["trigger_points"] if tp["id"] not in placed]
+        missing += [tp.id for tp in m.trigger_points if tp.id not in placed]
     return missing
