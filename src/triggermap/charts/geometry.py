@@ -609,9 +609,6 @@ def compile_bundle(data_dir: str | Path | None = None) -> _Bundle:
     }
 
 
-_compile_bundle = compile_bundle  # the name bench/bench_charts.py times
-
-
 def dumps_bundle(bundle: _Bundle) -> bytes:
     """The compiled geometry as one pickled blob (unpickled only when a chart is first drawn)."""
     return pickle.dumps(bundle, protocol=pickle.HIGHEST_PROTOCOL)
