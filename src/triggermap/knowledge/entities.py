@@ -343,7 +343,7 @@ class Knowledge:
     choir_of: Mapping[tuple[str, str | None], tuple[int, ...]]
     #: coarse region -> the finer regions inside it (from each region's ``within``), in file order
     finer: Mapping[str, tuple[str, ...]]
-    #: the body-chart geometry, compiled and pickled (:func:`triggermap.charts.geometry.compile_bundle`):
+    #: the body-chart geometry, compiled and pickled (:func:`triggermap.knowledge.geometry.compile_bundle`):
     #: kept as bytes so that a warm load does not build it; the charts unpickle it on first use
     geometry: bytes | None
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["DATA_DIR", "Knowledge", "KnowledgeError", "UnknownId", "load"]
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-CACHE_FORMAT = 7  # bump when the compiled layout changes (6: typed entities, 7: chart geometry blob)
+CACHE_FORMAT = 8  # bump when the compiled layout changes (6: typed entities, 7: chart geometry blob,
+#                   8: its types pickled from knowledge.geometry)
 
 _CACHED: dict[str, Knowledge] = {}
 
@@ -60,8 +61,8 @@ def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     The schema, the entities, the compiler, this module and the chart geometry compiler count too:
     a change to any rebuilds it (the geometry files are data files under ``geometry/``)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    sources = [os.path.join(here, f"{m}.py") for m in ("schema", "loader", "compiler", "entities", "_record")]
-    sources.append(os.path.join(os.path.dirname(here), "charts", "geometry.py"))  # compiles the geometry blob
+    sources = [os.path.join(here, f"{m}.py")
+               for m in ("schema", "loader", "compiler", "entities", "_record", "geometry")]
     code = [(p, os.stat(p)) for p in sources]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
         f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
