@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 import yaml
@@ -259,3 +260,27 @@ def test_geometry_is_compiled_into_the_one_knowledge_base_cache_and_loaded_lazil
         assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
         assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("kb-")] == []
         assert len(list(tmp_path.glob("kb-*.pickle"))) == 1
+
+
+def test_a_close_up_whose_counterpart_is_not_a_view_is_reported(tmp_path):
+    """compile_bundle (knowledge.geometry, build time) checks each close-up's ``counterpart``, which
+    the compiled view uses to decide which coarse regions it shows by their finer ones."""
+    import shutil
+
+    from triggermap.knowledge import geometry as kg
+    from triggermap.knowledge.loader import DATA_DIR
+
+    data = tmp_path / "data"
+    (data / "geometry").mkdir(parents=True)
+    shutil.copy(os.path.join(DATA_DIR, "regions.yaml"), data / "regions.yaml")
+    for f in os.listdir(os.path.join(DATA_DIR, "geometry")):
+        shutil.copy(os.path.join(DATA_DIR, "geometry", f), data / "geometry" / f)
+    good = kg.compile_bundle(data)["views"]["upper-front"]
+    assert good.counterpart == "front" and good.covers("chest", "right")
+    path = data / "geometry" / "upper-front.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("counterpart: front", "counterpart: torso"),
+                    encoding="utf-8")
+    kg._read_yaml.cache_clear()  # it caches each file by path
+    with pytest.raises(kg.GeometryError) as exc:
+        kg.compile_bundle(data)
+    assert exc.value.problems == ["upper-front: counterpart 'torso' is not a view; allowed: " + ", ".join(g.VIEWS)]
