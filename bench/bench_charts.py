@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     geometry.tp_positions()
     t2 = time.perf_counter()
     geometry._read_yaml.cache_clear()
-    geometry._compile_bundle()
+    geometry.compile_bundle()
     t3 = time.perf_counter()
     print(f"import + knowledge base: {(t1 - t0) * 1000:.1f} ms; geometry, first use: {(t2 - t1) * 1000:.1f} ms "
           f"(compiling from YAML without the cache: {(t3 - t2) * 1000:.1f} ms)")

@@ -219,6 +219,7 @@ def test_unwritable_cache_directory_works_and_warns_once(tmp_path, monkeypatch, 
         monkeypatch.setattr(loader, "_CACHED", {})
         kbs.append(loader.load())
     assert kbs[0].version == kbs[1].version and kbs[0].muscles == kbs[1].muscles
+    assert kbs[1].geometry and kbs[1].geometry == kbs[0].geometry  # the charts' geometry is compiled in too
     err = capsys.readouterr().err
     assert err.count("cannot write the knowledge-base cache") == 1, err
 

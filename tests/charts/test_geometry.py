@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 import yaml
 
 from triggermap.charts import geometry as g
+
+from . import synthetic
 
 LATERAL_VIEW_REGIONS = ("hip-lateral", "thigh-lateral", "knee-lateral", "leg-lateral", "ankle-lateral")
 
@@ -141,9 +144,7 @@ def _inside(point, poly):
 def test_every_trigger_point_has_a_position_or_a_site_on_the_body(kb):
     """Each trigger point is placed: an explicit position in trigger_points.yaml, or a ``site``
     region drawn on some view (then it is marked inside that region)."""
-    # the charts draw from plain muscle data (the schema's shape)
-    plain = {mid: m.to_dict() for mid, m in kb.muscles.items()}
-    assert not g.unplaced_trigger_points(plain), "trigger points with neither a position nor a drawn site"
+    assert not g.unplaced_trigger_points(kb.muscles), "trigger points with neither a position nor a drawn site"
     for _muscle_id, tp in kb.trigger_points.values():
         if not g.tp_positions().get(tp.id) and tp.site:
             views = [v for v in g.VIEWS for side in g.SIDES if g.site_points(v, tp.site, side)]
@@ -151,19 +152,20 @@ def test_every_trigger_point_has_a_position_or_a_site_on_the_body(kb):
 
 
 def _synthetic(tps):
-    return {"synthetic": {"id": "synthetic", "trigger_points": tps}}
+    return {"synthetic": synthetic.muscle("synthetic", tps)}
 
 
 def test_a_trigger_point_with_neither_position_nor_site_is_reported():
-    muscles = _synthetic([{"id": "synthetic-tp1"}, {"id": "synthetic-tp2", "site": "jaw"},
-                          {"id": "synthetic-tp3", "site": "no-such-region"}])
+    tp = synthetic.trigger_point
+    muscles = _synthetic([tp("synthetic-tp1"), tp("synthetic-tp2", "jaw"), tp("synthetic-tp3", "no-such-region")])
     assert g.unplaced_trigger_points(muscles) == ["synthetic-tp1", "synthetic-tp3"]
 
 
 @pytest.mark.parametrize("site", ["jaw", "scapula", "forearm-radial", "thumb", "sternum", "temple"])
 def test_site_placed_trigger_points_lie_inside_their_region_spread_apart_and_mirrored(site):
-    muscle = {"id": "synthetic", "trigger_points": [{"id": f"s-tp{i}", "site": site} for i in range(3)]
-              + [{"id": "gluteus-medius-tp1", "site": site}]}  # an explicit position wins over the site
+    muscle = synthetic.muscle("synthetic", [synthetic.trigger_point(f"s-tp{i}", site) for i in range(3)]
+                              # an explicit position wins over the site
+                              + [synthetic.trigger_point("gluteus-medius-tp1", site)])
     midline = g.region_meta()[site]["midline"]
     drawn = 0
     for view in g.VIEWS:
@@ -203,7 +205,7 @@ def test_trigger_points_lie_on_the_body(kb):
         for view in g.VIEWS:
             v = g.get_view(view)
             for side in ("right", "left"):
-                for tp, p in g.muscle_tp_points(muscle.to_dict(), view, side).items():
+                for tp, p in g.muscle_tp_points(muscle, view, side).items():
                     assert any(_inside(p, g.polygon(v.edges, s.nodes, v.points)) for s in v.regions), (tp, view, side)
 
 
@@ -232,3 +234,53 @@ def test_inconsistent_geometry_is_reported():
     b.build_regions()
     text = "\n".join(problems)
     assert "nowhere" in text and "no-such-region" in text and "ghost" in text
+
+
+def test_geometry_is_compiled_into_the_one_knowledge_base_cache_and_loaded_lazily(tmp_path):
+    """One cache file holds the knowledge base and the chart geometry; a process that loads the
+    knowledge base without drawing a chart does not import or build the geometry."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRIGGERMAP_CACHE_DIR": str(tmp_path)}
+    probe = (
+        "import sys\n"
+        "from triggermap.knowledge import load\n"
+        "kb = load()\n"
+        "assert isinstance(kb.geometry, bytes) and kb.geometry, type(kb.geometry)\n"
+        "warm = sys.argv[1] == 'warm'\n"
+        "assert not warm or 'triggermap.charts.geometry' not in sys.modules, 'a warm load imported the charts'\n"
+        "from triggermap.charts import geometry as g\n"
+        "assert g.get_view('front').regions\n"
+        "print('ok')\n"
+    )
+    for state in ("cold", "warm"):  # cold compiles and writes the cache, warm reads it
+        run = subprocess.run([sys.executable, "-c", probe, state], env=env, capture_output=True, text=True, check=False)
+        assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("kb-")] == []
+        assert len(list(tmp_path.glob("kb-*.pickle"))) == 1
+
+
+def test_a_close_up_whose_counterpart_is_not_a_view_is_reported(tmp_path):
+    """compile_bundle (knowledge.geometry, build time) checks each close-up's ``counterpart``, which
+    the compiled view uses to decide which coarse regions it shows by their finer ones."""
+    import shutil
+
+    from triggermap.knowledge import geometry as kg
+    from triggermap.knowledge.loader import DATA_DIR
+
+    data = tmp_path / "data"
+    (data / "geometry").mkdir(parents=True)
+    shutil.copy(os.path.join(DATA_DIR, "regions.yaml"), data / "regions.yaml")
+    for f in os.listdir(os.path.join(DATA_DIR, "geometry")):
+        shutil.copy(os.path.join(DATA_DIR, "geometry", f), data / "geometry" / f)
+    good = kg.compile_bundle(data)["views"]["upper-front"]
+    assert good.counterpart == "front" and good.covers("chest", "right")
+    path = data / "geometry" / "upper-front.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("counterpart: front", "counterpart: torso"),
+                    encoding="utf-8")
+    kg._read_yaml.cache_clear()  # it caches each file by path
+    with pytest.raises(kg.GeometryError) as exc:
+        kg.compile_bundle(data)
+    assert exc.value.problems == ["upper-front: counterpart 'torso' is not a view; allowed: " + ", ".join(g.VIEWS)]

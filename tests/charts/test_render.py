@@ -15,6 +15,8 @@ from triggermap import charts
 from triggermap.charts import style
 from triggermap.charts.geometry import BODY_VIEWS, VIEWS, get_view, muscle_tp_points, region_meta
 
+from . import synthetic
+
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -107,7 +109,7 @@ def test_every_muscle_chart_is_valid_and_complete(kb):
             # every trigger point is marked on at least one of the chart's views
             marked = {g.get("data-trigger-point") for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"}
             assert marked == {tp.id for tp in muscle.trigger_points}, mid
-            n_marks = sum(len(muscle_tp_points(muscle.to_dict(), v, "right")) for v in views)
+            n_marks = sum(len(muscle_tp_points(muscle, v, "right")) for v in views)
             assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "tm-trp"]) == n_marks
             # zones: essential solid red, spillover stippled, on the right side
             for tp in muscle.trigger_points:
@@ -272,22 +274,10 @@ def test_no_unstable_content(kb):
 # ------------------------------------------------------------------ close-ups (finer 1.1 regions)
 
 
-class _KB:
-    """A stand-in knowledge base holding synthetic muscles whose trigger points have a ``site``."""
-
-    version = "test"
-
-    def __init__(self, *muscles):
-        self.muscles = {m["id"]: m for m in muscles}
-
-
-def _tp(tid, site, essential, spillover=()):
-    return {"id": tid, "site": site, "name": {"en": tid, "es": tid}, "location": {"en": "here", "es": "aquí"},
-            "essential": [{"region": r} for r in essential], "spillover": [{"region": r} for r in spillover]}
-
-
-def _synthetic_muscle(mid, tps):
-    return {"id": mid, "names": {"en": mid.title(), "es": mid.title(), "la": "Musculus " + mid}, "trigger_points": tps}
+# a knowledge base holding synthetic muscles whose trigger points have a ``site``
+_KB = synthetic.knowledge
+_tp = synthetic.trigger_point
+_synthetic_muscle = synthetic.muscle
 
 
 CHEWER = _synthetic_muscle("chewer", [_tp("chewer-tp1", "jaw", ["jaw", "teeth"], ["ear"]),

@@ -49,7 +49,7 @@ def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _kb() -> Any:
+def _kb() -> Knowledge:
     from ..knowledge import KnowledgeError, load
 
     try:

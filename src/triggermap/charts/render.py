@@ -9,11 +9,14 @@ valid XML, and accessible: the root has a ``<title>``/``<desc>``; every region p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import BODY_SIDES, INTENSITY_MAX, INTENSITY_MIN, did_you_mean
 from ..vocabulary import SIDES as MARK_SIDES
 from . import style as st
+
+if TYPE_CHECKING:
+    from ..knowledge.entities import Knowledge, Muscle
 from .geometry import (
     BODY_VIEWS,
     CLOSE_UPS,
@@ -419,35 +422,32 @@ def normalise_marks(marks: Iterable[Any] | None, field: str = "pain") -> list[tu
     return sorted(((r, s, n) for (r, s), n in out.items()), key=lambda t: (t[0], t[1] or ""))
 
 
-def _muscle(kb: Any, muscle_id: str) -> dict[str, Any]:
+def _muscle(kb: Knowledge, muscle_id: str) -> Muscle:
     muscles = kb.muscles
     if muscle_id not in muscles:
         hint = did_you_mean(muscle_id, muscles, fmt=" (did you mean {!r}?)")
         raise ChartError("muscle", f"{muscle_id!r} is not a muscle id{hint}; allowed: {', '.join(sorted(muscles))}")
-    # the drawing code works on the muscle's plain data (the schema's shape): a compiled entity's
-    # to_dict(), or a mapping as given (tests draw synthetic muscles)
-    m = muscles[muscle_id]
-    return m.to_dict() if hasattr(m, "to_dict") else dict(m)
+    return muscles[muscle_id]
 
 
-def muscle_zones(muscle: Mapping[str, Any], side: str, tp_ids: Iterable[str] | None = None
+def muscle_zones(muscle: Muscle, side: str, tp_ids: Iterable[str] | None = None
                  ) -> dict[tuple[str, str | None], str]:
     """(region, side) -> 'essential' | 'spillover' for the muscle on ``side`` (essential wins)."""
     meta = region_meta()
     wanted = set(tp_ids) if tp_ids is not None else None
     other = "left" if side == "right" else "right"
     zones: dict[tuple[str, str | None], str] = {}
-    for tp in muscle["trigger_points"]:
-        if wanted is not None and tp["id"] not in wanted:
+    for tp in muscle.trigger_points:
+        if wanted is not None and tp.id not in wanted:
             continue
-        for zone in ("essential", "spillover"):
-            for ref in tp.get(zone) or ():
-                region = ref["region"]
+        for zone, refs in (("essential", tp.essential), ("spillover", tp.spillover)):
+            for ref in refs:
+                region = ref.region
                 if region not in meta:
                     continue
                 if meta[region]["midline"]:
                     keys: tuple[tuple[str, str | None], ...] = ((region, None),)
-                elif ref.get("side", "same") == "both":
+                elif ref.side == "both":
                     keys = ((region, side), (region, other))
                 else:
                     keys = ((region, side),)
@@ -470,7 +470,7 @@ def _candidates(side: str) -> list[str]:
 
 
 def _pick_views(zones: Mapping[tuple[str, str | None], str], tp_ids: Sequence[str], side: str,
-                override: Sequence[str] | None = None, muscle: Mapping[str, Any] | None = None) -> list[str]:
+                override: Sequence[str] | None = None, muscle: Muscle | None = None) -> list[str]:
     """The views of a muscle chart: those holding its trigger points (explicit positions or their
     site regions), then those covering its zones (a close-up covers a coarse region by the finer
     regions inside it)."""
@@ -556,7 +556,7 @@ def body_svg(view: str, lang: str = "en", marks: Iterable[Any] | None = None, *,
 # --------------------------------------------------------------------------- muscle chart
 
 
-def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "right",
+def muscle_chart(kb: Knowledge, muscle_id: str, lang: str = "en", *, side: str = "right",
                  views: Sequence[str] | None = None, id_prefix: str = "tm") -> str:
     """A trigger-point chart of one muscle, in the field's convention.
 
@@ -569,8 +569,8 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
         raise ChartError("side", f"{side!r} is not a side; allowed: {', '.join(SIDES)}")
     muscle = _muscle(kb, muscle_id)
     prefix = id_prefix
-    tps = [tp for tp in muscle["trigger_points"]]
-    tp_ids = [tp["id"] for tp in tps]
+    tps = muscle.trigger_points
+    tp_ids = [tp.id for tp in tps]
     zones = muscle_zones(muscle, side)
     override = views or tp_positions_views().get(muscle_id)
     if views:
@@ -598,8 +598,8 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
                                           close_h=420.0 if body_views else 600.0, max_w=1040.0)
     panel_h = bottom - top
 
-    name = muscle["names"][lang]
-    latin = muscle["names"].get("la", "")
+    name = muscle.names.of(lang)
+    latin = muscle.names.la
     body: list[str] = []
     body.append(_text(margin, 44, name, 26, weight="bold"))
     sub = st.word(lang, "muscle.subtitle")
@@ -654,8 +654,8 @@ def muscle_chart(kb: Any, muscle_id: str, lang: str = "en", *, side: str = "righ
     body.append(_text(margin, y, st.word(lang, "muscle.trps"), 13, weight="bold"))
     y += 20
     for n, tp in enumerate(tps, start=1):
-        label = f"{n}. {tp['name'][lang]}" if numbered else tp["name"][lang]
-        loc = tp.get("location", {}).get(lang, "")
+        label = f"{n}. {tp.name.of(lang)}" if numbered else tp.name.of(lang)
+        loc = tp.location.of(lang)
         lines = _wrap(f"{label}: {loc}" if loc else label, 12, page_w - 2 * margin)
         for line in lines:
             body.append(_text(margin, y, line, 12, fill=st.INK))
@@ -681,8 +681,8 @@ def tp_positions_views() -> dict[str, list[str]]:
     return muscle_views()
 
 
-def _footer(kb: Any, lang: str) -> str:
-    version = getattr(kb, "version", None) if kb is not None else None
+def _footer(kb: Knowledge | None, lang: str) -> str:
+    version = kb.version if kb is not None else None
     tail = "  ·  triggermap" + (f" (knowledge base {version})" if version and lang == "en" else
                                   f" (base de conocimiento {version})" if version else "")
     return st.word(lang, "disclaimer") + tail
@@ -693,7 +693,7 @@ def _footer(kb: Any, lang: str) -> str:
 
 def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: Iterable[str] = (),
                    extra_keys: Iterable[tuple[str, str | None]] = (),
-                   tps: Iterable[tuple[Mapping[str, Any], str, Sequence[str]]] = ()) -> list[str]:
+                   tps: Iterable[tuple[Muscle, str, Sequence[str]]] = ()) -> list[str]:
     """The views of a drawing: the whole-body views (the side views for lateral pain), and the
     close-ups needed for what only a close-up draws: marks (and ``extra_keys``, e.g. the top muscles'
     zones) on the finer 1.1 regions, and trigger points (``tps``: muscle, side, ids) placed at a finer
@@ -705,7 +705,7 @@ def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: It
     keys = mark_keys | set(extra_keys)
     tp_list = [(m, side, t) for m, side, ids in tps for t in ids]
 
-    def tp_on(v: str, item: tuple[Mapping[str, Any], str, str]) -> bool:
+    def tp_on(v: str, item: tuple[Muscle, str, str]) -> bool:
         return item[2] in muscle_tp_points(item[0], v, item[1])
 
     need = {k for k in keys if not any(get_view(v).has(*k) for v in body)}
@@ -715,7 +715,7 @@ def _drawing_views(marks: Sequence[tuple[str, str | None, int]], extra_sides: It
         cands = [v for v in CLOSE_UPS if v not in close]
 
         def gain(v: str, need: set[tuple[str, str | None]] = need,
-                 need_tp: list[tuple[Mapping[str, Any], str, str]] = need_tp) -> int:
+                 need_tp: list[tuple[Muscle, str, str]] = need_tp) -> int:
             return len({k for k in need if get_view(v).has(*k)}) + sum(1 for i in need_tp if tp_on(v, i))
 
         faces = [_FACE.get(c) for c in close]
@@ -781,7 +781,7 @@ def _drawing_body(marks: Sequence[tuple[str, str | None, int]], views: Sequence[
     return body, page_w, y, panels
 
 
-def drawing_chart(kb: Any, pain_marks: Iterable[Any], lang: str = "en", *, id_prefix: str = "tm") -> str:
+def drawing_chart(kb: Knowledge | None, pain_marks: Iterable[Any], lang: str = "en", *, id_prefix: str = "tm") -> str:
     """The person's pain drawing: each marked region shaded by its 0-10 intensity (YlOrRd scale)."""
     _check_lang(lang)
     marks = normalise_marks(pain_marks)
@@ -833,7 +833,7 @@ def _marks_text(marks: Sequence[tuple[str, str | None, int]], lang: str) -> str:
 # --------------------------------------------------------------------------- assessment chart
 
 
-def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str, Any], lang: str = "en", *,
+def assessment_chart(kb: Knowledge, pain_marks: Iterable[Any], assessment: Mapping[str, Any], lang: str = "en", *,
                      top: int = 3, id_prefix: str = "tm") -> str:
     """The pain drawing with the referral zones of the top muscles outlined over it.
 
@@ -857,7 +857,7 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
         if muscle is None:
             raise ChartError(f"assessment.muscles[{rank}].id", f"{mid!r} is not a muscle id")
         sides = sorted({e.get("side") for e in entry.get("explains") or () if e.get("side")}) or list(SIDES)
-        tp_ids = list(entry.get("trigger_points") or [tp["id"] for tp in muscle["trigger_points"]])
+        tp_ids = list(entry.get("trigger_points") or [tp.id for tp in muscle.trigger_points])
         zones: dict[tuple[str, str | None], str] = {}
         for s in sides:
             for k, z in muscle_zones(muscle, s, tp_ids).items():
@@ -871,7 +871,7 @@ def assessment_chart(kb: Any, pain_marks: Iterable[Any], assessment: Mapping[str
                 lateral_sides.add(s)
         explained = {(e.get("region"), e.get("side")) for e in entry.get("explains") or ()}
         muscles.append({
-            "id": mid, "rank": rank, "name": muscle["names"][lang], "sides": sides, "tp_ids": tp_ids,
+            "id": mid, "rank": rank, "name": muscle.names.of(lang), "sides": sides, "tp_ids": tp_ids,
             "muscle": muscle,
             "zones": zones, "explains": len(explained),
             "colour": st.MUSCLE_COLOURS[rank], "dash": st.MUSCLE_DASHES[rank],

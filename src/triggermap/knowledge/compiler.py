@@ -1,4 +1,5 @@
-"""Compile the knowledge base: YAML -> pydantic validation -> integrity checks -> typed entities.
+"""Compile the knowledge base: YAML -> pydantic validation -> integrity checks -> typed entities,
+plus the body-chart geometry (compiled by :mod:`triggermap.knowledge.geometry`, kept as a pickled blob).
 
 Build-time only: :func:`~triggermap.knowledge.loader.load` calls :func:`compile_knowledge` when
 the on-disk cache is cold and :func:`dump` to write it; a warm start never imports this module
@@ -191,6 +192,13 @@ def compile_knowledge(data_dir: str | Path = DATA_DIR) -> e.Knowledge:
     problems = check(kb)
     if problems:
         raise KnowledgeError(problems)
+    if os.path.isdir(os.path.join(data_dir, "geometry")):
+        # the charts' geometry goes into the same artifact, as one pickled blob the charts unpickle
+        # on first use (a warm load that draws no chart only copies the bytes); the version hash
+        # above covers its files too. Compiled here (knowledge.geometry), never by the charts.
+        from . import geometry
+
+        kb.geometry = geometry.dumps_bundle(geometry.compile_bundle(data_dir))
     return kb
 
 

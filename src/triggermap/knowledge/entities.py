@@ -323,6 +323,7 @@ class Knowledge:
         "choir_to_regions",
         "choir_of",
         "finer",
+        "geometry",
     )
 
     version: str
@@ -342,6 +343,9 @@ class Knowledge:
     choir_of: Mapping[tuple[str, str | None], tuple[int, ...]]
     #: coarse region -> the finer regions inside it (from each region's ``within``), in file order
     finer: Mapping[str, tuple[str, ...]]
+    #: the body-chart geometry, compiled and pickled (:func:`triggermap.knowledge.geometry.compile_bundle`):
+    #: kept as bytes so that a warm load does not build it; the charts unpickle it on first use
+    geometry: bytes | None
 
     def __init__(
         self,
@@ -355,8 +359,10 @@ class Knowledge:
         muscles: Iterable[Muscle],
         exercises: Iterable[Exercise],
         references: Iterable[Reference],
+        geometry: bytes | None = None,
     ):
         self.version = version
+        self.geometry = geometry
         self.regions = {r.id: r for r in regions}
         self.vocab = {cat: {item.id: item for item in items} for cat, items in vocab.items()}
         self.red_flags = {f.id: f for f in red_flags}

@@ -4,6 +4,8 @@ Compiling (:mod:`.compiler`: YAML parsing + pydantic validation + integrity chec
 entities) takes a few hundred milliseconds, so the compiled form is pickled into the user's cache
 directory, keyed by the size and modification time of every data file. A warm load reads one
 pickle and imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up small.
+The body-chart geometry is in the same file, as a pickled blob (``kb.geometry``) that only the
+charts unpickle, on first use.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["DATA_DIR", "Knowledge", "KnowledgeError", "UnknownId", "load"]
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-CACHE_FORMAT = 6  # bump when the compiled layout changes (6: typed entities)
+CACHE_FORMAT = 8  # bump when the compiled layout changes (6: typed entities, 7: chart geometry blob,
+#                   8: its types pickled from knowledge.geometry)
 
 _CACHED: dict[str, Knowledge] = {}
 
@@ -55,9 +58,12 @@ def _stat_files(data_dir: str) -> list[tuple[str, os.stat_result]]:
 
 def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
-    The schema, the entities, the compiler and this module count too: a change to any rebuilds it."""
+    The schema, the entities, the compiler, this module and the chart geometry compiler count too:
+    a change to any rebuilds it (the geometry files are data files under ``geometry/``)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    code = [(p, os.stat(p)) for p in (os.path.join(here, f"{m}.py") for m in ("schema", "loader", "compiler", "entities", "_record"))]
+    sources = [os.path.join(here, f"{m}.py")
+               for m in ("schema", "loader", "compiler", "entities", "_record", "geometry")]
+    code = [(p, os.stat(p)) for p in sources]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
         f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
     )
