@@ -301,6 +301,15 @@ def next_questions(
     out: list[_Row] = []
     empty: dict[int, float] = {}
     default_base = tables.default_base
+    # per-assessment invariants of _value (the same arithmetic, in the same order): the
+    # probability that is best when one hypothesis k is the one concerned, the product of the
+    # two tops, and per base rate its clipped value and entropy
+    q0, r0 = q[0], r[0]
+    q0r0 = q0 * r0
+    q_other = [q[1] if len(q) > 1 else 0.0, *([q0] * (len(q) - 1))]
+    r_other = [r[1] if len(r) > 1 else 0.0, *([r0] * (len(r) - 1))]
+    by_base: dict[float, tuple[float, float]] = {}
+    use_info = info > 0.0
     for key in (*mus, *(k for k in con if k not in mus)):
         if key in skip:
             continue
@@ -310,7 +319,65 @@ def next_questions(
         base = sum(base_rates) / len(base_rates) if base_rates else default_base[key[0]]
         mh = mus.get(key, empty)
         ch = con.get(key, empty)
-        gain = _value(q, r, mh, ch, base, info)
+        # _value(q, r, mh, ch, base, info), inlined, with _side's single-hypothesis case unrolled
+        bh = by_base.get(base)
+        if bh is None:
+            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
+            bh = by_base[base] = (b, _h(b))
+        b, hb = bh
+        if not mh:
+            fm, ym, nm, im = 1.0, q0, q0, 0.0
+        elif len(mh) == 1:
+            for k, lr in mh.items():
+                p = q[k]
+                best = q_other[k]
+                y = base * lr
+                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+                fm = 1.0 + p * (lr - 1.0)
+                yes_h = p * y
+                p_yes = yes_h + (1.0 - p) * b
+                v = yes_h / p_yes
+                ym = v if v > best else best
+                v = (p - yes_h) / (1.0 - p_yes)
+                nm = v if v > best else best
+                if use_info:
+                    hy = _H.get(y)
+                    if hy is None:
+                        hy = _h(y)
+                    im = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
+                                - (1.0 - p) * hb)
+                else:
+                    im = 0.0
+        else:
+            fm, ym, nm, im = _side(q, mh, base, b, hb, use_info)
+        if not ch:
+            fc, yc, nc, ic = 1.0, r0, r0, 0.0
+        elif len(ch) == 1:
+            for k, lr in ch.items():
+                p = r[k]
+                best = r_other[k]
+                y = base * lr
+                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+                fc = 1.0 + p * (lr - 1.0)
+                yes_h = p * y
+                p_yes = yes_h + (1.0 - p) * b
+                v = yes_h / p_yes
+                yc = v if v > best else best
+                v = (p - yes_h) / (1.0 - p_yes)
+                nc = v if v > best else best
+                if use_info:
+                    hy = _H.get(y)
+                    if hy is None:
+                        hy = _h(y)
+                    ic = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
+                                - (1.0 - p) * hb)
+                else:
+                    ic = 0.0
+        else:
+            fc, yc, nc, ic = _side(r, ch, base, b, hb, use_info)
+        py = base * fm * fc
+        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+        gain = py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
         if gain > 1e-6:
             out.append((-gain, key[0], key[1], None, mh, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
