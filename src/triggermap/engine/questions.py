@@ -44,12 +44,35 @@ _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities
 _ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
 
 
-_Row = tuple[float, str, str, str | None, dict[int, float], dict[int, float]]
+#: (-value, field, id, position, side, muscle hypotheses, condition hypotheses); the position
+#: is unique, so rows sort as tuples by their first four items and the rest is never compared
+_Row = tuple[float, str, str, int, str | None, dict[int, float], dict[int, float]]
 
 
-def _row_key(row: _Row) -> tuple[float, str, str]:
+def _row_key(row: _Row) -> tuple[float, str, str, int]:
     # equal values (muscles of equal score) order by id, whatever the last bits of the arithmetic
-    return round(row[0], 9), row[1], row[2]
+    return round(row[0], 9), row[1], row[2], row[3]
+
+
+#: rows whose values differ by at least this much have different values to 9 places, in the same order
+_APART = 4e-9
+
+
+def _sort_rows(out: list[_Row]) -> None:
+    """Sort ``out`` by :func:`_row_key` (the position keeps it stable), calling ``round`` only
+    where it can matter: a plain sort orders rows whose values are :data:`_APART` or more
+    apart as the rounded values would (rounding to 9 places is monotonic), and each run of
+    closer neighbours is then sorted by the key itself."""
+    out.sort()
+    n = len(out)
+    i = 0
+    while i < n - 1:
+        j = i
+        while j < n - 1 and out[j + 1][0] - out[j][0] < _APART:
+            j += 1
+        if j > i:
+            out[i : j + 1] = sorted(out[i : j + 1], key=_row_key)
+        i = j + 1
 
 
 #: Feature kind of each intake list.
@@ -296,8 +319,7 @@ def next_questions(
                     hyps[ci] = lr
                     rates.setdefault(key, []).append(rate)
     skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
-    # (-value, field, id, side, muscle hypotheses, condition hypotheses): a Candidate is made
-    # only for the chosen ones
+    # a Candidate is made only for the chosen ones
     out: list[_Row] = []
     empty: dict[int, float] = {}
     default_base = tables.default_base
@@ -379,7 +401,7 @@ def next_questions(
         py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
         gain = py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
         if gain > 1e-6:
-            out.append((-gain, key[0], key[1], None, mh, ch))
+            out.append((-gain, key[0], key[1], len(out), None, mh, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if mass > 0.0 and len(top) > 1:
@@ -398,12 +420,12 @@ def next_questions(
             gain = _value(q, r, hyp, empty, p_base, info)
             if gain > 1e-6:
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
-                out.append((-gain, "palpation", m.muscle, side, hyp, empty))
-    out.sort(key=_row_key)
+                out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
+    _sort_rows(out)
     flags = _relevant_flags(kb, tables.relevance, intake)
     head = [flags[0]] if flags else []
     chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
-                      for neg, field, value, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
+                      for neg, field, value, _i, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
     for cand in chosen:  # what a "yes" points to, most probable first (for the why)
         if cand.field != "red_flags":
             pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
