@@ -238,6 +238,27 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
     return factor, top_yes, top_no, bits
 
 
+def _single(p: float, best: float, lr: float, base: float, b: float, hb: float,
+            info: bool) -> tuple[float, float, float, float]:
+    """:func:`_side` for a question that concerns one hypothesis, of probability ``p``, the best
+    of the others being ``best``: the same arithmetic in the same order."""
+    y = base * lr
+    y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+    yes_h = p * y
+    p_yes = yes_h + (1.0 - p) * b
+    v = yes_h / p_yes
+    top_yes = v if v > best else best
+    v = (p - yes_h) / (1.0 - p_yes)
+    top_no = v if v > best else best
+    bits = 0.0
+    if info:
+        hy = _H.get(y)
+        if hy is None:
+            hy = _h(y)
+        bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+    return 1.0 + p * (lr - 1.0), top_yes, top_no, bits
+
+
 def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, float], base: float,
            information: float) -> float:
     """Model 2.1's value of a yes/no question: the expected gain in the probability that the
@@ -302,26 +323,34 @@ def next_questions(
     # muscles that list it, and the conditions with an unfired feature that has it (the first
     # such feature of each condition), with the feature's "yes" rate without the condition
     mus: dict[tuple[str, str], dict[int, float]] = {}
-    con: dict[tuple[str, str], dict[int, float]] = {}
-    rates: dict[tuple[str, str], list[float]] = {}
+    #: id -> (condition hypotheses, their "yes" rates without the condition, in the same order)
+    con: dict[tuple[str, str], tuple[dict[int, float], list[float]]] = {}
     if mass > 0.0:
         for k, m in enumerate(top):
             for key, lr in muscle_asks[m.muscle]:
-                mus.setdefault(key, {})[k] = lr
+                hyps = mus.get(key)
+                if hyps is None:
+                    mus[key] = {k: lr}
+                else:
+                    hyps[k] = lr
     if c_mass > 0.0:
         for ci, (c, _p, fired) in enumerate(conds):
             done = {key for f in fired for key in f.keys} if fired else None
             for key, keys, lr, rate in cond_asks[c.id]:
                 if done and not keys.isdisjoint(done):
                     continue
-                hyps = con.setdefault(key, {})
-                if ci not in hyps:
-                    hyps[ci] = lr
-                    rates.setdefault(key, []).append(rate)
+                entry = con.get(key)
+                if entry is None:
+                    con[key] = ({ci: lr}, [rate])
+                elif ci not in entry[0]:
+                    entry[0][ci] = lr
+                    entry[1].append(rate)
     skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
+    empty: dict[int, float] = {}
+    todo = [(key, mh, con.get(key)) for key, mh in mus.items() if key not in skip]
+    todo += [(key, empty, entry) for key, entry in con.items() if key not in mus and key not in skip]
     # a Candidate is made only for the chosen ones
     out: list[_Row] = []
-    empty: dict[int, float] = {}
     default_base = tables.default_base
     # per-assessment invariants of _value (the same arithmetic, in the same order): the
     # probability that is best when one hypothesis k is the one concerned, the product of the
@@ -332,15 +361,15 @@ def next_questions(
     r_other = [r[1] if len(r) > 1 else 0.0, *([r0] * (len(r) - 1))]
     by_base: dict[float, tuple[float, float]] = {}
     use_info = info > 0.0
-    for key in (*mus, *(k for k in con if k not in mus)):
-        if key in skip:
-            continue
+    for key, mh, entry in todo:
         # a "yes" among people whom it does not concern: as published for the conditions that
         # use it, else from the assumed sensitivity
-        base_rates = rates.get(key)
-        base = sum(base_rates) / len(base_rates) if base_rates else default_base[key[0]]
-        mh = mus.get(key, empty)
-        ch = con.get(key, empty)
+        if entry is None:
+            ch = empty
+            base = default_base[key[0]]
+        else:
+            ch, base_rates = entry
+            base = sum(base_rates) / len(base_rates)
         # _value(q, r, mh, ch, base, info), inlined, with _side's single-hypothesis case unrolled
         bh = by_base.get(base)
         if bh is None:
@@ -408,6 +437,8 @@ def next_questions(
         palpated = {(p.muscle, p.side) for p in intake.palpation}
         lr_p = tables.lr_palpation
         p_base = tables.palpation_base
+        pb = _clip(p_base)
+        phb = _h(pb)
         for k, m in enumerate(top):
             by, midline = tables.palpation[m.muscle]
             if who is not None and by != who:
@@ -416,9 +447,13 @@ def next_questions(
                                                                     else (m.side,))
             if all((m.muscle, s) in palpated for s in sides):
                 continue
-            hyp = {k: lr_p}
-            gain = _value(q, r, hyp, empty, p_base, info)
+            # _value(q, r, {k: lr_p}, {}, p_base, info), in the same order
+            fm, ym, nm, im = _single(q[k], q_other[k], lr_p, p_base, pb, phb, use_info)
+            py = p_base * fm * 1.0
+            py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+            gain = py * ym * r0 + (1.0 - py) * nm * r0 - q0r0 + info * (im + 0.0)
             if gain > 1e-6:
+                hyp = {k: lr_p}
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
                 out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
     _sort_rows(out)
@@ -436,13 +471,17 @@ def next_questions(
 
 
 def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
+    """The most severe unanswered red flag that the drawing makes relevant (by id among equals),
+    as a list of at most one: only one is ever asked."""
     relevant: set[str] = set()
     for mark in intake.pain:
         if mark.intensity > 0:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
-    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
-    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2])) for f in ranked]
+    if not relevant:
+        return []
+    f = min(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
+    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2]))]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
