@@ -58,15 +58,16 @@ def _row_key(row: _Row) -> tuple[float, str, str, int]:
 _APART = 4e-9
 
 
-def _sort_rows(out: list[_Row]) -> None:
-    """Sort ``out`` by :func:`_row_key` (the position keeps it stable), calling ``round`` only
-    where it can matter: a plain sort orders rows whose values are :data:`_APART` or more
-    apart as the rounded values would (rounding to 9 places is monotonic), and each run of
-    closer neighbours is then sorted by the key itself."""
+def _sort_rows(out: list[_Row], first: int) -> None:
+    """Sort ``out`` so that its ``first`` rows are those of a sort by :func:`_row_key` (the
+    position keeps it stable), calling ``round`` only where it can matter: a plain sort orders
+    rows whose values are :data:`_APART` or more apart as the rounded values would (rounding to
+    9 places is monotonic), and each run of closer neighbours that reaches into the first rows
+    is then sorted by the key itself (the rows after them stay in plain order)."""
     out.sort()
     n = len(out)
     i = 0
-    while i < n - 1:
+    while i < n - 1 and i < first:
         j = i
         while j < n - 1 and out[j + 1][0] - out[j][0] < _APART:
             j += 1
@@ -456,11 +457,12 @@ def next_questions(
                 hyp = {k: lr_p}
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
                 out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
-    _sort_rows(out)
     flags = _relevant_flags(kb, tables.relevance, intake)
     head = [flags[0]] if flags else []
+    first = max(limit - len(head), 0)
+    _sort_rows(out, first)
     chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
-                      for neg, field, value, _i, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
+                      for neg, field, value, _i, side, mh, ch in out[:first]])[:limit]
     for cand in chosen:  # what a "yes" points to, most probable first (for the why)
         if cand.field != "red_flags":
             pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
