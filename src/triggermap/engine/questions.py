@@ -135,12 +135,14 @@ class QuestionTables:
     palpated; the default "yes" rate of each list; and the red flags each region makes
     relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
-    __slots__ = ("relevance", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
+    __slots__ = ("relevance", "flag_order", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
                  "palpation_base", "information")
 
     def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
                  relevance: dict[str, frozenset[str]] | None = None):
         self.relevance = flag_relevance(kb, conditions) if relevance is None else relevance
+        #: red flag -> its place among the relevant ones (the most severe first, then by id)
+        self.flag_order = {f: (-LEVEL_RANK[flag.level], f) for f, flag in kb.red_flags.items()}
         vocab = kb.vocab
         lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
         whos: tuple[str | None, ...] = (None, *ASKERS)
@@ -313,7 +315,7 @@ def next_questions(
     mass = sum(m.score for m in top)
     c_mass = sum(p for _c, p, _f in conds)
     if mass <= 0.0 and c_mass <= 0.0:
-        return _relevant_flags(kb, tables.relevance, intake)[:1]
+        return _relevant_flags(kb, tables, intake)[:1]
     q = [m.score for m in top] if mass > 0.0 else [1.0]
     r = [p for _c, p, _f in conds] if c_mass > 0.0 else [1.0]
     info = tables.information
@@ -446,7 +448,7 @@ def next_questions(
                 continue
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
-            if all((m.muscle, s) in palpated for s in sides):
+            if palpated and all((m.muscle, s) in palpated for s in sides):
                 continue
             # _value(q, r, {k: lr_p}, {}, p_base, info), in the same order
             fm, ym, nm, im = _single(q[k], q_other[k], lr_p, p_base, pb, phb, use_info)
@@ -457,7 +459,7 @@ def next_questions(
                 hyp = {k: lr_p}
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
                 out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
-    flags = _relevant_flags(kb, tables.relevance, intake)
+    flags = _relevant_flags(kb, tables, intake)
     head = [flags[0]] if flags else []
     first = max(limit - len(head), 0)
     _sort_rows(out, first)
@@ -472,9 +474,10 @@ def next_questions(
     return chosen
 
 
-def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
+def _relevant_flags(kb: Knowledge, tables: QuestionTables, intake: Intake) -> list[Candidate]:
     """The most severe unanswered red flag that the drawing makes relevant (by id among equals),
     as a list of at most one: only one is ever asked."""
+    relevance = tables.relevance
     relevant: set[str] = set()
     for mark in intake.pain:
         if mark.intensity > 0:
@@ -482,7 +485,7 @@ def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake:
     relevant -= intake.answered("red_flags")
     if not relevant:
         return []
-    f = min(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
+    f = min(relevant, key=tables.flag_order.__getitem__)
     return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2]))]
 
 
