@@ -44,12 +44,36 @@ _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities
 _ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
 
 
-_Row = tuple[float, str, str, str | None, dict[int, float], dict[int, float]]
+#: (-value, field, id, position, side, muscle hypotheses, condition hypotheses); the position
+#: is unique, so rows sort as tuples by their first four items and the rest is never compared
+_Row = tuple[float, str, str, int, str | None, dict[int, float], dict[int, float]]
 
 
-def _row_key(row: _Row) -> tuple[float, str, str]:
+def _row_key(row: _Row) -> tuple[float, str, str, int]:
     # equal values (muscles of equal score) order by id, whatever the last bits of the arithmetic
-    return round(row[0], 9), row[1], row[2]
+    return round(row[0], 9), row[1], row[2], row[3]
+
+
+#: rows whose values differ by at least this much have different values to 9 places, in the same order
+_APART = 4e-9
+
+
+def _sort_rows(out: list[_Row], first: int) -> None:
+    """Sort ``out`` so that its ``first`` rows are those of a sort by :func:`_row_key` (the
+    position keeps it stable), calling ``round`` only where it can matter: a plain sort orders
+    rows whose values are :data:`_APART` or more apart as the rounded values would (rounding to
+    9 places is monotonic), and each run of closer neighbours that reaches into the first rows
+    is then sorted by the key itself (the rows after them stay in plain order)."""
+    out.sort()
+    n = len(out)
+    i = 0
+    while i < n - 1 and i < first:
+        j = i
+        while j < n - 1 and out[j + 1][0] - out[j][0] < _APART:
+            j += 1
+        if j > i:
+            out[i : j + 1] = sorted(out[i : j + 1], key=_row_key)
+        i = j + 1
 
 
 #: Feature kind of each intake list.
@@ -111,12 +135,14 @@ class QuestionTables:
     palpated; the default "yes" rate of each list; and the red flags each region makes
     relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
-    __slots__ = ("relevance", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
+    __slots__ = ("relevance", "flag_order", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
                  "palpation_base", "information")
 
     def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
                  relevance: dict[str, frozenset[str]] | None = None):
         self.relevance = flag_relevance(kb, conditions) if relevance is None else relevance
+        #: red flag -> its place among the relevant ones (the most severe first, then by id)
+        self.flag_order = {f: (-LEVEL_RANK[flag.level], f) for f, flag in kb.red_flags.items()}
         vocab = kb.vocab
         lr_of = {"findings": params.lr_finding, "aggravating": params.lr_aggravating, "qualities": params.lr_quality}
         whos: tuple[str | None, ...] = (None, *ASKERS)
@@ -215,6 +241,27 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
     return factor, top_yes, top_no, bits
 
 
+def _single(p: float, best: float, lr: float, base: float, b: float, hb: float,
+            info: bool) -> tuple[float, float, float, float]:
+    """:func:`_side` for a question that concerns one hypothesis, of probability ``p``, the best
+    of the others being ``best``: the same arithmetic in the same order."""
+    y = base * lr
+    y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+    yes_h = p * y
+    p_yes = yes_h + (1.0 - p) * b
+    v = yes_h / p_yes
+    top_yes = v if v > best else best
+    v = (p - yes_h) / (1.0 - p_yes)
+    top_no = v if v > best else best
+    bits = 0.0
+    if info:
+        hy = _H.get(y)
+        if hy is None:
+            hy = _h(y)
+        bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+    return 1.0 + p * (lr - 1.0), top_yes, top_no, bits
+
+
 def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, float], base: float,
            information: float) -> float:
     """Model 2.1's value of a yes/no question: the expected gain in the probability that the
@@ -268,7 +315,7 @@ def next_questions(
     mass = sum(m.score for m in top)
     c_mass = sum(p for _c, p, _f in conds)
     if mass <= 0.0 and c_mass <= 0.0:
-        return _relevant_flags(kb, tables.relevance, intake)[:1]
+        return _relevant_flags(kb, tables, intake)[:1]
     q = [m.score for m in top] if mass > 0.0 else [1.0]
     r = [p for _c, p, _f in conds] if c_mass > 0.0 else [1.0]
     info = tables.information
@@ -279,64 +326,145 @@ def next_questions(
     # muscles that list it, and the conditions with an unfired feature that has it (the first
     # such feature of each condition), with the feature's "yes" rate without the condition
     mus: dict[tuple[str, str], dict[int, float]] = {}
-    con: dict[tuple[str, str], dict[int, float]] = {}
-    rates: dict[tuple[str, str], list[float]] = {}
+    #: id -> (condition hypotheses, their "yes" rates without the condition, in the same order)
+    con: dict[tuple[str, str], tuple[dict[int, float], list[float]]] = {}
     if mass > 0.0:
         for k, m in enumerate(top):
             for key, lr in muscle_asks[m.muscle]:
-                mus.setdefault(key, {})[k] = lr
+                hyps = mus.get(key)
+                if hyps is None:
+                    mus[key] = {k: lr}
+                else:
+                    hyps[k] = lr
     if c_mass > 0.0:
         for ci, (c, _p, fired) in enumerate(conds):
             done = {key for f in fired for key in f.keys} if fired else None
             for key, keys, lr, rate in cond_asks[c.id]:
                 if done and not keys.isdisjoint(done):
                     continue
-                hyps = con.setdefault(key, {})
-                if ci not in hyps:
-                    hyps[ci] = lr
-                    rates.setdefault(key, []).append(rate)
+                entry = con.get(key)
+                if entry is None:
+                    con[key] = ({ci: lr}, [rate])
+                elif ci not in entry[0]:
+                    entry[0][ci] = lr
+                    entry[1].append(rate)
     skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
-    # (-value, field, id, side, muscle hypotheses, condition hypotheses): a Candidate is made
-    # only for the chosen ones
-    out: list[_Row] = []
     empty: dict[int, float] = {}
+    todo = [(key, mh, con.get(key)) for key, mh in mus.items() if key not in skip]
+    todo += [(key, empty, entry) for key, entry in con.items() if key not in mus and key not in skip]
+    # a Candidate is made only for the chosen ones
+    out: list[_Row] = []
     default_base = tables.default_base
-    for key in (*mus, *(k for k in con if k not in mus)):
-        if key in skip:
-            continue
+    # per-assessment invariants of _value (the same arithmetic, in the same order): the
+    # probability that is best when one hypothesis k is the one concerned, the product of the
+    # two tops, and per base rate its clipped value and entropy
+    q0, r0 = q[0], r[0]
+    q0r0 = q0 * r0
+    q_other = [q[1] if len(q) > 1 else 0.0, *([q0] * (len(q) - 1))]
+    r_other = [r[1] if len(r) > 1 else 0.0, *([r0] * (len(r) - 1))]
+    by_base: dict[float, tuple[float, float]] = {}
+    use_info = info > 0.0
+    for key, mh, entry in todo:
         # a "yes" among people whom it does not concern: as published for the conditions that
         # use it, else from the assumed sensitivity
-        base_rates = rates.get(key)
-        base = sum(base_rates) / len(base_rates) if base_rates else default_base[key[0]]
-        mh = mus.get(key, empty)
-        ch = con.get(key, empty)
-        gain = _value(q, r, mh, ch, base, info)
+        if entry is None:
+            ch = empty
+            base = default_base[key[0]]
+        else:
+            ch, base_rates = entry
+            base = sum(base_rates) / len(base_rates)
+        # _value(q, r, mh, ch, base, info), inlined, with _side's single-hypothesis case unrolled
+        bh = by_base.get(base)
+        if bh is None:
+            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
+            bh = by_base[base] = (b, _h(b))
+        b, hb = bh
+        if not mh:
+            fm, ym, nm, im = 1.0, q0, q0, 0.0
+        elif len(mh) == 1:
+            for k, lr in mh.items():
+                p = q[k]
+                best = q_other[k]
+                y = base * lr
+                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+                fm = 1.0 + p * (lr - 1.0)
+                yes_h = p * y
+                p_yes = yes_h + (1.0 - p) * b
+                v = yes_h / p_yes
+                ym = v if v > best else best
+                v = (p - yes_h) / (1.0 - p_yes)
+                nm = v if v > best else best
+                if use_info:
+                    hy = _H.get(y)
+                    if hy is None:
+                        hy = _h(y)
+                    im = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
+                                - (1.0 - p) * hb)
+                else:
+                    im = 0.0
+        else:
+            fm, ym, nm, im = _side(q, mh, base, b, hb, use_info)
+        if not ch:
+            fc, yc, nc, ic = 1.0, r0, r0, 0.0
+        elif len(ch) == 1:
+            for k, lr in ch.items():
+                p = r[k]
+                best = r_other[k]
+                y = base * lr
+                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+                fc = 1.0 + p * (lr - 1.0)
+                yes_h = p * y
+                p_yes = yes_h + (1.0 - p) * b
+                v = yes_h / p_yes
+                yc = v if v > best else best
+                v = (p - yes_h) / (1.0 - p_yes)
+                nc = v if v > best else best
+                if use_info:
+                    hy = _H.get(y)
+                    if hy is None:
+                        hy = _h(y)
+                    ic = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
+                                - (1.0 - p) * hb)
+                else:
+                    ic = 0.0
+        else:
+            fc, yc, nc, ic = _side(r, ch, base, b, hb, use_info)
+        py = base * fm * fc
+        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+        gain = py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
         if gain > 1e-6:
-            out.append((-gain, key[0], key[1], None, mh, ch))
+            out.append((-gain, key[0], key[1], len(out), None, mh, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if mass > 0.0 and len(top) > 1:
         palpated = {(p.muscle, p.side) for p in intake.palpation}
         lr_p = tables.lr_palpation
         p_base = tables.palpation_base
+        pb = _clip(p_base)
+        phb = _h(pb)
         for k, m in enumerate(top):
             by, midline = tables.palpation[m.muscle]
             if who is not None and by != who:
                 continue
             sides: tuple[str | None, ...] = (None,) if midline else (("left", "right") if m.side in ("both", None)
                                                                     else (m.side,))
-            if all((m.muscle, s) in palpated for s in sides):
+            if palpated and all((m.muscle, s) in palpated for s in sides):
                 continue
-            hyp = {k: lr_p}
-            gain = _value(q, r, hyp, empty, p_base, info)
+            # _value(q, r, {k: lr_p}, {}, p_base, info), in the same order
+            fm, ym, nm, im = _single(q[k], q_other[k], lr_p, p_base, pb, phb, use_info)
+            py = p_base * fm * 1.0
+            py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+            gain = py * ym * r0 + (1.0 - py) * nm * r0 - q0r0 + info * (im + 0.0)
             if gain > 1e-6:
+                hyp = {k: lr_p}
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
-                out.append((-gain, "palpation", m.muscle, side, hyp, empty))
-    out.sort(key=_row_key)
-    flags = _relevant_flags(kb, tables.relevance, intake)
+                out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
+    flags = _relevant_flags(kb, tables, intake)
     head = [flags[0]] if flags else []
+    first = max(limit - len(head), 0)
+    _sort_rows(out, first)
     chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
-                      for neg, field, value, side, mh, ch in out[: max(limit - len(head), 0)]])[:limit]
+                      for neg, field, value, _i, side, mh, ch in out[:first]])[:limit]
     for cand in chosen:  # what a "yes" points to, most probable first (for the why)
         if cand.field != "red_flags":
             pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
@@ -346,14 +474,19 @@ def next_questions(
     return chosen
 
 
-def _relevant_flags(kb: Knowledge, relevance: dict[str, frozenset[str]], intake: Intake) -> list[Candidate]:
+def _relevant_flags(kb: Knowledge, tables: QuestionTables, intake: Intake) -> list[Candidate]:
+    """The most severe unanswered red flag that the drawing makes relevant (by id among equals),
+    as a list of at most one: only one is ever asked."""
+    relevance = tables.relevance
     relevant: set[str] = set()
     for mark in intake.pain:
         if mark.intensity > 0:
             relevant.update(relevance.get(mark.region, ()))
     relevant -= intake.answered("red_flags")
-    ranked = sorted(relevant, key=lambda f: (-LEVEL_RANK[kb.red_flags[f].level], f))
-    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2])) for f in ranked]
+    if not relevant:
+        return []
+    f = min(relevant, key=tables.flag_order.__getitem__)
+    return [Candidate("red_flags", f, None, 0.0, for_ids=list(kb.red_flags[f].conditions[:2]))]
 
 
 def palpation_who(kb: Knowledge, muscle: str) -> str:
