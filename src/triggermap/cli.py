@@ -68,7 +68,7 @@ def build_app() -> Any:
     ) -> None:
         """List every accepted id with its English and Spanish label and a definition."""
         from .knowledge import load
-        from .knowledge.views import CATEGORIES, vocab_all, vocab_items
+        from .present.views import CATEGORIES, vocab_all, vocab_items
 
         _choice("--format", format, ("text", "json"))
         _choice("--lang", lang, LANGS)
@@ -110,7 +110,7 @@ def build_app() -> Any:
     ) -> None:
         """A readable card of one muscle: names, anatomy, trigger points, referral zones, self-care, references."""
         from .knowledge import load
-        from .knowledge.views import muscle_card
+        from .present.views import muscle_card
 
         _choice("--format", format, ("text", "json"))
         _choice("--lang", lang, LANGS)

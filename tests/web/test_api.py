@@ -175,7 +175,7 @@ def test_streamed_body_over_the_limit_gives_413(client):
 
 
 def test_vocab(client):
-    from triggermap.knowledge.views import CATEGORIES
+    from triggermap.present.views import CATEGORIES
 
     doc = client.get("/api/v1/vocab").json()
     assert list(doc) == list(CATEGORIES)

@@ -52,7 +52,7 @@ def entities(kb: Knowledge) -> dict[str, list[dict[str, Any]]]:
 
 def muscle_card(kb: Knowledge, muscle_id: str, lang: str) -> dict[str, Any]:
     """The muscle library's card of one muscle in one language (names, zones, self-care, references)."""
-    from ..knowledge.views import muscle_card as card
+    from ..present.views import muscle_card as card
 
     return card(kb, muscle_id, lang)
 

@@ -243,7 +243,7 @@ async def api_vocab_category(
     category: str = Path(description="regions, qualities, aggravating, findings, red-flags, history, muscles "
                          "or conditions"),
 ) -> Response:
-    from ..knowledge.views import CATEGORIES, vocab_items
+    from ..present.views import CATEGORIES, vocab_items
 
     if category not in CATEGORIES:
         return error_response(404, "category", _unknown("category", category, list(CATEGORIES)))
@@ -261,7 +261,7 @@ async def api_muscles(request: Request) -> Response:
                              "references (as `triggermap muscle ID --format json`)."}, **ERRORS})
 async def api_muscle(request: Request, muscle_id: str = Path(description="e.g. gluteus-minimus"),
                      lang: Lang | None = LANG_QUERY) -> Response:
-    from ..knowledge.views import muscle_card
+    from ..present.views import muscle_card
 
     kb = request.app.state.kb
     if muscle_id not in kb.muscles:

@@ -267,7 +267,7 @@ def create_app(clinic: bool | None = None, kb: Knowledge | None = None, allowed_
     ``body_timeout`` (default: env ``TRIGGERMAP_BODY_TIMEOUT``, else 30 s): a request body not
     complete that many seconds after its headers is answered 408."""
     from ..knowledge import load
-    from ..knowledge.views import vocab_all, vocab_items
+    from ..present.views import vocab_all, vocab_items
     from ..schemas import schemas
     from ..store.db import resolve_url
     from . import account_pages, accounts, api, diary, pages

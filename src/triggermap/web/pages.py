@@ -548,7 +548,7 @@ async def muscles(request: Request, q: str = "") -> Response:
 
 @router.get("/muscles/{muscle_id}")
 async def muscle(request: Request, muscle_id: str) -> Response:
-    from ..knowledge.views import muscle_card
+    from ..present.views import muscle_card
 
     kb = request.app.state.kb
     lang = request_lang(request)
