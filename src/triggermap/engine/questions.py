@@ -373,7 +373,7 @@ def next_questions(
         else:
             ch, base_rates = entry
             base = sum(base_rates) / len(base_rates)
-        # _value(q, r, mh, ch, base, info), inlined, with _side's single-hypothesis case unrolled
+        # _value(q, r, mh, ch, base, info), inlined; a question about one hypothesis goes through _single
         bh = by_base.get(base)
         if bh is None:
             b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
@@ -382,51 +382,15 @@ def next_questions(
         if not mh:
             fm, ym, nm, im = 1.0, q0, q0, 0.0
         elif len(mh) == 1:
-            for k, lr in mh.items():
-                p = q[k]
-                best = q_other[k]
-                y = base * lr
-                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
-                fm = 1.0 + p * (lr - 1.0)
-                yes_h = p * y
-                p_yes = yes_h + (1.0 - p) * b
-                v = yes_h / p_yes
-                ym = v if v > best else best
-                v = (p - yes_h) / (1.0 - p_yes)
-                nm = v if v > best else best
-                if use_info:
-                    hy = _H.get(y)
-                    if hy is None:
-                        hy = _h(y)
-                    im = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
-                                - (1.0 - p) * hb)
-                else:
-                    im = 0.0
+            ((k, lr),) = mh.items()
+            fm, ym, nm, im = _single(q[k], q_other[k], lr, base, b, hb, use_info)
         else:
             fm, ym, nm, im = _side(q, mh, base, b, hb, use_info)
         if not ch:
             fc, yc, nc, ic = 1.0, r0, r0, 0.0
         elif len(ch) == 1:
-            for k, lr in ch.items():
-                p = r[k]
-                best = r_other[k]
-                y = base * lr
-                y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
-                fc = 1.0 + p * (lr - 1.0)
-                yes_h = p * y
-                p_yes = yes_h + (1.0 - p) * b
-                v = yes_h / p_yes
-                yc = v if v > best else best
-                v = (p - yes_h) / (1.0 - p_yes)
-                nc = v if v > best else best
-                if use_info:
-                    hy = _H.get(y)
-                    if hy is None:
-                        hy = _h(y)
-                    ic = 0.0 + (-(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy
-                                - (1.0 - p) * hb)
-                else:
-                    ic = 0.0
+            ((k, lr),) = ch.items()
+            fc, yc, nc, ic = _single(r[k], r_other[k], lr, base, b, hb, use_info)
         else:
             fc, yc, nc, ic = _side(r, ch, base, b, hb, use_info)
         py = base * fm * fc
