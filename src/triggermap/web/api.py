@@ -119,6 +119,21 @@ def assess_neutral(doc: Any, kb: Knowledge, who: str | None = None) -> Assessmen
     return engine_for(kb).assess(intake, who=who)
 
 
+def saved_in_language(kb: Knowledge, neutral: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """A saved result's language-neutral assessment as the contract document in ``lang`` (with the
+    scores it had when it was saved); None when there is none or another version saved it (then
+    the saved words are kept)."""
+    from ..engine import Assessment
+    from ..present import StaleAssessment, localise
+
+    if neutral is None:
+        return None
+    try:
+        return localise(Assessment.from_json(neutral), lang, kb)
+    except (StaleAssessment, ValueError, KeyError, TypeError):
+        return None
+
+
 def assess_document(doc: Any, kb: Knowledge, lang: str, who: str | None = None) -> dict[str, Any]:
     """:func:`assess_neutral` as the contract document in ``lang``."""
     from ..present import localise

@@ -27,8 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .accounts import Form, Viewer, check_form, client_ip, record_scope, require_viewer
+from .api import saved_in_language
 from .app import render, request_lang, ui_gettext
-from .forms import FormData, FormError, intake_json
+from .forms import FormData, FormError, intake_from_json, intake_json
 from .i18n import LANGS, translations
 from .present import Gettext, drawing_summary, region_text, results_view, side_text
 
@@ -281,11 +282,8 @@ def exam_form(request: Request, pid: str) -> Response:
 
 def _base_from(raw: str) -> dict[str, Any]:
     """A posted intake (hidden field), or an empty drawing when it is not a JSON object."""
-    try:
-        base = json.loads(raw or "null")
-    except (ValueError, RecursionError):
-        base = None
-    return base if isinstance(base, dict) else {"version": 1, "pain": []}
+    base = intake_from_json(raw)
+    return base if base is not None else {"version": 1, "pain": []}
 
 
 def _posted_exam(request: Request, pid: str, form: FormData) -> tuple[dict[str, Any], Any, ExamState] | Response:
@@ -392,10 +390,7 @@ def save_exam(request: Request, pid: str, form: Form) -> Response:
     kb = request.app.state.kb
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
-    try:
-        doc = json.loads(form.get("intake") or "null")
-    except (ValueError, RecursionError):
-        doc = None
+    doc = intake_from_json(form.get("intake"))
     with record_scope(request) as s:
         viewer = _clinician(request, s, page=False)
         check_form(request, viewer, form)
@@ -415,19 +410,6 @@ def save_exam(request: Request, pid: str, form: Form) -> Response:
     return RedirectResponse(f"/patients/{person_id}/examinations/{eid}?lang={lang}", status_code=303)
 
 
-def in_language(kb: Knowledge, result: dict[str, Any], neutral: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
-    """A saved result in ``lang`` from its language-neutral assessment (None: keep its words)."""
-    from ..engine import Assessment
-    from ..present import StaleAssessment, localise
-
-    if neutral is None:
-        return None
-    try:
-        return localise(Assessment.from_json(neutral), lang, kb)
-    except (StaleAssessment, ValueError, KeyError, TypeError):
-        return None
-
-
 @router.get("/patients/{pid}/examinations/{eid}")
 def saved_exam(request: Request, pid: str, eid: str) -> Response:
     from ..store import repo
@@ -444,7 +426,7 @@ def saved_exam(request: Request, pid: str, eid: str) -> Response:
         saved_lang = e.lang if e.lang in LANGS else "en"
         created, by, patient = e.created_at.date(), e.clinician_name, person.display_name or person.code
     lang, kept = reader, False
-    again = in_language(kb, result, neutral, reader)
+    again = saved_in_language(kb, neutral, reader)
     if again is not None:
         result = again
     elif reader != saved_lang:
@@ -482,7 +464,7 @@ def timeline(kb: Knowledge, session: Any, person: Any, lang: str, _: Gettext) ->
                        "what": "; ".join(region_text(kb, r.region, r.side, lang, _) for r in e.regions),
                        "adherence": done, "share": a.get("share"), "href": None})
     for s in repo.list_assessments(session, person):
-        result = in_language(kb, dict(s.result), s.neutral, lang) or dict(s.result)
+        result = saved_in_language(kb, s.neutral, lang) or dict(s.result)
         marks = (s.intake or {}).get("pain") or []
         areas = "; ".join(region_text(kb, m["region"], m.get("side"), lang, _) for m in marks if "region" in m)
         top = _top_muscles(kb, result, lang, _)
@@ -491,7 +473,7 @@ def timeline(kb: Knowledge, session: Any, person: Any, lang: str, _: Gettext) ->
                        "href": f"/diary/{person.id}/assessments/{s.id}"})
     exams = repo.list_examinations(session, person)
     for x in exams:
-        result = in_language(kb, dict(x.result), x.neutral, lang) or dict(x.result)
+        result = saved_in_language(kb, x.neutral, lang) or dict(x.result)
         n_yes = len(x.intake.get("findings") or [])
         n_no = len((x.intake.get("absent") or {}).get("findings") or [])
         n_p = len(x.intake.get("palpation") or [])
@@ -511,13 +493,13 @@ def timeline(kb: Knowledge, session: Any, person: Any, lang: str, _: Gettext) ->
     if exams:
         x = exams[-1]
         latest = {"kind": "exam", "date": _date_text(x.created_at.date(), lang), "intake": dict(x.intake),
-                  "result": in_language(kb, dict(x.result), x.neutral, lang) or dict(x.result)}
+                  "result": saved_in_language(kb, x.neutral, lang) or dict(x.result)}
     else:
         saved = repo.list_assessments(session, person)
         if saved:
             s = saved[-1]
             latest = {"kind": "drawing", "date": _date_text(s.created_at.date(), lang), "intake": dict(s.intake),
-                      "result": in_language(kb, dict(s.result), s.neutral, lang) or dict(s.result)}
+                      "result": saved_in_language(kb, s.neutral, lang) or dict(s.result)}
     return {
         "events": events,
         "pain": {"first": pains[0], "last": pains[-1], "min": min(pains), "max": max(pains),

@@ -51,7 +51,7 @@ from .accounts import (
     require_viewer,
 )
 from .app import render, request_lang, ui_gettext
-from .forms import FormData, FormError
+from .forms import FormData, FormError, intake_from_json
 from .i18n import LANGS, translations
 from .present import Gettext, region_groups, region_text
 
@@ -585,10 +585,7 @@ def save_result(request: Request, form: Form) -> Response:
     kb = request.app.state.kb
     lang = request_lang(request)
     _ = ui_gettext(request, lang)
-    try:
-        doc = json.loads(form.get("intake") or "null")
-    except (ValueError, RecursionError):
-        doc = None
+    doc = intake_from_json(form.get("intake"))
     with record_scope(request) as s:
         viewer = require_viewer(request, s, page=False)
         check_form(request, viewer, form)
@@ -633,15 +630,10 @@ def _in_language(
     language-neutral assessment in ``lang`` (the scores it had when it was saved) or, for a result
     saved before there was one, its saved answers assessed again in ``lang``, used only if that
     gives the same result (the knowledge base may have changed since)."""
-    from ..engine import Assessment
-    from ..present import StaleAssessment, localise
-    from .api import assess_document
+    from .api import assess_document, saved_in_language
 
     if neutral is not None:
-        try:
-            return localise(Assessment.from_json(neutral), lang, kb)
-        except (StaleAssessment, ValueError, KeyError, TypeError):  # saved by another version: keep its words
-            return None
+        return saved_in_language(kb, neutral, lang)
     try:
         again = assess_document(intake, kb, lang)
     except Exception:  # an intake an older version accepted: keep the saved words

@@ -217,6 +217,16 @@ def intake_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def intake_from_json(raw: str | None) -> dict[str, Any] | None:
+    """The intake of a hidden form field written by :func:`intake_json`, or None when it is
+    missing or not a JSON object."""
+    try:
+        doc = json.loads(raw or "null")
+    except (ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 #: the longest ``?i=`` token accepted (a typical intake is a few hundred characters)
 MAX_TOKEN = 12_000
 
