@@ -24,7 +24,7 @@ delay care.
 from __future__ import annotations
 
 from math import log2
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..knowledge.views import answerer as _who
 from ..vocabulary import ASKERS, LEVEL_RANK, MAX_NEXT_QUESTIONS
@@ -44,12 +44,13 @@ _MUSCLE_LIST = {"findings": "findings", "aggravating": "aggravating", "qualities
 _ASKED = tuple(field for field in ANSWERABLE.values() if field != "red_flags")
 
 
-#: (-value, field, id, position, side, muscle hypotheses, condition hypotheses); the position
-#: is unique, so rows sort as tuples by their first four items and the rest is never compared
-_Row = tuple[float, str, str, int, str | None, dict[int, float], dict[int, float]]
+#: (-value, code of (field, id), position, side, muscle hypotheses, condition hypotheses); the
+#: position is unique, so rows sort as tuples by their first three items and the rest is never
+#: compared (codes sort as the (field, id) keys do: :class:`QuestionTables`)
+_Row = tuple[float, int, int, str | None, dict[int, float], dict[int, float]]
 
 
-def _row_key(row: _Row) -> tuple[float, str, str, int]:
+def _row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     # equal values (muscles of equal score) order by id, whatever the last bits of the arithmetic
     return round(row[0], 9), row[1], row[2], row[3]
 
@@ -58,7 +59,7 @@ def _row_key(row: _Row) -> tuple[float, str, str, int]:
 _APART = 4e-9
 
 
-def _sort_rows(out: list[_Row], first: int) -> None:
+def _sort_rows(out: list[Any], first: int) -> None:
     """Sort ``out`` so that its ``first`` rows are those of a sort by :func:`_row_key` (the
     position keeps it stable), calling ``round`` only where it can matter: a plain sort orders
     rows whose values are :data:`_APART` or more apart as the rounded values would (rounding to
@@ -136,7 +137,8 @@ class QuestionTables:
     relevant. The per-assessment step (:func:`next_questions`) only looks up and scores."""
 
     __slots__ = ("relevance", "flag_order", "muscle_asks", "cond_asks", "palpation", "default_base", "lr_palpation",
-                 "palpation_base", "information")
+                 "palpation_base", "information", "code", "key_of", "code_lr", "muscle_groups", "muscle_codes",
+                 "cond_codes", "palpation_code")
 
     def __init__(self, kb: Knowledge, conditions: list[Cond], params: ModelParams,
                  relevance: dict[str, frozenset[str]] | None = None):
@@ -185,6 +187,39 @@ class QuestionTables:
         self.lr_palpation = params.lr_palpation_tender * params.lr_palpation_reproduces
         self.palpation_base = params.palpation_sensitivity / self.lr_palpation
         self.information = params.question_information
+        # The per-assessment form: every candidate key (intake list, id), palpation included, as
+        # an int code in the order of the keys, so that codes sort as the keys do and hash fast
+        keys = {key for asks in self.muscle_asks[None].values() for key, _lr in asks}
+        keys.update(key for asks in self.cond_asks[None].values() for key, _k, _lr, _r in asks)
+        keys.update(("palpation", mid) for mid in kb.muscles)
+        #: code -> (intake list or "palpation", id); (list, id) -> code
+        self.key_of: tuple[tuple[str, str], ...] = tuple(sorted(keys))
+        self.code: dict[tuple[str, str], int] = {key: c for c, key in enumerate(self.key_of)}
+        #: code -> the likelihood ratio of a "yes" for a muscle that lists it (it depends on the list only)
+        self.code_lr: tuple[float, ...] = tuple(lr_of.get(field, 1.0) for field, _i in self.key_of)
+        code = self.code
+        #: who -> muscle -> ((list, LR of a "yes", default "yes" rate, its codes in order), ...)
+        self.muscle_groups: dict[str | None, dict[str, tuple[tuple[str, float, float, tuple[int, ...]], ...]]] = {}
+        #: who -> muscle -> all its codes
+        self.muscle_codes: dict[str | None, dict[str, frozenset[int]]] = {}
+        for who, by_muscle in self.muscle_asks.items():
+            groups: dict[str, tuple[tuple[str, float, float, tuple[int, ...]], ...]] = {}
+            for mid, asks in by_muscle.items():
+                by_field: dict[str, list[int]] = {}
+                for key, _lr in asks:
+                    by_field.setdefault(key[0], []).append(code[key])
+                groups[mid] = tuple(
+                    (field, lr_of[field], self.default_base[field], tuple(sorted(cs))) for field, cs in by_field.items()
+                )
+            self.muscle_groups[who] = groups
+            self.muscle_codes[who] = {mid: frozenset(c for _f, _lr, _b, cs in g for c in cs) for mid, g in groups.items()}
+        #: who -> condition -> ((code, the feature's keys, LR, "yes" rate without it), ...)
+        self.cond_codes: dict[str | None, dict[str, tuple[tuple[int, frozenset[str], float, float], ...]]] = {
+            who: {cid: tuple((code[key], ks, lr, rate) for key, ks, lr, rate in asks) for cid, asks in by_cond.items()}
+            for who, by_cond in self.cond_asks.items()
+        }
+        #: muscle -> the code of palpating it
+        self.palpation_code = {mid: code[("palpation", mid)] for mid in kb.muscles}
 
 
 class Candidate:
@@ -319,42 +354,14 @@ def next_questions(
     q = [m.score for m in top] if mass > 0.0 else [1.0]
     r = [p for _c, p, _f in conds] if c_mass > 0.0 else [1.0]
     info = tables.information
-    muscle_asks = tables.muscle_asks[who]
-    cond_asks = tables.cond_asks[who]
-
-    # the hypotheses each unanswered id concerns, with the likelihood ratio of a "yes": the
-    # muscles that list it, and the conditions with an unfired feature that has it (the first
-    # such feature of each condition), with the feature's "yes" rate without the condition
-    mus: dict[tuple[str, str], dict[int, float]] = {}
-    #: id -> (condition hypotheses, their "yes" rates without the condition, in the same order)
-    con: dict[tuple[str, str], tuple[dict[int, float], list[float]]] = {}
-    if mass > 0.0:
-        for k, m in enumerate(top):
-            for key, lr in muscle_asks[m.muscle]:
-                hyps = mus.get(key)
-                if hyps is None:
-                    mus[key] = {k: lr}
-                else:
-                    hyps[k] = lr
-    if c_mass > 0.0:
-        for ci, (c, _p, fired) in enumerate(conds):
-            done = {key for f in fired for key in f.keys} if fired else None
-            for key, keys, lr, rate in cond_asks[c.id]:
-                if done and not keys.isdisjoint(done):
-                    continue
-                entry = con.get(key)
-                if entry is None:
-                    con[key] = ({ci: lr}, [rate])
-                elif ci not in entry[0]:
-                    entry[0][ci] = lr
-                    entry[1].append(rate)
-    skip = {(field, i) for field in _ASKED for i in intake.answered(field)}
-    empty: dict[int, float] = {}
-    todo = [(key, mh, con.get(key)) for key, mh in mus.items() if key not in skip]
-    todo += [(key, empty, entry) for key, entry in con.items() if key not in mus and key not in skip]
-    # a Candidate is made only for the chosen ones
-    out: list[_Row] = []
+    use_info = info > 0.0
+    key_of = tables.key_of
+    code_lr = tables.code_lr
     default_base = tables.default_base
+    flags = _relevant_flags(kb, tables, intake)
+    head = [flags[0]] if flags else []
+    first = max(limit - len(head), 0)
+
     # per-assessment invariants of _value (the same arithmetic, in the same order): the
     # probability that is best when one hypothesis k is the one concerned, the product of the
     # two tops, and per base rate its clipped value and entropy
@@ -363,17 +370,9 @@ def next_questions(
     q_other = [q[1] if len(q) > 1 else 0.0, *([q0] * (len(q) - 1))]
     r_other = [r[1] if len(r) > 1 else 0.0, *([r0] * (len(r) - 1))]
     by_base: dict[float, tuple[float, float]] = {}
-    use_info = info > 0.0
-    for key, mh, entry in todo:
-        # a "yes" among people whom it does not concern: as published for the conditions that
-        # use it, else from the assumed sensitivity
-        if entry is None:
-            ch = empty
-            base = default_base[key[0]]
-        else:
-            ch, base_rates = entry
-            base = sum(base_rates) / len(base_rates)
-        # _value(q, r, mh, ch, base, info), inlined; a question about one hypothesis goes through _single
+
+    def gain_of(mh: dict[int, float], ch: dict[int, float], base: float) -> float:
+        """_value(q, r, mh, ch, base, info), inlined; one hypothesis goes through _single."""
         bh = by_base.get(base)
         if bh is None:
             b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
@@ -395,9 +394,120 @@ def next_questions(
             fc, yc, nc, ic = _side(r, ch, base, b, hb, use_info)
         py = base * fm * fc
         py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
-        gain = py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
+        return py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
+
+    # the conditions' unanswered ids (the first unfired feature of each condition that has it):
+    # code -> (condition hypotheses with the LR of a "yes", their "yes" rates without the condition)
+    con: dict[int, tuple[dict[int, float], list[float]]] = {}
+    if c_mass > 0.0:
+        cond_codes = tables.cond_codes[who]
+        for ci, (c, _p, fired) in enumerate(conds):
+            done = {key for f in fired for key in f.keys} if fired else None
+            for cc, keys, lr, rate in cond_codes[c.id]:
+                if done and not keys.isdisjoint(done):
+                    continue
+                entry = con.get(cc)
+                if entry is None:
+                    con[cc] = ({ci: lr}, [rate])
+                elif ci not in entry[0]:
+                    entry[0][ci] = lr
+                    entry[1].append(rate)
+    skip: set[int] = set()
+    code = tables.code
+    for field in _ASKED:
+        for i in intake.answered(field):
+            answered = code.get((field, i))
+            if answered is not None:
+                skip.add(answered)
+    out: list[_Row] = []
+    empty: dict[int, float] = {}
+
+    def add(cc: int, mh: dict[int, float], entry: tuple[dict[int, float], list[float]] | None, base: float) -> None:
+        # a "yes" among people whom it does not concern: as published for the conditions that
+        # use it, else from the assumed sensitivity
+        if entry is None:
+            ch = empty
+        else:
+            ch, base_rates = entry
+            base = sum(base_rates) / len(base_rates)
+        gain = gain_of(mh, ch, base)
         if gain > 1e-6:
-            out.append((-gain, key[0], key[1], len(out), None, mh, ch))
+            out.append((-gain, cc, len(out), None, mh, ch))
+
+    # the muscles' ids: each muscle hypothesis that lists an id is concerned with the LR of its
+    # list. An id of one muscle only that no condition asks about has the value of its list for
+    # that muscle, the same for all such ids: it is computed once, and only the first ``first``
+    # ids of the list (in key order, which breaks the tie) can be chosen
+    seen: frozenset[int] = frozenset()
+    if mass > 0.0:
+        sets = [tables.muscle_codes[who][m.muscle] for m in top]
+        multi: set[int] = set()
+        for codes in sets:
+            if seen:
+                multi |= seen & codes
+            seen = seen | codes
+        for cc in sorted(multi):
+            if cc not in skip:
+                lr = code_lr[cc]
+                add(cc, {k: lr for k, codes in enumerate(sets) if cc in codes}, con.get(cc),
+                    default_base[key_of[cc][0]])
+        groups = tables.muscle_groups[who]
+        for k, m in enumerate(top):
+            for _field, lr, base, codes_in_order in groups[m.muscle]:
+                taken = 0
+                value: float | None = None
+                for cc in codes_in_order:
+                    if cc in multi or cc in skip:
+                        continue
+                    entry = con.get(cc)
+                    if entry is not None:
+                        add(cc, {k: lr}, entry, base)
+                        continue
+                    if taken >= first:
+                        continue
+                    if value is None:
+                        value = gain_of({k: lr}, empty, base)
+                    if value <= 1e-6:
+                        continue
+                    out.append((-value, cc, len(out), None, {k: lr}, empty))
+                    taken += 1
+    # the conditions' own ids (no muscle lists them); one condition concerned is the usual case,
+    # and its arithmetic is _single's and gain_of's inlined, in the same order
+    for cc, entry in con.items():
+        if cc in seen or cc in skip:
+            continue
+        ch, base_rates = entry
+        if len(ch) != 1:
+            add(cc, empty, entry, 0.0)
+            continue
+        ((k, lr),) = ch.items()
+        base = sum(base_rates) / len(base_rates)
+        bh = by_base.get(base)
+        if bh is None:
+            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
+            bh = by_base[base] = (b, _h(b))
+        b, hb = bh
+        p = r[k]
+        best = r_other[k]
+        y = base * lr
+        y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
+        yes_h = p * y
+        p_yes = yes_h + (1.0 - p) * b
+        v = yes_h / p_yes
+        top_yes = v if v > best else best
+        v = (p - yes_h) / (1.0 - p_yes)
+        top_no = v if v > best else best
+        bits = 0.0
+        if use_info:
+            hy = _H.get(y)
+            if hy is None:
+                hy = _h(y)
+            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+        py = base * 1.0 * (1.0 + p * (lr - 1.0))
+        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+        gain = py * q0 * top_yes + (1.0 - py) * q0 * top_no - q0r0 + info * (0.0 + bits)
+        if gain > 1e-6:
+            out.append((-gain, cc, len(out), None, empty, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if mass > 0.0 and len(top) > 1:
@@ -406,6 +516,7 @@ def next_questions(
         p_base = tables.palpation_base
         pb = _clip(p_base)
         phb = _h(pb)
+        palpation_code = tables.palpation_code
         for k, m in enumerate(top):
             by, midline = tables.palpation[m.muscle]
             if who is not None and by != who:
@@ -420,15 +531,10 @@ def next_questions(
             py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
             gain = py * ym * r0 + (1.0 - py) * nm * r0 - q0r0 + info * (im + 0.0)
             if gain > 1e-6:
-                hyp = {k: lr_p}
                 side = None if midline else ("both" if len(sides) == 2 else sides[0])
-                out.append((-gain, "palpation", m.muscle, len(out), side, hyp, empty))
-    flags = _relevant_flags(kb, tables, intake)
-    head = [flags[0]] if flags else []
-    first = max(limit - len(head), 0)
+                out.append((-gain, palpation_code[m.muscle], len(out), side, {k: lr_p}, empty))
     _sort_rows(out, first)
-    chosen = (head + [Candidate(field, value, side, -neg, mh, ch)
-                      for neg, field, value, _i, side, mh, ch in out[:first]])[:limit]
+    chosen = (head + [Candidate(*key_of[cc], side, -neg, mh, ch) for neg, cc, _i, side, mh, ch in out[:first]])[:limit]
     for cand in chosen:  # what a "yes" points to, most probable first (for the why)
         if cand.field != "red_flags":
             pro = [(q[k], top[k].muscle) for k, lr in cand.muscles.items() if lr > 1.0]
