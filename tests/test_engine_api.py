@@ -60,6 +60,41 @@ def test_a_text_the_knowledge_base_no_longer_has_is_a_clear_error(kb):
         triggermap.localise(gone, "en", kb)
 
 
+def test_localise_caches_phrases_by_value_but_keeps_numbers_apart(kb):
+    """Phrases are resolved through a cache by value, but 8, 8.0 and True are equal (and hash
+    alike) while they read differently, at the top of a phrase or inside it."""
+    from triggermap.engine.result import Reason, Ref, Say
+
+    a = triggermap.Engine(kb).assess(INTAKE)
+    name = triggermap.localise(a, "en", kb)["conditions"][0]["name"]
+    cid = a.conditions[0].id
+    for _ in range(2):
+        for weeks in (8, 8.0, True):
+            inner = Say("long-duration", (("weeks", weeks),))
+            outer = Say("condition-likely", (("condition", Ref(("conditions", cid, "name"))), ("why", inner)))
+            for text in (inner, outer):
+                doc = triggermap.localise(a._replace(reasons=(Reason("x", "see-clinician", text, ()),)), "en", kb)
+                got = doc["triage"]["reasons"][0]["text"]
+                assert f"lasted {weeks} weeks" in got
+                assert (name in got) == (text is outer)
+
+
+def test_localise_hands_out_fresh_documents(kb):
+    """Mutating one document (its lists, its entries) does not change the next one."""
+    a = triggermap.Engine(kb).assess({**INTAKE, "duration_weeks": 10})
+    want = json.dumps(triggermap.localise(a, "en", kb))
+    doc = triggermap.localise(a, "en", kb)
+    for key in ("muscles", "conditions", "next_questions", "plan", "references"):
+        assert doc[key], key
+        doc[key][0]["id"] = "changed"
+        doc[key].append({})
+    doc["muscles"][0]["trigger_points"].append("changed")
+    doc["conditions"][0]["why"].append("changed")
+    doc["triage"]["reasons"][0]["answers"].append("changed")
+    doc["triage"]["reasons"].clear()
+    assert json.dumps(triggermap.localise(a, "en", kb)) == want
+
+
 def test_assess_many_streams_and_reports_errors(kb):
     engine = triggermap.Engine(kb)
 

@@ -35,11 +35,14 @@ class _Texts:
 
     def __init__(self, kb: Knowledge):
         self.kb = kb
+        #: (phrase, lang) -> text: every Ref, and the whole phrases of a document that pass
+        #: :func:`_cacheable` (no more of those once it holds _PHRASES entries)
         self.resolved: dict[tuple[Any, str], str] = {}
         self.plan_items: dict[str, dict[str, dict[str, Any]]] = {}
         self.muscles: dict[str, dict[str, tuple[str, str, str]]] = {}
         self.conditions: dict[str, dict[str, tuple[str, str]]] = {}
-        self.citations = {rid: r.citation for rid, r in kb.references.items()}
+        #: the references' entries of the document, to copy (each document gets its own dicts)
+        self.citations = {rid: {"id": rid, "citation": r.citation} for rid, r in kb.references.items()}
         self.rules = {r.id: r for r in kb.rules}
 
     def plan(self, lang: str) -> dict[str, dict[str, Any]]:
@@ -130,6 +133,44 @@ def _text(t: _Texts, p: Arg, lang: str) -> Any:
     return p
 
 
+#: how many whole phrases (not Refs) a knowledge base's cache keeps; past it they are resolved each time
+_PHRASES = 8192
+
+
+def _cacheable(p: Any) -> bool:
+    """Whether ``p``'s text may be cached by value: a tree of exactly the phrase types and strings.
+
+    A number anywhere would not do: ``6 == 6.0 == True`` (same hash) but they write ``6``,
+    ``6.0``, ``True``. Nor would a :class:`Join` whose separator is a message key, the one way a
+    Join's tuple can equal a Say's (Say's key is always a message key). Refs are cached by value
+    as before, paths and all."""
+    tp = type(p)
+    if tp is str or tp is Ref:
+        return True
+    if tp is Say:
+        return all(type(k) is str and _cacheable(v) for k, v in p.args)
+    if tp is Join:
+        return type(p.sep) is str and p.sep not in MESSAGES and all(_cacheable(x) for x in p.parts)
+    if tp is Inline:
+        return type(p.strip) is str and _cacheable(p.part)
+    return False
+
+
+def _phrase(t: _Texts, p: Phrase, lang: str) -> Any:
+    """:func:`_text` of a whole phrase of the document, through the cache when it is one of the
+    same few hundred (question reasons, triage sentences) that documents repeat."""
+    key = (p, lang)
+    try:
+        hit = t.resolved.get(key)
+    except TypeError:  # something unhashable in it (a saved assessment's list argument)
+        return _text(t, p, lang)
+    if hit is None:
+        hit = _text(t, p, lang)
+        if type(p) is not Ref and len(t.resolved) < _PHRASES and _cacheable(p):
+            t.resolved[key] = hit
+    return hit
+
+
 def phrase_text(phrase: Phrase, lang: str = DEFAULT_LANG, kb: Knowledge | None = None) -> str:
     """One phrase of an assessment in ``lang``."""
     return str(_text(_texts(kb if kb is not None else _default_kb()), phrase, lang))
@@ -154,10 +195,11 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
     t = _texts(kb if kb is not None else _default_kb())
     a = assessment
     muscle_texts = t.muscle(lang)
-    muscles = []
+    muscles: list[dict[str, Any]] = []
+    add = muscles.append
     for m in a.muscles:
         name, latin, confirm = muscle_texts[m.id]
-        muscles.append(
+        add(
             {
                 "id": m.id,
                 "name": name,
@@ -173,30 +215,37 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
             }
         )
     cond_texts = t.condition(lang)
-    conditions = []
+    conditions: list[dict[str, Any]] = []
+    add = conditions.append
     for c in a.conditions:
         name, confirm = cond_texts[c.id]
-        conditions.append(
+        add(
             {
                 "id": c.id,
                 "name": name,
                 "score": c.score,
                 "likely": c.likely,
                 "flagged_by": list(c.flagged_by),
-                "why": [_text(t, w, lang) for w in c.why],
+                "why": [_phrase(t, w, lang) for w in c.why],
                 "confirm": confirm,
             }
         )
-    questions = []
+    questions: list[dict[str, Any]] = []
+    add = questions.append
     for q in a.next_questions:
-        doc: dict[str, Any] = {"field": q.field, "value": q.value}
-        if q.side is not None:
-            doc["side"] = q.side
-        doc.update({"who": q.who, "text": _text(t, q.text, lang), "why": _text(t, q.why, lang), "gain": q.gain})
-        questions.append(doc)
+        text, why = _phrase(t, q.text, lang), _phrase(t, q.why, lang)
+        if q.side is None:
+            add({"field": q.field, "value": q.value, "who": q.who, "text": text, "why": why, "gain": q.gain})
+        else:
+            add({"field": q.field, "value": q.value, "side": q.side, "who": q.who, "text": text, "why": why,
+                 "gain": q.gain})
     items = t.plan(lang)
-    exercises = t.kb.exercises
-    cit = t.citations
+    plan: list[dict[str, Any]] = []
+    add = plan.append
+    for p in a.plan:
+        item = items[p.id].copy()  # keys in order, "muscle" among them
+        item["muscle"] = p.muscle
+        add(item)
     return {
         "version": 1,
         "contract": a.contract,
@@ -206,7 +255,7 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
         "triage": {
             "level": a.level,
             "reasons": [
-                {"id": r.id, "level": r.level, "text": _text(t, r.text, lang), "answers": list(r.answers)}
+                {"id": r.id, "level": r.level, "text": _phrase(t, r.text, lang), "answers": list(r.answers)}
                 for r in a.reasons
             ],
         },
@@ -214,12 +263,12 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
         "uncovered": list(a.uncovered),
         "conditions": conditions,
         "next_questions": questions,
-        "plan": [{**items[p.id], "muscle": p.muscle} for p in a.plan],
+        "plan": plan,
         "plan_withheld": [
-            {"id": w.id, "muscle": w.muscle, "title": exercises[w.id].title.of(lang), "because": list(w.because)}
+            {"id": w.id, "muscle": w.muscle, "title": t.kb.exercises[w.id].title.of(lang), "because": list(w.because)}
             for w in a.plan_withheld
-        ],
-        "references": [{"id": r, "citation": cit[r]} for r in a.references],
+        ] if a.plan_withheld else [],
+        "references": list(map(dict.copy, map(t.citations.__getitem__, a.references))),
         "choir": list(a.choir),
         "disclaimer": MESSAGES["disclaimer"][lang],
     }
