@@ -667,16 +667,26 @@ def _iov_max() -> int:
 _IOV_MAX = _iov_max()
 
 
+#: Bytes per write call, about (a call takes whole pieces until it has this much). Measured on
+#: the 7,068 CHOIR drawings into a file: a chunk's output (about 9 MB) in one writev cost about
+#: 0.6 s of kernel time over the run, in calls of about 1 MB 0.11 s (256 KB: the same).
+WRITE_BYTES = 1 << 20
+
+
 def write_parts(fd: int, parts: list[bytes]) -> None:
-    """Write ``parts`` in order, completely, with as few system calls as possible: gathered
-    (writev) straight from the documents' own buffers, so that no joined copy of a chunk's
-    output (megabytes for large drawings) is built, faulted in and freed again."""
+    """Write ``parts`` in order, completely, in few system calls: gathered (writev) straight from
+    the documents' own buffers, so that no joined copy of a chunk's output (megabytes for large
+    drawings) is built, faulted in and freed again; about :data:`WRITE_BYTES` a call."""
     if _IOV_MAX < 2:
         write_all(fd, b"".join(parts))
         return
-    i = 0
-    while i < len(parts):
-        batch = parts[i : i + _IOV_MAX]
+    i, count = 0, len(parts)
+    while i < count:
+        j, size = i + 1, len(parts[i])
+        while j < count and j - i < _IOV_MAX and size < WRITE_BYTES:
+            size += len(parts[j])
+            j += 1
+        batch = parts[i:j]
         n = os.writev(fd, batch)
         for piece in batch:  # a short write (a pipe, a signal): finish the piece it stopped in
             if n >= len(piece):
