@@ -667,16 +667,26 @@ def _iov_max() -> int:
 _IOV_MAX = _iov_max()
 
 
+#: Bytes per write call, about (a call takes whole pieces until it has this much). Measured on
+#: the 7,068 CHOIR drawings into a file: a chunk's output (about 9 MB) in one writev cost about
+#: 0.6 s of kernel time over the run, in calls of about 1 MB 0.11 s (256 KB: the same).
+WRITE_BYTES = 1 << 20
+
+
 def write_parts(fd: int, parts: list[bytes]) -> None:
-    """Write ``parts`` in order, completely, with as few system calls as possible: gathered
-    (writev) straight from the documents' own buffers, so that no joined copy of a chunk's
-    output (megabytes for large drawings) is built, faulted in and freed again."""
+    """Write ``parts`` in order, completely, in few system calls: gathered (writev) straight from
+    the documents' own buffers, so that no joined copy of a chunk's output (megabytes for large
+    drawings) is built, faulted in and freed again; about :data:`WRITE_BYTES` a call."""
     if _IOV_MAX < 2:
         write_all(fd, b"".join(parts))
         return
-    i = 0
-    while i < len(parts):
-        batch = parts[i : i + _IOV_MAX]
+    i, count = 0, len(parts)
+    while i < count:
+        j, size = i + 1, len(parts[i])
+        while j < count and j - i < _IOV_MAX and size < WRITE_BYTES:
+            size += len(parts[j])
+            j += 1
+        batch = parts[i:j]
         n = os.writev(fd, batch)
         for piece in batch:  # a short write (a pipe, a signal): finish the piece it stopped in
             if n >= len(piece):
@@ -766,17 +776,39 @@ class _Stop(Exception):
     pass
 
 
-def _set_parent_death_signal(sig: int) -> None:
-    """Linux: deliver ``sig`` to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+def _libc() -> Any:
+    """Linux: the C library (ctypes), or None."""
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, ImportError):  # pragma: no cover - no libc
+        return None
+
+
+def _set_parent_death_signal(libc: Any, sig: int) -> None:
+    """Linux: deliver ``sig`` to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(AttributeError):  # no prctl: the worker falls back to polling getppid
         libc.prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):  # pragma: no cover - no libc: fall back to polling getppid
-        pass
+
+
+#: Freed memory a worker keeps for the next chunk instead of giving it back to the kernel
+#: (glibc's M_TRIM_THRESHOLD), and the allocation size below which it comes from that kept
+#: memory (M_MMAP_THRESHOLD). By default glibc returns the top of its heap as soon as 128 KB of
+#: it is free, and a chunk's output (a few MB of documents, written and then freed at once) is
+#: exactly that, so every chunk faulted all its pages in again: measured on the 7,068 CHOIR
+#: drawings, 74,000 page faults and about 0.3 s of kernel time (5% of the run), down to 3,600
+#: and 0.02 s. Memory stays bounded: the heap never grows past what the chunks in hand need.
+KEEP_FREED_BYTES = 64 << 20
+HEAP_UP_TO_BYTES = 4 << 20
+
+
+def _keep_freed_memory(libc: Any) -> None:
+    with contextlib.suppress(AttributeError):  # not glibc: its allocator, its defaults
+        libc.mallopt(-1, KEEP_FREED_BYTES)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, HEAP_UP_TO_BYTES)  # M_MMAP_THRESHOLD
 
 
 class _Dead(Exception):
@@ -805,6 +837,7 @@ class _Pool:
         self.sent = self.written = self.last_line = 0
         self.failed = self.broken = False
         self.ends: dict[int, int] = {}  # chunk -> input bytes read when it was sent (progress)
+        self.libc: Any = None
 
     # ---- main process
 
@@ -815,6 +848,11 @@ class _Pool:
         # the knowledge base and the engine's index, built once and shared by the workers. (Not
         # gc.freeze(): measured, it made the workers spend more time in the kernel, not less.)
         engine_for(load())
+        # and what each worker would otherwise import for itself after the fork
+        self.libc = _libc()
+        dumps_bytes(None)  # loads orjson
+        if self.job.lean:
+            from . import lean  # noqa: F401
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
@@ -916,7 +954,9 @@ class _Pool:
 
         signal.signal(signal.SIGTERM, on_term)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the main process, which stops us
-        _set_parent_death_signal(signal.SIGTERM)
+        if self.libc is not None:
+            _set_parent_death_signal(self.libc, signal.SIGTERM)
+            _keep_freed_memory(self.libc)
         tasks, token, after = self.tasks[i], self.tokens[i], self.tokens[(i + 1) % self.n]
         pending: deque[tuple[int, list[bytes], bool, int, int]] = deque()
         done = False

@@ -310,11 +310,12 @@ def _loops_d(view: View, loops: list[list[str]]) -> str:
 
 @cache
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    """A geometry data file, read as ``yaml.safe_load`` reads it, by the knowledge compiler's
+    faster reader (libyaml composes, a lean function builds; tests/test_fast_yaml.py)."""
+    from .compiler import load_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - safe loader
+        return load_yaml(fh.read())
 
 
 def _read_region_meta(regions_file: Path = REGIONS_FILE) -> dict[str, dict[str, Any]]:
