@@ -9,6 +9,7 @@ extension modules.
 from __future__ import annotations
 
 import os
+import sys
 
 from setuptools import Extension, setup
 
@@ -27,8 +28,16 @@ COMPILED = [
 ]
 
 
+#: setup.py commands that build the extensions (setuptools' PEP 517 backend runs setup.py with
+#: one of these for a wheel, and with egg_info / dist_info / editable_wheel for the rest)
+_BUILDS = {"bdist_wheel", "build", "build_ext", "install"}
+
+
 def _compile() -> bool:
-    return os.environ.get("TRIGGERMAP_COMPILE", "").strip().lower() in {"1", "true", "yes", "on"}
+    """Compile only when asked, only for a build (not to answer a metadata or requirements
+    query, where mypy may not be installed yet) and never for an editable install."""
+    asked = os.environ.get("TRIGGERMAP_COMPILE", "").strip().lower() in {"1", "true", "yes", "on"}
+    return asked and "editable_wheel" not in sys.argv and not _BUILDS.isdisjoint(sys.argv[1:])
 
 
 def _ext_modules() -> list[Extension]:

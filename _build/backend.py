@@ -1,6 +1,7 @@
-"""PEP 517 backend: setuptools' own, plus mypy (mypyc) as a build requirement when
-TRIGGERMAP_COMPILE=1 asks for the compiled engine (setup.py), and never a compiled editable
-install (a compiled module beside its .py in src/ would run instead of the edited source)."""
+"""PEP 517 backend: setuptools' own, plus mypy (mypyc) as a build requirement of a wheel when
+TRIGGERMAP_COMPILE=1 asks for the compiled engine (setup.py). Editable installs stay pure Python
+(setup.py never compiles for them: a compiled module beside its .py in src/ would run instead of
+the edited source)."""
 
 from __future__ import annotations
 
@@ -21,25 +22,12 @@ def _compile() -> bool:
 
 
 def get_requires_for_build_wheel(config_settings: Any = None) -> list[str]:
-    if not _compile():
-        return list(_st.get_requires_for_build_wheel(config_settings))
-    # setuptools runs setup.py to ask it; it must not compile before mypy is there
-    os.environ.pop("TRIGGERMAP_COMPILE")
-    try:
-        return [*_st.get_requires_for_build_wheel(config_settings), MYPYC]
-    finally:
-        os.environ["TRIGGERMAP_COMPILE"] = "1"
-
-
-def get_requires_for_build_editable(config_settings: Any = None) -> list[str]:
-    os.environ.pop("TRIGGERMAP_COMPILE", None)
-    return list(_st.get_requires_for_build_editable(config_settings))
+    return [*_st.get_requires_for_build_wheel(config_settings), *([MYPYC] if _compile() else [])]
 
 
 def build_editable(wheel_directory: str, config_settings: Any = None,
                    metadata_directory: str | None = None) -> str:
     if _compile():
-        print("triggermap: TRIGGERMAP_COMPILE ignored for an editable install (it stays pure Python; "
-              "build a wheel for the compiled engine)", file=sys.stderr)
-    os.environ.pop("TRIGGERMAP_COMPILE", None)
+        print("triggermap: TRIGGERMAP_COMPILE is ignored by an editable install (it stays pure "
+              "Python); build a wheel for the compiled engine", file=sys.stderr)
     return str(_st.build_editable(wheel_directory, config_settings, metadata_directory))
