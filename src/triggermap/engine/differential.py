@@ -5,6 +5,7 @@ from __future__ import annotations
 from math import exp, log
 from typing import TYPE_CHECKING
 
+from .._mypyc import mypyc_attr
 from .params import DEFAULT, ModelParams
 from .result import Ref
 
@@ -119,6 +120,7 @@ def prepare(kb: Knowledge, params: ModelParams = DEFAULT) -> Conditions:
     return out
 
 
+@mypyc_attr(native_class=False)  # a list subclass: mypyc compiles it as a Python class
 class Conditions(list[Cond]):
     """The prepared conditions, with an inverted index of their anchor features (a painful
     region, a finding or a red flag -> the conditions it can anchor), so that an assessment
