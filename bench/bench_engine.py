@@ -3,6 +3,8 @@
     python bench/bench_engine.py [--quick]
 
 A benchmark, not a test: it prints figures (also as JSON with --json) and asserts nothing.
+The compiled engine: run this file with the python of a venv that has the compiled wheel
+(scripts/test-compiled.sh build DIR makes one: DIR/venv/bin/python) and without PYTHONPATH.
 Targets (issues 10, 13): assess p50 < 150 us; warm knowledge-base load < 20 ms; batch >= 8,000
 drawings/s on 2 workers (1.7x one worker) with peak memory under 400 MB at 70,680 drawings;
 ``triggermap assess`` end to end within 4x bare ``python -c pass``; the first run (empty cache)

@@ -112,11 +112,14 @@ for pid in children:
 """
 
 
-def start_server(port: int, workers: int, cores: str | None) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, cores: str | None, installed: bool = False) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-c", SERVER, str(port), str(workers)]
     if cores and shutil.which("taskset"):
         cmd = ["taskset", "-c", cores, *cmd]
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if installed:  # the package this interpreter has installed (e.g. the compiled wheel in a venv)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    else:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     import urllib.request
@@ -270,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
     ap.add_argument("--max-requests", type=int, default=200_000, help="python client: request bound per run")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--installed", action="store_true",
+                    help="serve the triggermap installed for this interpreter instead of src/ (run the bench with "
+                         "a venv's python that has the compiled wheel: the compiled engine)")
     a = ap.parse_args(argv)
 
     tool = a.tool
@@ -277,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         tool = "wrk" if shutil.which("wrk") else "python"
     cores = a.cores or ",".join(str(i) for i in range(min(a.workers, os.cpu_count() or 1)))
     port = free_port()
-    proc = start_server(port, a.workers, cores)
+    proc = start_server(port, a.workers, cores, a.installed)
     results: dict[str, dict[str, float]] = {}
     try:
         base = f"http://127.0.0.1:{port}"

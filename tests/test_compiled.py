@@ -81,6 +81,9 @@ import triggermap
 e = triggermap.Engine()
 docs = [e.document(SAMPLE, lang, who=who) for lang in ("en", "es") for who in (None, "self", "clinician")]
 docs += [e.document(d, "en") for d in choir_intakes()[:300]]
+from snapshot import case_intakes  # every bench case: answers, "no" answers, palpation, red flags
+docs += [e.document(d, lang, who=who) for _name, d in case_intakes() for lang in ("en", "es")
+         for who in (None, "clinician")]
 print(json.dumps(docs, sort_keys=True, ensure_ascii=False))
 """
 
