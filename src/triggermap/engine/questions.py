@@ -24,7 +24,7 @@ delay care.
 from __future__ import annotations
 
 from math import log2
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..knowledge.views import answerer as _who
 from ..vocabulary import ASKERS, LEVEL_RANK, MAX_NEXT_QUESTIONS
@@ -93,7 +93,8 @@ def _h(p: float) -> float:
     return hit
 
 
-_H: dict[float, float] = {}
+#: (Final: compiled, a static rather than a lookup in the module's namespace at every use)
+_H: Final[dict[float, float]] = {}
 
 
 def _clip(p: float) -> float:

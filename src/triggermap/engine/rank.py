@@ -442,19 +442,12 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     nos = tuple((absent[key], key, w) for key, w in index.by_weight_absent if absent[key])
     room = params.max_support_matches
     support = index.muscle_support
-    totals = sorted(
-        (
-            -(
-                logit
-                + (_bonus(support[m], lists, room) if lists else 0.0)
-                + (_bonus(support[m], nos, room) if nos else 0.0)
-            ),
-            m,
-            i,
-            side,
-        )
-        for m, (logit, i, side) in best.items()
-    )
+    totals: list[tuple[float, str, int, str | None]] = []
+    for m, (logit, i, side) in best.items():
+        total = logit + (_bonus(support[m], lists, room) if lists else 0.0) + (
+            _bonus(support[m], nos, room) if nos else 0.0)
+        totals.append((-total, m, i, side))
+    totals.sort()
     out = []
     for neg, m, i, side in totals[:limit] if limit else totals:
         total = -neg
