@@ -23,7 +23,7 @@ delay care.
 
 from __future__ import annotations
 
-from math import log2
+from math import log2 as _math_log2
 from typing import TYPE_CHECKING, Any, Final
 
 from ..knowledge.views import answerer as _who
@@ -56,7 +56,7 @@ def _row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 #: rows whose values differ by at least this much have different values to 9 places, in the same order
-_APART = 4e-9
+_APART: Final = 4e-9
 
 
 def _sort_rows(out: list[Any], first: int) -> None:
@@ -77,6 +77,9 @@ def _sort_rows(out: list[Any], first: int) -> None:
         i = j + 1
 
 
+#: math.log2 (Final: compiled, a static rather than a lookup in the module's namespace at every call)
+_log2: Final = _math_log2
+
 #: Feature kind of each intake list.
 _KIND = {field: kind for kind, field in ANSWERABLE.items()}
 
@@ -87,7 +90,7 @@ def _h(p: float) -> float:
         return 0.0
     hit = _H.get(p)
     if hit is None:
-        hit = _H[p] = -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+        hit = _H[p] = -(p * _log2(p) + (1.0 - p) * _log2(1.0 - p))
         if len(_H) > 4096:
             _H.clear()
     return hit
@@ -273,7 +276,7 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
             hy = _H.get(y)
             if hy is None:
                 hy = _h(y)
-            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+            bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
     return factor, top_yes, top_no, bits
 
 
@@ -294,7 +297,7 @@ def _single(p: float, best: float, lr: float, base: float, b: float, hb: float,
         hy = _H.get(y)
         if hy is None:
             hy = _h(y)
-        bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+        bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
     return 1.0 + p * (lr - 1.0), top_yes, top_no, bits
 
 
@@ -541,7 +544,7 @@ def next_questions(
             hy = _H.get(y)
             if hy is None:
                 hy = _h(y)
-            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+            bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
         py = base * 1.0 * (1.0 + p * (lr - 1.0))
         py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
         gain = py * q0 * top_yes + (1.0 - py) * q0 * top_no - q0r0 + info * (0.0 + bits)
