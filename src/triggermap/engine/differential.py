@@ -181,21 +181,34 @@ def differential(conds: list[Cond], intake: Intake) -> list[tuple[Cond, float, l
                 reach.update(hit)
         candidates = [conds[k] for k in sorted(reach)]
     for c in candidates:
-        fired = []
-        denied = []
+        fired: list[Feat] = []
+        denied: list[Feat] = []
+        anchored = False
         for f in c.features:
-            if f.value is None:
+            value = f.value
+            if value is None:
                 if not f.keys.isdisjoint(present):
                     fired.append(f)
+                    if not anchored and f.anchor and f.kind in c.anchor_kinds:
+                        anchored = True
                 elif nos and f.weight_absent and f.keys <= nos:
                     denied.append(f)
-            elif age is not None and (age > f.value if f.kind == "age-over" else age < f.value):
+            elif age is not None and (age > value if f.kind == "age-over" else age < value):
                 fired.append(f)
-        if not any(f.kind in c.anchor_kinds and f.anchor for f in fired):
+                if not anchored and f.anchor and f.kind in c.anchor_kinds:
+                    anchored = True
+        if not anchored:
             # activities, qualities, history or age alone do not point to a condition, nor does
             # an examination finding to a condition whose pain is elsewhere than the drawing
             continue
-        logit = c.prior_logit + sum(f.weight for f in fired) + sum(f.weight_absent for f in denied)
+        # summed in order from 0, as sum() does
+        pro = 0.0
+        for f in fired:
+            pro += f.weight
+        con = 0.0
+        for f in denied:
+            con += f.weight_absent
+        logit = c.prior_logit + pro + con
         out.append((c, 1.0 / (1.0 + exp(-logit)), fired, denied))
     out.sort(key=lambda t: (-t[1], t[0].id))
     return out

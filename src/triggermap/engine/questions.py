@@ -23,8 +23,8 @@ delay care.
 
 from __future__ import annotations
 
-from math import log2
-from typing import TYPE_CHECKING, Any
+from math import log2 as _math_log2
+from typing import TYPE_CHECKING, Any, Final
 
 from ..knowledge.views import answerer as _who
 from ..vocabulary import ASKERS, LEVEL_RANK, MAX_NEXT_QUESTIONS
@@ -56,7 +56,7 @@ def _row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 #: rows whose values differ by at least this much have different values to 9 places, in the same order
-_APART = 4e-9
+_APART: Final = 4e-9
 
 
 def _sort_rows(out: list[Any], first: int) -> None:
@@ -77,6 +77,9 @@ def _sort_rows(out: list[Any], first: int) -> None:
         i = j + 1
 
 
+#: math.log2 (Final: compiled, a static rather than a lookup in the module's namespace at every call)
+_log2: Final = _math_log2
+
 #: Feature kind of each intake list.
 _KIND = {field: kind for kind, field in ANSWERABLE.items()}
 
@@ -87,13 +90,14 @@ def _h(p: float) -> float:
         return 0.0
     hit = _H.get(p)
     if hit is None:
-        hit = _H[p] = -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
+        hit = _H[p] = -(p * _log2(p) + (1.0 - p) * _log2(1.0 - p))
         if len(_H) > 4096:
             _H.clear()
     return hit
 
 
-_H: dict[float, float] = {}
+#: (Final: compiled, a static rather than a lookup in the module's namespace at every use)
+_H: Final[dict[float, float]] = {}
 
 
 def _clip(p: float) -> float:
@@ -272,7 +276,7 @@ def _side(ps: list[float], hyps: dict[int, float], base: float, b: float, hb: fl
             hy = _H.get(y)
             if hy is None:
                 hy = _h(y)
-            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+            bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
     return factor, top_yes, top_no, bits
 
 
@@ -293,7 +297,7 @@ def _single(p: float, best: float, lr: float, base: float, b: float, hb: float,
         hy = _H.get(y)
         if hy is None:
             hy = _h(y)
-        bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+        bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
     return 1.0 + p * (lr - 1.0), top_yes, top_no, bits
 
 
@@ -323,6 +327,81 @@ def _value(q: list[float], r: list[float], mh: dict[int, float], ch: dict[int, f
     py = _clip(base * fm * fc)
     gain = py * ym * yc + (1.0 - py) * nm * nc - q[0] * r[0] + information * (im + ic)
     return max(gain, 0.0)
+
+
+class _Scorer:
+    """The per-assessment invariants of :func:`_value` (the same arithmetic, in the same order)
+    and the rows found so far: :meth:`gain` is ``_value(q, r, mh, ch, base, info)`` inlined, one
+    hypothesis going through :func:`_single`; :meth:`add` scores a question and keeps it when
+    it is worth asking. (A class rather than closures: compiled, its methods are direct calls.)"""
+
+    __slots__ = ("q", "r", "q_other", "r_other", "q0", "r0", "q0r0", "info", "use_info", "by_base", "out", "empty")
+
+    def __init__(self, q: list[float], r: list[float], q_other: list[float], r_other: list[float], q0: float,
+                 r0: float, q0r0: float, info: float, use_info: bool, by_base: dict[float, tuple[float, float]],
+                 out: list[_Row], empty: dict[int, float]):
+        self.q = q
+        self.r = r
+        self.q_other = q_other
+        self.r_other = r_other
+        self.q0 = q0
+        self.r0 = r0
+        self.q0r0 = q0r0
+        self.info = info
+        self.use_info = use_info
+        self.by_base = by_base  # base rate -> (clipped, its entropy)
+        self.out = out
+        self.empty = empty
+
+    def gain(self, mh: dict[int, float], ch: dict[int, float], base: float) -> float:
+        by_base = self.by_base
+        bh = by_base.get(base)
+        if bh is None:
+            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
+            bh = by_base[base] = (b, _h(b))
+        b, hb = bh
+        use_info = self.use_info
+        fm: float
+        ym: float
+        nm: float
+        im: float
+        if not mh:
+            q0 = self.q0
+            fm, ym, nm, im = 1.0, q0, q0, 0.0
+        elif len(mh) == 1:
+            for k, lr in mh.items():
+                fm, ym, nm, im = _single(self.q[k], self.q_other[k], lr, base, b, hb, use_info)
+        else:
+            fm, ym, nm, im = _side(self.q, mh, base, b, hb, use_info)
+        fc: float
+        yc: float
+        nc: float
+        ic: float
+        if not ch:
+            r0 = self.r0
+            fc, yc, nc, ic = 1.0, r0, r0, 0.0
+        elif len(ch) == 1:
+            for k, lr in ch.items():
+                fc, yc, nc, ic = _single(self.r[k], self.r_other[k], lr, base, b, hb, use_info)
+        else:
+            fc, yc, nc, ic = _side(self.r, ch, base, b, hb, use_info)
+        py = base * fm * fc
+        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
+        return py * ym * yc + (1.0 - py) * nm * nc - self.q0r0 + self.info * (im + ic)
+
+    def add(self, cc: int, mh: dict[int, float], entry: tuple[dict[int, float], list[float]] | None,
+            base: float) -> None:
+        # a "yes" among people whom it does not concern: as published for the conditions that
+        # use it, else from the assumed sensitivity
+        if entry is None:
+            ch = self.empty
+        else:
+            ch, base_rates = entry
+            base = sum(base_rates) / len(base_rates)
+        gain = self.gain(mh, ch, base)
+        if gain > 1e-6:
+            out = self.out
+            out.append((-gain, cc, len(out), None, mh, ch))
 
 
 def next_questions(
@@ -370,31 +449,9 @@ def next_questions(
     q_other = [q[1] if len(q) > 1 else 0.0, *([q0] * (len(q) - 1))]
     r_other = [r[1] if len(r) > 1 else 0.0, *([r0] * (len(r) - 1))]
     by_base: dict[float, tuple[float, float]] = {}
-
-    def gain_of(mh: dict[int, float], ch: dict[int, float], base: float) -> float:
-        """_value(q, r, mh, ch, base, info), inlined; one hypothesis goes through _single."""
-        bh = by_base.get(base)
-        if bh is None:
-            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
-            bh = by_base[base] = (b, _h(b))
-        b, hb = bh
-        if not mh:
-            fm, ym, nm, im = 1.0, q0, q0, 0.0
-        elif len(mh) == 1:
-            ((k, lr),) = mh.items()
-            fm, ym, nm, im = _single(q[k], q_other[k], lr, base, b, hb, use_info)
-        else:
-            fm, ym, nm, im = _side(q, mh, base, b, hb, use_info)
-        if not ch:
-            fc, yc, nc, ic = 1.0, r0, r0, 0.0
-        elif len(ch) == 1:
-            ((k, lr),) = ch.items()
-            fc, yc, nc, ic = _single(r[k], r_other[k], lr, base, b, hb, use_info)
-        else:
-            fc, yc, nc, ic = _side(r, ch, base, b, hb, use_info)
-        py = base * fm * fc
-        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
-        return py * ym * yc + (1.0 - py) * nm * nc - q0r0 + info * (im + ic)
+    out: list[_Row] = []
+    empty: dict[int, float] = {}
+    sc = _Scorer(q, r, q_other, r_other, q0, r0, q0r0, info, use_info, by_base, out, empty)
 
     # the conditions' unanswered ids (the first unfired feature of each condition that has it):
     # code -> (condition hypotheses with the LR of a "yes", their "yes" rates without the condition)
@@ -419,21 +476,6 @@ def next_questions(
             answered = code.get((field, i))
             if answered is not None:
                 skip.add(answered)
-    out: list[_Row] = []
-    empty: dict[int, float] = {}
-
-    def add(cc: int, mh: dict[int, float], entry: tuple[dict[int, float], list[float]] | None, base: float) -> None:
-        # a "yes" among people whom it does not concern: as published for the conditions that
-        # use it, else from the assumed sensitivity
-        if entry is None:
-            ch = empty
-        else:
-            ch, base_rates = entry
-            base = sum(base_rates) / len(base_rates)
-        gain = gain_of(mh, ch, base)
-        if gain > 1e-6:
-            out.append((-gain, cc, len(out), None, mh, ch))
-
     # the muscles' ids: each muscle hypothesis that lists an id is concerned with the LR of its
     # list. An id of one muscle only that no condition asks about has the value of its list for
     # that muscle, the same for all such ids: it is computed once, and only the first ``first``
@@ -449,7 +491,7 @@ def next_questions(
         for cc in sorted(multi):
             if cc not in skip:
                 lr = code_lr[cc]
-                add(cc, {k: lr for k, codes in enumerate(sets) if cc in codes}, con.get(cc),
+                sc.add(cc, {k: lr for k, codes in enumerate(sets) if cc in codes}, con.get(cc),
                     default_base[key_of[cc][0]])
         groups = tables.muscle_groups[who]
         for k, m in enumerate(top):
@@ -461,24 +503,24 @@ def next_questions(
                         continue
                     entry = con.get(cc)
                     if entry is not None:
-                        add(cc, {k: lr}, entry, base)
+                        sc.add(cc, {k: lr}, entry, base)
                         continue
                     if taken >= first:
                         continue
                     if value is None:
-                        value = gain_of({k: lr}, empty, base)
+                        value = sc.gain({k: lr}, empty, base)
                     if value <= 1e-6:
                         continue
                     out.append((-value, cc, len(out), None, {k: lr}, empty))
                     taken += 1
     # the conditions' own ids (no muscle lists them); one condition concerned is the usual case,
-    # and its arithmetic is _single's and gain_of's inlined, in the same order
+    # and its arithmetic is _single's and _Scorer.gain's inlined, in the same order
     for cc, entry in con.items():
         if cc in seen or cc in skip:
             continue
         ch, base_rates = entry
         if len(ch) != 1:
-            add(cc, empty, entry, 0.0)
+            sc.add(cc, empty, entry, 0.0)
             continue
         ((k, lr),) = ch.items()
         base = sum(base_rates) / len(base_rates)
@@ -502,7 +544,7 @@ def next_questions(
             hy = _H.get(y)
             if hy is None:
                 hy = _h(y)
-            bits += -(p_yes * log2(p_yes) + (1.0 - p_yes) * log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
+            bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
         py = base * 1.0 * (1.0 + p * (lr - 1.0))
         py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
         gain = py * q0 * top_yes + (1.0 - py) * q0 * top_no - q0r0 + info * (0.0 + bits)

@@ -363,7 +363,10 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     order, so the scores are the same to the last bit."""
     # per touched pattern: [left, right, midline] evidence, their essential counts, and the
     # evidence crossing over from the other side (patterns that cross the midline)
-    acc: dict[int, list[Any]] = {}
+    # (floats throughout, the counts too: they stay small integers, exact, and every use of
+    # them converts to float first, so the arithmetic is the same; a list[float] compiles to
+    # unboxed float arithmetic)
+    acc: dict[int, list[float]] = {}
     weighted = index.weighted
     for region, mark_side, intensity in intake.pain:
         if intensity <= 0:
@@ -380,16 +383,16 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
         for i, wf, ess, both in by_intensity[intensity]:
             a = acc.get(i)
             if a is None:
-                a = acc[i] = [0.0, 0.0, 0.0, 0, 0, 0, 0.0, 0.0]
+                a = acc[i] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
             a[own] += wf
             if ess:
-                a[own + 3] += 1
+                a[own + 3] += 1.0
             if both and other >= 0:  # a pattern that crosses the midline also explains the other side
                 # kept apart from the side's own evidence and added last, so that mirrored
                 # drawings sum in the same order and give bit-identical scores
                 a[other + 6] += wf
                 if ess:
-                    a[other + 3] += 1
+                    a[other + 3] += 1.0
     best: dict[str, tuple[float, int, str | None]] = {}
     meta = index.meta
     params = index.params
@@ -407,8 +410,8 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
         if palp is not None:  # palpation of this muscle, per side (contract 1.1)
             pl, pr, pm = palp.get(muscle, (0.0, 0.0, 0.0))
         base += mid + (em - cm) * wa + pm
-        absent_l = (el - cl if cl < el else 0) * wa
-        absent_r = (el - cr if cr < el else 0) * wa
+        absent_l = (el - cl if cl < el else 0.0) * wa
+        absent_r = (el - cr if cr < el else 0.0) * wa
         # a side is supported by pain on it or by a positive palpation there
         on_l = lat_l > 0.0 or pl > 0.0
         on_r = lat_r > 0.0 or pr > 0.0
@@ -439,19 +442,12 @@ def rank_muscles(index: Index, intake: Intake, limit: int | None = None) -> list
     nos = tuple((absent[key], key, w) for key, w in index.by_weight_absent if absent[key])
     room = params.max_support_matches
     support = index.muscle_support
-    totals = sorted(
-        (
-            -(
-                logit
-                + (_bonus(support[m], lists, room) if lists else 0.0)
-                + (_bonus(support[m], nos, room) if nos else 0.0)
-            ),
-            m,
-            i,
-            side,
-        )
-        for m, (logit, i, side) in best.items()
-    )
+    totals: list[tuple[float, str, int, str | None]] = []
+    for m, (logit, i, side) in best.items():
+        total = logit + (_bonus(support[m], lists, room) if lists else 0.0) + (
+            _bonus(support[m], nos, room) if nos else 0.0)
+        totals.append((-total, m, i, side))
+    totals.sort()
     out = []
     for neg, m, i, side in totals[:limit] if limit else totals:
         total = -neg
