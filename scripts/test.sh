@@ -44,6 +44,12 @@ if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
   $SUDO apt-get update -qq || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq gcc >/dev/null || true
 fi
+if ! "$PY" -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; then
+  echo "== installing the Python headers for the compiled-engine step"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-dev >/dev/null || true
+fi
 # TRIGGERMAP_SKIP_COMPILED=1 leaves the step out (for a quick local run; CI never sets it).
 COMPILED_PID=""
 if [ "${TRIGGERMAP_SKIP_COMPILED:-0}" != "1" ]; then
