@@ -513,43 +513,10 @@ def next_questions(
                         continue
                     out.append((-value, cc, len(out), None, {k: lr}, empty))
                     taken += 1
-    # the conditions' own ids (no muscle lists them); one condition concerned is the usual case,
-    # and its arithmetic is _single's and _Scorer.gain's inlined, in the same order
+    # the conditions' own ids (no muscle lists them)
     for cc, entry in con.items():
-        if cc in seen or cc in skip:
-            continue
-        ch, base_rates = entry
-        if len(ch) != 1:
+        if cc not in seen and cc not in skip:
             sc.add(cc, empty, entry, 0.0)
-            continue
-        ((k, lr),) = ch.items()
-        base = sum(base_rates) / len(base_rates)
-        bh = by_base.get(base)
-        if bh is None:
-            b = 0.001 if base < 0.001 else 0.999 if base > 0.999 else base
-            bh = by_base[base] = (b, _h(b))
-        b, hb = bh
-        p = r[k]
-        best = r_other[k]
-        y = base * lr
-        y = 0.001 if y < 0.001 else 0.999 if y > 0.999 else y
-        yes_h = p * y
-        p_yes = yes_h + (1.0 - p) * b
-        v = yes_h / p_yes
-        top_yes = v if v > best else best
-        v = (p - yes_h) / (1.0 - p_yes)
-        top_no = v if v > best else best
-        bits = 0.0
-        if use_info:
-            hy = _H.get(y)
-            if hy is None:
-                hy = _h(y)
-            bits += -(p_yes * _log2(p_yes) + (1.0 - p_yes) * _log2(1.0 - p_yes)) - p * hy - (1.0 - p) * hb
-        py = base * 1.0 * (1.0 + p * (lr - 1.0))
-        py = 0.001 if py < 0.001 else 0.999 if py > 0.999 else py
-        gain = py * q0 * top_yes + (1.0 - py) * q0 * top_no - q0r0 + info * (0.0 + bits)
-        if gain > 1e-6:
-            out.append((-gain, cc, len(out), None, empty, ch))
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if mass > 0.0 and len(top) > 1:

@@ -267,7 +267,7 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
         "plan_withheld": [
             {"id": w.id, "muscle": w.muscle, "title": t.kb.exercises[w.id].title.of(lang), "because": list(w.because)}
             for w in a.plan_withheld
-        ] if a.plan_withheld else [],
+        ],
         "references": list(map(dict.copy, map(t.citations.__getitem__, a.references))),
         "choir": list(a.choir),
         "disclaimer": MESSAGES["disclaimer"][lang],
