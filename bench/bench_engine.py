@@ -231,7 +231,10 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
 def bench_first_run(repeats: int = 3) -> dict:
     """``triggermap assess FILE --format json`` with an empty knowledge-base cache (the first run on a
     fresh machine) against the same with a warm cache; medians of ``repeats``, wall and CPU time
-    (CPU time is the steadier figure on a machine shared with other work)."""
+    (CPU time is the steadier figure on a machine shared with other work). An installed wheel
+    (``pip install .``, as the README's first command) ships the compiled knowledge base, which the
+    first run copies into the cache (``prebuilt``: true); an editable checkout compiles its YAML
+    (false): run this file with a wheel's Python (scripts/test-compiled.sh build DIR) for the former."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(SAMPLE, fh)
         path = fh.name
@@ -245,7 +248,9 @@ def bench_first_run(repeats: int = 3) -> dict:
     os.unlink(path)
     cw, cc = statistics.median(w for w, _ in cold), statistics.median(c for _, c in cold)
     ww, wc = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
-    return {"first_run_ms": round(cw, 1), "warm_run_ms": round(ww, 1), "first_to_warm": round(cw / ww, 2),
+    probe = "import os, triggermap.knowledge.loader as l; print(os.path.isdir(os.path.join(os.path.dirname(l.DATA_DIR), l.PREBUILT_DIR)))"
+    prebuilt = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
+    return {"prebuilt": prebuilt, "first_run_ms": round(cw, 1), "warm_run_ms": round(ww, 1), "first_to_warm": round(cw / ww, 2),
             "first_run_cpu_ms": round(cc, 1), "warm_run_cpu_ms": round(wc, 1), "first_to_warm_cpu": round(cc / wc, 2)}
 
 

@@ -101,3 +101,30 @@ def test_compiled_documents_are_the_pure_ones():
         return out
 
     assert docs(pure=False) == docs(pure=True)
+
+
+_FIRST = """
+import json, sys
+import triggermap.knowledge as k
+kb = k.load()
+print(json.dumps({"file": k.loader.__file__, "yaml": "yaml" in sys.modules, "pydantic": "pydantic" in sys.modules,
+                  "version": kb.version}))
+"""
+
+
+def test_the_wheel_ships_the_compiled_knowledge_base(tmp_path):
+    """The installed wheel's first run (an empty cache) loads the knowledge base that its build
+    compiled (setup.py's build_py) instead of parsing YAML, and it is the source's knowledge base."""
+    _compiled_or_skip()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["TRIGGERMAP_CACHE_DIR"] = str(tmp_path / "fresh")
+    got = json.loads(subprocess.run([sys.executable, "-c", _FIRST], env=env, capture_output=True, text=True,
+                                    check=True).stdout)
+    assert not got["file"].startswith(str(SRC)), got
+    assert (Path(got["file"]).parent / "prebuilt" / "kb.pickle").is_file()
+    assert not got["yaml"] and not got["pydantic"], got
+    env["PYTHONPATH"] = str(SRC)
+    env["TRIGGERMAP_CACHE_DIR"] = str(tmp_path / "pure")
+    pure = json.loads(subprocess.run([sys.executable, "-c", _FIRST], env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    assert pure["file"].startswith(str(SRC)) and pure["version"] == got["version"]

@@ -6,6 +6,13 @@ directory, keyed by the size and modification time of every data file. A warm lo
 pickle and imports neither YAML nor pydantic, which keeps ``triggermap assess`` start-up small.
 The body-chart geometry is in the same file, as a pickled blob (``kb.geometry``) that only the
 charts unpickle, on first use.
+
+An installed wheel also ships the compiled form, made when the wheel was built (setup.py's
+``build_py`` calls :func:`write_prebuilt`: the data are validated at build time), in a
+``prebuilt`` directory beside ``data``. On a fresh machine (no cache yet) it is used when the
+sha256 of the data files and the compile-side sources (:func:`content_digest`) equals the one it
+was built from, and copied into the cache; so the first run neither parses YAML nor imports
+pydantic. An editable install has no prebuilt copy (its data are meant to change): it compiles.
 """
 
 from __future__ import annotations
@@ -56,14 +63,22 @@ def _stat_files(data_dir: str) -> list[tuple[str, os.stat_result]]:
     return out
 
 
+#: The modules the compiled form depends on besides the data (a change to any rebuilds it).
+_CODE = ("schema", "loader", "compiler", "entities", "_record", "geometry")
+#: The directory beside the data directory that holds a wheel's compiled knowledge base.
+PREBUILT_DIR = "prebuilt"
+
+
+def _sources() -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    return [os.path.join(here, f"{m}.py") for m in _CODE]
+
+
 def _signature(files: list[tuple[str, os.stat_result]]) -> str:
     """A cache key from file names, sizes and mtimes (cheap: stat only, no hashing of contents).
     The schema, the entities, the compiler, this module and the chart geometry compiler count too:
     a change to any rebuilds it (the geometry files are data files under ``geometry/``)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sources = [os.path.join(here, f"{m}.py")
-               for m in ("schema", "loader", "compiler", "entities", "_record", "geometry")]
-    code = [(p, os.stat(p)) for p in sources]
+    code = [(p, os.stat(p)) for p in _sources()]
     text = f"{CACHE_FORMAT}|{sys.version_info[:2]}|" + "\n".join(
         f"{os.path.basename(p)}|{st.st_size}|{st.st_mtime_ns}" for p, st in [*files, *code]
     )
@@ -88,9 +103,16 @@ def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowl
     if kb is not None:
         return kb
     cache_dir = _cache_dir() if use_cache else None
-    cache_file = os.path.join(cache_dir, f"kb-{_signature(_stat_files(data_dir))}.pickle") if cache_dir else None
+    files = _stat_files(data_dir)
+    cache_file = os.path.join(cache_dir, f"kb-{_signature(files)}.pickle") if cache_dir else None
     if cache_file is not None:
         kb = _read_cache(cache_file)
+    if kb is None:
+        blob = _prebuilt(data_dir, [path for path, _st in files])
+        if blob is not None:
+            kb = _unpickle_bytes(blob)
+            if kb is not None and cache_file is not None:
+                _write_cache(cache_file, blob)
     if kb is None:
         from .compiler import compile_knowledge
 
@@ -129,20 +151,98 @@ def _read_cache(cache_file: str) -> Knowledge | None:
     return kb if isinstance(kb, Knowledge) else None
 
 
+def _unpickle_bytes(blob: bytes) -> Knowledge | None:
+    """:func:`_read_cache` for a pickle already read (a wheel's prebuilt copy)."""
+    import gc
+
+    try:  # the C unpickler itself, as in _read_cache
+        from _pickle import UnpicklingError, loads
+    except ImportError:  # pragma: no cover - not CPython
+        from pickle import UnpicklingError, loads
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        kb = loads(blob)
+    except (UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+    finally:
+        if paused:
+            gc.enable()
+    return kb if isinstance(kb, Knowledge) else None
+
+
+def content_digest(data_dir: str, files: list[str]) -> str:
+    """sha256 of everything the compiled form depends on: the cache format, the Python version,
+    each data file (its path under ``data_dir``, length and bytes) and the compile-side sources.
+    Unlike the cache key it reads the contents, so it holds from one machine to another."""
+    import hashlib
+
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
+    named = [(os.path.relpath(p, data_dir).replace(os.sep, "/"), p) for p in files]
+    named += [(f"<code>/{os.path.basename(p)}", p) for p in _sources()]
+    for name, path in named:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _prebuilt(data_dir: str, files: list[str]) -> bytes | None:
+    """The prebuilt compiled form beside ``data_dir`` (a wheel's), when it was made from exactly
+    these data files and sources; else None (none shipped, or the data changed since)."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(data_dir)), PREBUILT_DIR)
+    try:
+        with open(os.path.join(folder, "kb.digest"), encoding="ascii") as fh:
+            want = fh.read().strip()
+    except OSError:
+        return None
+    if want != content_digest(data_dir, files):
+        return None
+    try:
+        with open(os.path.join(folder, "kb.pickle"), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def write_prebuilt(data_dir: str = DATA_DIR) -> str:
+    """Compile the knowledge base in ``data_dir`` (raising :class:`KnowledgeError` when it is
+    invalid) and write its pickle and content digest into the ``prebuilt`` directory beside it,
+    for :func:`load` on a machine without a cache. The wheel build calls this on its copy of the
+    package (setup.py); returns the directory written."""
+    from .compiler import compile_knowledge, dump
+
+    data_dir = os.path.abspath(data_dir)
+    kb = compile_knowledge(data_dir)
+    folder = os.path.join(os.path.dirname(data_dir), PREBUILT_DIR)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "kb.pickle"), "wb") as fh:
+        dump(kb, fh)
+    with open(os.path.join(folder, "kb.digest"), "w", encoding="ascii") as fh:
+        fh.write(content_digest(data_dir, _data_files(data_dir)) + "\n")
+    return folder
+
+
 _WARNED: set[str] = set()
 
 
-def _write_cache(cache_file: str, kb: Knowledge) -> None:
-    """Write the compiled cache; a directory that cannot be written still works (every run then
-    compiles the data) and says so once per process and directory, on standard error."""
+def _write_cache(cache_file: str, kb: Knowledge | bytes) -> None:
+    """Write the compiled cache (``kb``, or its pickle already made); a directory that cannot be
+    written still works (every run then compiles the data) and says so once per process and
+    directory, on standard error."""
     cache_dir = os.path.dirname(cache_file)
     try:
         os.makedirs(cache_dir, exist_ok=True)
         tmp = f"{cache_file}.{os.getpid()}.tmp"
-        from .compiler import dump
-
         with open(tmp, "wb") as fh:
-            dump(kb, fh)
+            if isinstance(kb, bytes):
+                fh.write(kb)
+            else:
+                from .compiler import dump
+
+                dump(kb, fh)
         os.replace(tmp, cache_file)
     except OSError as exc:
         if cache_dir not in _WARNED:
