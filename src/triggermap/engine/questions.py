@@ -335,7 +335,8 @@ class _Scorer:
     hypothesis going through :func:`_single`; :meth:`add` scores a question and keeps it when
     it is worth asking. (A class rather than closures: compiled, its methods are direct calls.)"""
 
-    __slots__ = ("q", "r", "q_other", "r_other", "q0", "r0", "q0r0", "info", "use_info", "by_base", "out", "empty")
+    __slots__ = ("q", "r", "q_other", "r_other", "q0", "r0", "q0r0", "info", "use_info", "by_base", "out", "empty",
+                 "by_cond")
 
     def __init__(self, q: list[float], r: list[float], q_other: list[float], r_other: list[float], q0: float,
                  r0: float, q0r0: float, info: float, use_info: bool, by_base: dict[float, tuple[float, float]],
@@ -352,6 +353,9 @@ class _Scorer:
         self.by_base = by_base  # base rate -> (clipped, its entropy)
         self.out = out
         self.empty = empty
+        #: (condition hypothesis, LR, "yes" rate) -> the value of a question that concerns that one
+        #: condition and no muscle (many of the conditions' own ids share one: computed once)
+        self.by_cond: dict[tuple[int, float, float], float] = {}
 
     def gain(self, mh: dict[int, float], ch: dict[int, float], base: float) -> float:
         by_base = self.by_base
@@ -403,6 +407,23 @@ class _Scorer:
             out = self.out
             out.append((-gain, cc, len(out), None, mh, ch))
 
+    def add_condition_id(self, cc: int, entry: tuple[dict[int, float], list[float]]) -> None:
+        """:meth:`add` for an id that no best muscle lists: a question about one condition has
+        the value of its (condition, LR, "yes" rate), whichever id it is, so that is computed once."""
+        ch, base_rates = entry
+        if len(ch) != 1:
+            self.add(cc, self.empty, entry, 0.0)
+            return
+        for ci, lr in ch.items():
+            key = (ci, lr, base_rates[0])
+            gain = self.by_cond.get(key)
+            if gain is None:
+                # sum / len of one rate, as add computes it (0 + rate, exact)
+                gain = self.by_cond[key] = self.gain(self.empty, ch, sum(base_rates) / len(base_rates))
+            if gain > 1e-6:
+                out = self.out
+                out.append((-gain, cc, len(out), None, self.empty, ch))
+
 
 def next_questions(
     kb: Knowledge,
@@ -418,7 +439,7 @@ def next_questions(
     """The best unanswered questions, best first (at most
     :data:`~triggermap.vocabulary.MAX_NEXT_QUESTIONS`); ``who`` keeps only those that
     ``self`` or a ``clinician`` can answer."""
-    if level == "emergency":
+    if level == "emergency" or limit <= 0:  # nothing to ask (or none wanted: max_questions=0)
         return []
     # two "which is it" variables: the best muscles (alternative explanations of one myofascial
     # source, in proportion to their scores) and the first listed conditions (in proportion to
@@ -516,7 +537,7 @@ def next_questions(
     # the conditions' own ids (no muscle lists them)
     for cc, entry in con.items():
         if cc not in seen and cc not in skip:
-            sc.add(cc, empty, entry, 0.0)
+            sc.add_condition_id(cc, entry)
     # palpation of the best muscles, on the side the drawing points to (by the person, pressing
     # the spot, when the muscle has a self-release item: it is within reach of their own hands)
     if mass > 0.0 and len(top) > 1:
