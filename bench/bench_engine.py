@@ -145,12 +145,14 @@ def _memory(pids: list[int]) -> tuple[int, int]:
     return rss, pss
 
 
-def run_batch(path: str, workers: int, out: str, sample_memory: bool = False) -> dict:
-    """One ``--batch`` run (stdout to ``out``): wall and CPU seconds, exit code, and with
-    ``sample_memory`` the peak total RSS/PSS of the command and its workers (sampled every 20 ms)."""
+def run_batch(path: str, workers: int, out: str, sample_memory: bool = False, fmt: str = "json") -> dict:
+    """One ``--batch`` run (stdout to ``out``, in ``fmt``: json documents or csv rows): wall and CPU
+    seconds, exit code, and with ``sample_memory`` the peak total RSS/PSS of the command and its
+    workers (sampled every 20 ms)."""
     import threading
 
-    cmd = [sys.executable, "-m", "triggermap", "assess", "--batch", path, "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "triggermap", "assess", "--batch", path, "--workers", str(workers),
+           "--format", fmt]
     cpu0 = _child_cpu()
     peak = [0, 0]
     with open(out, "wb") as fh:
@@ -192,21 +194,22 @@ def _warm_cache() -> None:
                    input=json.dumps(SAMPLE).encode(), capture_output=True, check=True)
 
 
-def bench_batch(workers: int, repeats: int = 1) -> dict:
-    """``--batch`` on the 7,068 CHOIR drawings into a file: drawings/s (median of ``repeats``)."""
+def bench_batch(workers: int, repeats: int = 1, fmt: str = "json") -> dict:
+    """``--batch`` on the 7,068 CHOIR drawings into a file: drawings/s (median of ``repeats``);
+    ``fmt`` csv: the summary rows (no next questions in them, so none are computed)."""
     path, n = _choir_file()
     _warm_cache()
     runs = []
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "out.jsonl")
         for _ in range(repeats):
-            r = run_batch(path, workers, out)
+            r = run_batch(path, workers, out, fmt=fmt)
             with open(out, "rb") as fh:
                 r["lines_out"] = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
             runs.append(r)
     os.unlink(path)
     best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    return {f"batch_{workers}w": {"drawings": n, **best, "per_s": round(n / best["seconds"]),
+    return {f"batch_{workers}w" + ("" if fmt == "json" else f"_{fmt}"): {"drawings": n, **best, "per_s": round(n / best["seconds"]),
                                   "per_s_runs": [round(n / r["seconds"]) for r in runs]}}
 
 
@@ -292,6 +295,7 @@ def main() -> None:
     if "batch" in parts:
         res.update(bench_batch(1, 1 if a.quick else 3))
         res.update(bench_batch(2, 1 if a.quick else 3))
+        res.update(bench_batch(2, 1 if a.quick else 3, fmt="csv"))
     if "memory" in parts and a.memory_copies:
         res.update(bench_batch_memory(a.memory_copies))
     if "first" in parts:
