@@ -287,3 +287,17 @@ def test_summary_rows_without_next_questions_are_the_rows_of_the_full_documents(
             full = eng.document(doc, "en")
             assert full["next_questions"] or n < len(intakes)  # the article's intake has questions
             assert row(n, row_id, got, None) == row(n, row_id, full, None)
+
+
+@pytest.mark.parametrize("n", ["-1", "65", "2000"])
+def test_a_worker_count_out_of_range_is_exit_2_before_any_worker_starts(n):
+    """Each worker holds the knowledge base: thousands of them would exhaust the machine's memory
+    (found by an adversarial run), so the count is bounded, and refused before anything starts."""
+    from triggermap.batch import MAX_WORKERS
+
+    t0 = time.monotonic()
+    out = run("assess", "--batch", "-", "--workers", n, stdin=json.dumps(ARTICLE) + "\n")
+    assert out.returncode == 2 and out.stdout == b""
+    err = out.stderr.decode()
+    assert "--workers" in err and str(MAX_WORKERS) in err and n in err and "Traceback" not in err
+    assert time.monotonic() - t0 < 30

@@ -50,6 +50,10 @@ EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
 CHUNK_LINES = 200
 #: Chunks a worker may hold computed while it waits for its turn to write.
 LOOKAHEAD = 2
+#: Most worker processes one batch may start (each holds the knowledge base, about 40 MB: more
+#: would only exhaust memory, never speed anything up); the default is one per CPU, at most 8.
+MAX_WORKERS = 64
+DEFAULT_WORKERS = 8
 
 #: Columns of the CSV output, one row per input record (lists inside a cell are ``;``-separated;
 #: a muscle or condition with its score is ``id:score``).

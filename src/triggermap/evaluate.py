@@ -363,13 +363,17 @@ def format_report(res: dict[str, Any]) -> str:
     for mode, sim in (res.get("simulation") or {}).items():
         what = mode.replace("all", "all questions", 1) if mode.startswith("all") else mode.replace(
             "self", "questions the person can answer", 1)
-        lines.append(f"simulation ({what}; top-k after 0/1/2/3 questions):")
+        lines.append(f"simulation ({what}; top-k after 0/1/2/3 questions; with all of the cases' answers):")
+        # the last figure is the ceiling of any choice of questions: the cases with every answer they record
+        whole = res.get("needs_new_evidence", res) if "needing" in mode else res
         for key in ("muscles_top1", "muscles_top3", "conditions_top1", "conditions_top3"):
             eng, rnd = sim.get(f"engine:{key}"), sim.get(f"random:{key}")
             if eng and rnd:
+                full = whole.get(key, {}).get("rate")
                 lines.append(
                     f"  {key:16s} engine " + " ".join(f"{v:.0%}" for v in eng)
                     + "   random " + " ".join(f"{v:.0%}" for v in rnd)
+                    + (f"   all answers {full:.0%}" if full is not None else "")
                 )
     misses = [
         r

@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="--batch input (default: from the file name, .csv is CSV, .parquet Parquet, else JSON Lines)")
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
-    p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: CPU count)")
+    p.add_argument("--workers", type=int, default=0, help="batch worker processes (default: one per CPU, up to a cap; docs/batch.md)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="--batch progress on standard error (default: when it is a terminal)")
     p.add_argument("--who", choices=ASKERS, default=None,
@@ -125,9 +125,11 @@ def main(argv: list[str]) -> int:
             return _err("FILE", "give either FILE or --batch, not both")
         if a.format == "text":
             return _err("--format", "text is for one intake; --batch writes json (JSON Lines) or csv")
-        if a.workers < 0:
-            return _err("--workers", f"must be 0 (one per CPU) or more, got {a.workers}")
-        workers = a.workers or min(os.cpu_count() or 1, 8)
+        from .batch import DEFAULT_WORKERS, MAX_WORKERS
+
+        if not 0 <= a.workers <= MAX_WORKERS:
+            return _err("--workers", f"must be 0 (one per CPU, at most {DEFAULT_WORKERS}) to {MAX_WORKERS}, got {a.workers}")
+        workers = a.workers or min(os.cpu_count() or 1, DEFAULT_WORKERS)
         return assess_batch(a.batch, a.lang, workers, a.format or "json", a.input_format, a.progress, a.who,
                             a.lean)
     if a.file is None:
