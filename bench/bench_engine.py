@@ -251,7 +251,7 @@ def bench_first_run(repeats: int = 3) -> dict:
     os.unlink(path)
     cw, cc = statistics.median(w for w, _ in cold), statistics.median(c for _, c in cold)
     ww, wc = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
-    probe = "import os, triggermap.knowledge.loader as l; print(os.path.isdir(os.path.join(os.path.dirname(l.DATA_DIR), l.PREBUILT_DIR)))"
+    probe = "import os, triggermap.knowledge.loader as l; print(os.path.isdir(l.prebuilt_dir(l.DATA_DIR)))"
     prebuilt = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
     return {"prebuilt": prebuilt, "first_run_ms": round(cw, 1), "warm_run_ms": round(ww, 1), "first_to_warm": round(cw / ww, 2),
             "first_run_cpu_ms": round(cc, 1), "warm_run_cpu_ms": round(wc, 1), "first_to_warm_cpu": round(cc / wc, 2)}

@@ -50,7 +50,7 @@ def built(tmp_path_factory) -> Path:
 
 def test_the_source_tree_has_no_prebuilt_copy():
     # an editable checkout compiles its own data; a stale copy there would only be dead weight
-    assert not (Path(loader.DATA_DIR).parent / loader.PREBUILT_DIR).exists()
+    assert not Path(loader.prebuilt_dir(loader.DATA_DIR)).exists()
 
 
 def test_a_fresh_machine_uses_the_prebuilt_copy_without_parsing_yaml(built, tmp_path):

@@ -124,7 +124,18 @@ def load(data_dir: str | Path | None = None, *, use_cache: bool = True) -> Knowl
 
 
 def _read_cache(cache_file: str) -> Knowledge | None:
-    """The compiled knowledge base from the cache, or None when it is missing or unreadable.
+    """The compiled knowledge base from the cache, or None when it is missing or unreadable."""
+    try:
+        with open(cache_file, "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        return None
+    return _unpickle_bytes(blob)
+
+
+def _unpickle_bytes(blob: bytes) -> Knowledge | None:
+    """The knowledge base in a pickle (the cache's, or a wheel's prebuilt copy), or None when it
+    is not one.
 
     The garbage collector is paused meanwhile: unpickling creates some 35,000 dicts and lists,
     which would otherwise set off collections that walk them all for nothing (about a fifth of
@@ -132,30 +143,6 @@ def _read_cache(cache_file: str) -> Knowledge | None:
     import gc
 
     try:  # the C unpickler itself: the pickle module around it costs more to import than it adds here
-        from _pickle import UnpicklingError
-        from _pickle import load as unpickle
-    except ImportError:  # pragma: no cover - not CPython
-        from pickle import UnpicklingError
-        from pickle import load as unpickle
-
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        with open(cache_file, "rb") as fh:
-            kb = unpickle(fh)
-    except (OSError, UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        return None
-    finally:
-        if paused:
-            gc.enable()
-    return kb if isinstance(kb, Knowledge) else None
-
-
-def _unpickle_bytes(blob: bytes) -> Knowledge | None:
-    """:func:`_read_cache` for a pickle already read (a wheel's prebuilt copy)."""
-    import gc
-
-    try:  # the C unpickler itself, as in _read_cache
         from _pickle import UnpicklingError, loads
     except ImportError:  # pragma: no cover - not CPython
         from pickle import UnpicklingError, loads
@@ -189,10 +176,15 @@ def content_digest(data_dir: str, files: list[str]) -> str:
     return h.hexdigest()
 
 
+def prebuilt_dir(data_dir: str) -> str:
+    """Where a wheel's compiled copy of the knowledge base in ``data_dir`` lives (beside it)."""
+    return os.path.join(os.path.dirname(os.path.abspath(data_dir)), PREBUILT_DIR)
+
+
 def _prebuilt(data_dir: str, files: list[str]) -> bytes | None:
     """The prebuilt compiled form beside ``data_dir`` (a wheel's), when it was made from exactly
     these data files and sources; else None (none shipped, or the data changed since)."""
-    folder = os.path.join(os.path.dirname(os.path.abspath(data_dir)), PREBUILT_DIR)
+    folder = prebuilt_dir(data_dir)
     try:
         with open(os.path.join(folder, "kb.digest"), encoding="ascii") as fh:
             want = fh.read().strip()
@@ -216,7 +208,7 @@ def write_prebuilt(data_dir: str = DATA_DIR) -> str:
 
     data_dir = os.path.abspath(data_dir)
     kb = compile_knowledge(data_dir)
-    folder = os.path.join(os.path.dirname(data_dir), PREBUILT_DIR)
+    folder = prebuilt_dir(data_dir)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "kb.pickle"), "wb") as fh:
         dump(kb, fh)
