@@ -209,7 +209,8 @@ def _jsonl_records(fh: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def _csv_source(counter: _Counting, size: int | None) -> Source:
-    reader = csv.reader(_Lines(counter), strict=True)
+    lines = _Lines(counter)
+    reader = csv.reader(lines, strict=True)
     header_row: list[str] | None = None
     try:
         for row in reader:
@@ -217,32 +218,61 @@ def _csv_source(counter: _Counting, size: int | None) -> Source:
                 header_row = row
                 break
     except csv.Error as exc:
-        raise InputError("(header)", f"line {reader.line_num}: is not valid CSV: {exc}") from None
+        raise InputError("(header)", f"line {lines.line}: is not valid CSV: {exc}") from None
     if header_row is None:
         return Source("csv", iter(()), (), counter.position, size)
     header = tuple(h.strip() for h in header_row)
-    _check_header(header, reader.line_num)
-    return Source("csv", _csv_records(reader), header, counter.position, size)
+    _check_header(header, lines.line)
+    return Source("csv", _csv_records(reader, lines), header, counter.position, size)
+
+
+#: the most lines one CSV record may span (quoted cells may hold line breaks); a longer one is a
+#: stray quote, refused, and the lines after its first are read again (so each line is read at
+#: most this many times, whatever the file)
+MAX_RECORD_LINES = 200
+
+
+class _RecordTooLong(Exception):
+    pass
 
 
 class _Lines:
     """UTF-8 text lines for the csv module; a line that is not UTF-8 is kept with its bad bytes
-    escaped, so that its record (and only its record) is refused."""
+    escaped, so that its record (and only its record) is refused. Keeps the lines of the record
+    being read (since :meth:`mark`) so that a broken record can give back the lines it swallowed."""
 
     def __init__(self, fh: Iterable[bytes]):
         self.it = iter(fh)
         self.first = True
+        self.line = 0  # lines handed to the csv reader (the current line number)
+        self.taken: list[str] = []
+        self.again: list[str] = []  # lines given back, read again first (last one first)
 
     def __iter__(self) -> _Lines:
         return self
 
+    def mark(self) -> None:
+        self.taken.clear()
+
+    def give_back(self, lines: list[str]) -> None:
+        self.again.extend(reversed(lines))
+        self.line -= len(lines)
+
     def __next__(self) -> str:
-        raw = next(self.it)
-        if self.first:
-            self.first = False
-            if raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-        return raw.decode("utf-8", "surrogateescape")
+        if len(self.taken) >= MAX_RECORD_LINES:
+            raise _RecordTooLong(f"a record spans more than {MAX_RECORD_LINES} lines")
+        if self.again:
+            text = self.again.pop()
+        else:
+            raw = next(self.it)
+            if self.first:
+                self.first = False
+                if raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+            text = raw.decode("utf-8", "surrogateescape")
+        self.line += 1
+        self.taken.append(text)
+        return text
 
 
 def _check_header(header: tuple[str, ...], line: int | None) -> None:
@@ -263,21 +293,24 @@ def _check_header(header: tuple[str, ...], line: int | None) -> None:
             )
 
 
-def _csv_records(reader: Any) -> Iterator[tuple[int, Any]]:
+def _csv_records(reader: Any, lines: _Lines) -> Iterator[tuple[int, Any]]:
     """(first line of the record, its cells); a record the csv module cannot read becomes an
-    :class:`InputError` payload for its line (and reading goes on with the next line)."""
-    last = reader.line_num
+    :class:`InputError` payload for its first line. When a broken record spans several lines (a
+    quote opened and never closed swallows the lines after it), those lines are read again as
+    records of their own, so one stray quote costs one row, not the rest of the file."""
     while True:
-        start = last + 1
+        start = lines.line + 1
+        lines.mark()
         try:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            last = reader.line_num
-            yield start, InputError("(row)", f"is not valid CSV: {exc}")
+        except (csv.Error, _RecordTooLong) as exc:
+            swallowed = lines.taken[1:]
+            more = f" (a quoted cell runs on from line {start}; the {len(swallowed)} lines after it are read again as rows)"
+            yield start, InputError("(row)", f"is not valid CSV: {exc}" + (more if swallowed else ""))
+            lines.give_back(swallowed)
             continue
-        last = reader.line_num
         if row and any(cell.strip() for cell in row):
             yield start, row
 
@@ -330,8 +363,15 @@ def _split(cell: str) -> list[str]:
     return cell.translate(_SEPARATORS).split()
 
 
-def _number(cell: str) -> Any:
+#: the longest number a CSV cell may hold (far above any age, week count or code; Python refuses
+#: to read integers past 4,300 digits, and a number this long is a mistake in any intake field)
+MAX_NUMBER_CHARS = 32
+
+
+def _number(cell: str, field: str = "(cell)") -> Any:
     text = cell.strip()
+    if len(text) > MAX_NUMBER_CHARS and text.lstrip("+-").replace(".", "", 1).isdigit():
+        raise InputError(field, f"is a number of {len(text):,} characters; at most {MAX_NUMBER_CHARS} are read")
     try:
         return int(text)
     except ValueError:
@@ -355,8 +395,11 @@ def _pain(cell: str) -> list[dict[str, Any]]:
         for part in rest:
             if part == "":
                 continue
-            if part.lstrip("-").isdigit():
-                mark["intensity"] = int(part)
+            number = _number(part, f"pain[{len(marks)}].intensity")
+            if not isinstance(number, str):  # a number is the intensity (the intake parser checks 0-10)
+                if "intensity" in mark:
+                    raise InputError(f"pain[{len(marks)}]", f"{item!r} is not region[:side][:intensity]")
+                mark["intensity"] = number
             elif "side" in mark or "intensity" in mark:
                 raise InputError(f"pain[{len(marks)}]", f"{item!r} is not region[:side][:intensity]")
             else:
@@ -435,11 +478,11 @@ def csv_intake(header: tuple[str, ...], row: list[str]) -> dict[str, Any]:
         elif col == "pain":
             doc[col] = _pain(text)
         elif col == "choir":
-            doc[col] = [int(c) if c.isdigit() else c for c in _split(text)]
+            doc[col] = [_number(c, f"{col}[{i}]") if c.isdigit() else c for i, c in enumerate(_split(text))]
         elif col in CSV_ID_LISTS:
             doc[col] = _split(text)
         elif col in CSV_NUMBERS:
-            doc[col] = _number(text)
+            doc[col] = _number(text, col)
         else:
             doc[col] = text
     return doc

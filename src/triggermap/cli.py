@@ -13,7 +13,7 @@ from .vocabulary import LANGS, did_you_mean
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] == "assess" and not any(a in ("--help", "-h") for a in args[1:]):
+    if args and args[0] == "assess":  # its own parser, help included (every option listed)
         from .fastcli import main as assess_main
 
         raise SystemExit(assess_main(args[1:]))
@@ -133,19 +133,22 @@ def build_app() -> Any:
         """Top-1/top-3 accuracy and triage sensitivity/specificity over the textbook cases."""
         from pathlib import Path
 
+        from .documents import InputError
         from .evaluate import default_cases_dir, evaluate_dir, format_report
 
         _choice("--format", format, ("text", "json"))
-        if parse:
-            from .evaluate import evaluate_parse, format_parse_report
+        if cases is not None and not Path(cases).is_dir():
+            _fail("cases", f"{cases!r} is not a folder of case files")
+        try:
+            if parse:
+                from .evaluate import evaluate_parse, format_parse_report
 
-            res = evaluate_parse(Path(cases) if cases else None)
-            _print_json(res) if format == "json" else typer.echo(format_parse_report(res))
-            return
-        folder = Path(cases) if cases else default_cases_dir()
-        if not folder.is_dir():
-            _fail("cases", f"{str(folder)!r} is not a folder of case files")
-        result = evaluate_dir(folder)
+                res = evaluate_parse(Path(cases) if cases else None)
+                _print_json(res) if format == "json" else typer.echo(format_parse_report(res))
+                return
+            result = evaluate_dir(Path(cases) if cases else default_cases_dir())
+        except InputError as exc:
+            _fail(exc.field, exc.message)
         if format == "json":
             _print_json(result)
         else:

@@ -81,13 +81,34 @@ def _depth_ok(raw: str | bytes) -> bool:
     return True
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: with a key given twice, plain JSON keeps the
+    last silently (``red_flags`` twice would drop the first list's warning signs)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 def loads_json(text: str | bytes) -> Any:
     """``json.loads`` that turns hostile input into a clear InputError instead of a traceback:
     nesting deeper than MAX_DEPTH, numbers longer than Python accepts, invalid UTF-8."""
     if not _depth_ok(text):
         raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise InputError("(document)", f"key {exc.key!r} appears twice in one object; give each field once") from None
     except UnicodeDecodeError as exc:
         raise InputError("(document)", f"is not UTF-8 text (byte {exc.start})") from None
     except ValueError as exc:
@@ -108,6 +129,13 @@ def _parse_yaml(text: str, json_error: str) -> Any:
             if self.check_event(yaml.AliasEvent):
                 raise yaml.YAMLError("YAML aliases are not allowed in an intake")
             return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            if len(set(keys)) != len(keys):  # YAML keeps the last silently, as JSON does
+                key = next(k for i, k in enumerate(keys) if k in keys[:i])
+                raise InputError("(document)", f"key {key!r} appears twice in one mapping; give each field once")
+            return super().construct_mapping(node, deep=deep)
 
     if not _depth_ok(text):
         raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")

@@ -32,13 +32,80 @@ def default_cases_dir() -> Path:
     return Path("bench/cases")
 
 
-def load_cases(folder: Path) -> list[dict[str, Any]]:
-    import yaml
+#: file names read as case files (one case per file)
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
+
+def case_files(folder: Path) -> list[Path]:
+    """The case files of ``folder``, sorted by name; an InputError when there are none."""
+    from .documents import InputError
+
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+    except OSError as exc:
+        raise InputError("cases", f"cannot read the folder {str(folder)!r}: {exc.strerror or exc}") from None
+    if not files:
+        raise InputError("cases", f"{str(folder)!r} holds no case files ({', '.join(CASE_SUFFIXES)})")
+    return files
+
+
+def check_case(case: Any, name: str, kb: Knowledge) -> dict[str, Any]:
+    """One case document, checked: a mapping with ``id``, an ``intake`` the engine accepts and an
+    ``expect`` whose triage and answers are known ids. Raises InputError naming the file and field."""
+    from .documents import InputError
+    from .engine import IntakeError, parse_intake
+    from .vocabulary import LEVELS
+
+    def bad(field: str, message: str) -> InputError:
+        return InputError(f"{name}: {field}", message)
+
+    if not isinstance(case, dict):
+        raise bad("(document)", f"must be a mapping with id, intake and expect, got {type(case).__name__}")
+    for key, kind in (("id", str), ("intake", dict), ("expect", dict)):
+        if key not in case:
+            raise bad(key, "is required (a case has id, intake and expect)")
+        if not isinstance(case[key], kind):
+            raise bad(key, f"must be {'a string' if kind is str else 'a mapping'}, got {type(case[key]).__name__}")
+    try:
+        parse_intake(case["intake"], kb)
+    except IntakeError as exc:
+        raise bad(f"intake.{exc.field}", exc.message) from None
+    expect = case["expect"]
+    if expect.get("triage") not in LEVELS:
+        raise bad("expect.triage", f"must be one of {', '.join(LEVELS)}, got {expect.get('triage')!r}")
+    known = {"muscles": kb.muscles, "conditions": kb.conditions}
+    for key in ("muscles", "primary_muscles", "conditions", "primary_conditions"):
+        ids = expect.get(key)
+        if ids is None:
+            continue
+        table = known[key.removeprefix("primary_")]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise bad(f"expect.{key}", "must be a list of ids")
+        unknown = [i for i in ids if i not in table]
+        if unknown:
+            raise bad(f"expect.{key}", f"unknown {key.removeprefix('primary_')} id {unknown[0]!r}")
+    if not (expect.get("muscles") or expect.get("conditions")):
+        raise bad("expect", "needs muscles or conditions (the acceptable top answers)")
+    needs = case.get("needs")
+    if needs is not None and not (isinstance(needs, list) and all(isinstance(n, str) for n in needs)):
+        raise bad("needs", "must be a list of strings")
+    return case
+
+
+def load_cases(folder: Path) -> list[dict[str, Any]]:
+    """Every case file of ``folder`` (YAML or JSON), checked (:func:`check_case`); the first bad
+    file raises InputError naming it, so an evaluation never runs on part of a set by accident."""
+    from .documents import InputError, read_document
+    from .knowledge import load
+
+    kb = load()
     cases = []
-    for p in sorted(folder.glob("*.yaml")):
-        with open(p, encoding="utf-8") as fh:
-            case = yaml.safe_load(fh)
+    for p in case_files(folder):
+        try:
+            doc = read_document(str(p))
+        except InputError as exc:
+            raise InputError(f"{p.name}: {exc.field}", exc.message) from None
+        case = check_case(doc, p.name, kb)
         case["_file"] = p.name
         cases.append(case)
     return cases

@@ -124,7 +124,8 @@ def test_cli_backup_restore(db_url, other_db_url, tmp_path, kb_vocab, plan_item,
     r = runner.invoke(cli, ["restore", str(path), "--db", other_db_url])
     assert r.exit_code == 1 and "--force" in r.stderr
     r = runner.invoke(cli, ["restore", str(tmp_path / "missing.json"), "--db", other_db_url])
-    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.exit_code == 2 and "missing.json: no such file" in r.stderr  # bad input: exit 2
+    assert "Traceback" not in r.stderr
     with db.session_scope(other_db_url) as s:
         assert repo.list_audit(s, limit=1)[0].action == "restore"
 

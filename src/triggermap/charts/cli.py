@@ -89,7 +89,7 @@ def _write(svg: str, output: str | None, scale: float) -> None:
     try:
         export(svg, output, scale=scale)
     except ChartError as exc:
-        _fail(exc.field if exc.field != "output" else "--output", exc.message)
+        _fail({"output": "--output", "scale": "--scale"}.get(exc.field, exc.field), exc.message)
     except OSError as exc:
         _fail("--output", f"cannot write {output!r}: {exc.strerror or exc}")
 

@@ -32,6 +32,11 @@ def _format_of(path_or_format: str | os.PathLike[str]) -> tuple[str, Path | None
     return suffix, Path(s)
 
 
+#: Largest PNG scale: 8 pixels per SVG unit makes a body chart about 6,000 x 7,200 pixels (twice the
+#: width of an A4 page at 300 dpi); more only costs memory (cairo refuses surfaces past 32,767 pixels).
+MAX_SCALE = 8.0
+
+
 def export(svg: str, path_or_format: str | os.PathLike[str], *, scale: float = 2.0) -> bytes:
     """Render ``svg`` as ``svg``/``png``/``pdf`` (a format name or a file path, format from its suffix).
 
@@ -42,8 +47,8 @@ def export(svg: str, path_or_format: str | os.PathLike[str], *, scale: float = 2
     if fmt == "svg":
         data = svg.encode("utf-8")
     else:
-        if not scale > 0:
-            raise ChartError("scale", f"{scale!r} must be a positive number")
+        if not 0 < scale <= MAX_SCALE:  # also refuses nan and inf
+            raise ChartError("scale", f"must be a number above 0 and at most {MAX_SCALE:g}, got {scale!r}")
         import cairosvg  # heavy: imported only when exporting
 
         if fmt == "png":

@@ -24,8 +24,17 @@ def site(
     directory: str = typer.Argument(..., metavar="DIR", help="Folder to write the static atlas into."),
 ) -> None:
     """Build the static, offline atlas: a page per muscle, region and condition, en and es."""
+    from pathlib import Path
+
     from . import source
     from .site import build
 
-    pages = build(source.knowledge(), directory)
+    if Path(directory).exists() and not Path(directory).is_dir():
+        typer.echo(f"triggermap: error: DIR: {directory!r} is a file, not a folder", err=True)
+        raise typer.Exit(2)
+    try:
+        pages = build(source.knowledge(), directory)
+    except OSError as exc:
+        typer.echo(f"triggermap: error: DIR: cannot write the atlas into {directory!r}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"triggermap: wrote {pages} pages to {directory}; open {directory}/index.html", err=True)

@@ -24,11 +24,12 @@ import json
 import os
 import sqlite3
 import tempfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import db
-from .errors import SchemaError, StoreError
+from .errors import BackupError, BadBackup, SchemaError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -40,8 +41,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 NOT_RESTORED = ("auth_session",)
 
 
-class BackupError(StoreError):
-    pass
 
 
 def _tables() -> list[Any]:
@@ -111,14 +110,14 @@ def row_count(engine: Engine) -> int:
         return sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in _tables())
 
 
-def load(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dict[str, int]:
-    """Replace every row of the database with ``data`` (from :func:`dump`); returns row counts."""
-    from sqlalchemy import delete, insert, text
-
+def _checked_rows(data: Any) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a JSON backup, checked and converted before anything is written: the format,
+    its version and schema, known tables and columns, rows as mappings, dates that parse.
+    Raises :class:`BadBackup` (or SchemaError for another schema revision)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BackupError("not a triggermap backup (no 'format': 'triggermap-backup')")
+        raise BadBackup("not a triggermap backup (no 'format': 'triggermap-backup')")
     if data.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"unsupported backup format version {data.get('format_version')!r}")
+        raise BadBackup(f"unsupported backup format version {data.get('format_version')!r}")
     head = db.head_revision()
     if data.get("schema") != head:
         raise SchemaError(
@@ -127,30 +126,58 @@ def load(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dict[s
         )
     tables = data.get("tables")
     if not isinstance(tables, dict):
-        raise BackupError("backup has no tables")
+        raise BadBackup("backup has no tables")
     known = {t.name: t for t in _tables()}
     unknown = set(tables) - set(known)
     if unknown:
-        raise BackupError(f"backup has unknown tables: {sorted(unknown)}")
+        raise BadBackup(f"backup has unknown tables: {sorted(unknown)}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in _tables():
+        rows = [] if table.name in NOT_RESTORED else tables.get(table.name) or []
+        if not isinstance(rows, list):
+            raise BadBackup(f"{table.name}: must be a list of rows")
+        cols = {c.name: c for c in table.columns}
+        converted = []
+        for n, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise BadBackup(f"{table.name}[{n}]: a row must be a mapping of column to value")
+            extra = set(row) - set(cols)
+            if extra:
+                raise BadBackup(f"{table.name}: unknown columns {sorted(extra)}")
+            try:
+                converted.append({k: _from_json(cols[k], v) for k, v in row.items()})
+            except (TypeError, ValueError) as exc:
+                raise BadBackup(f"{table.name}[{n}]: a value cannot be read ({exc})") from None
+        out[table.name] = converted
+    return out
+
+
+def load(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dict[str, int]:
+    """Replace every row of the database with ``data`` (from :func:`dump`); returns row counts."""
+    return _load_rows(engine, _checked_rows(data), force=force)
+
+
+def _load_rows(engine: Engine, converted: dict[str, list[dict[str, Any]]], *, force: bool) -> dict[str, int]:
+    from sqlalchemy import delete, insert, text
+
     db.ensure_schema(engine)
     if not force and row_count(engine) > 0:
         raise BackupError("the target database is not empty; use --force to replace its data")
     counts: dict[str, int] = {}
+    from sqlalchemy.exc import DBAPIError, StatementError
+
     with engine.begin() as conn:
         for table in reversed(_tables()):
             conn.execute(delete(table))
         for table in _tables():
-            rows = [] if table.name in NOT_RESTORED else tables.get(table.name) or []
-            cols = {c.name: c for c in table.columns}
-            converted = []
-            for row in rows:
-                extra = set(row) - set(cols)
-                if extra:
-                    raise BackupError(f"{table.name}: unknown columns {sorted(extra)}")
-                converted.append({k: _from_json(cols[k], v) for k, v in row.items()})
-            if converted:
-                conn.execute(insert(table), converted)
-            counts[table.name] = len(converted)
+            rows = converted[table.name]
+            if rows:
+                try:
+                    conn.execute(insert(table), rows)
+                except (StatementError, DBAPIError) as exc:  # rolled back: the database is as it was
+                    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                    raise BadBackup(f"{table.name}: rows the database refuses ({detail[0] if detail else exc})") from None
+            counts[table.name] = len(rows)
         if engine.dialect.name == "postgresql":
             for table in _tables():
                 if "id" in table.c and table.c.id.primary_key:
@@ -219,10 +246,10 @@ def read_json(path: Path) -> dict[str, Any]:
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise BackupError(f"{path}: not a readable JSON backup ({exc})") from None
+    except (OSError, ValueError, EOFError, zlib.error, RecursionError) as exc:
+        raise BadBackup(f"{path}: not a readable JSON backup ({exc or type(exc).__name__})") from None
     if not isinstance(data, dict):
-        raise BackupError(f"{path}: not a triggermap backup")
+        raise BadBackup(f"{path}: not a triggermap backup")
     return data
 
 
@@ -234,13 +261,13 @@ def is_sqlite_file(path: Path) -> bool:
 def _check_sqlite_copy(conn: sqlite3.Connection, what: str) -> str:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if rows != ["ok"]:
-        raise BackupError(f"{what}: integrity check failed: {rows[:5]}")
+        raise BadBackup(f"{what}: integrity check failed: {rows[:5]}")
     try:
         rev = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
-        raise BackupError(f"{what}: not a triggermap database (no schema version)") from None
+        raise BadBackup(f"{what}: not a triggermap database (no schema version)") from None
     if rev is None:
-        raise BackupError(f"{what}: not a triggermap database (no schema version)")
+        raise BadBackup(f"{what}: not a triggermap database (no schema version)")
     from .migrations import REVISIONS
 
     if rev[0] not in REVISIONS:
@@ -308,17 +335,36 @@ def backup(url: str | None, path: str | Path) -> str:
 
 
 def restore(url: str | None, path: str | Path, *, force: bool = False) -> str:
-    """Replace the database's data with the backup in ``path`` (SQLite file or JSON)."""
+    """Replace the database's data with the backup in ``path`` (SQLite file or JSON).
+
+    The backup is read and checked before the target is touched; when the restore fails, the
+    target is as it was, and a SQLite file that the restore itself created is removed."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path}: no such file")
-    engine = db.get_engine(url)
+        raise BadBackup(f"{path}: no such file")
+    target = db.sqlite_path(db.resolve_url(url))
+    created = target is not None and not target.exists()
+    try:
+        return _restore(url, path, force)
+    except BaseException:
+        if created and target is not None:
+            db.dispose_engines()
+            for extra in ("", "-wal", "-shm", "-journal"):
+                Path(str(target) + extra).unlink(missing_ok=True)
+        raise
+
+
+def _restore(url: str | None, path: Path, force: bool) -> str:
     if is_sqlite_file(path):
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            _check_sqlite_copy(src, str(path))
-        finally:
-            src.close()
+            src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                _check_sqlite_copy(src, str(path))
+            finally:
+                src.close()
+        except sqlite3.DatabaseError as exc:
+            raise BadBackup(f"{path}: not a readable SQLite backup ({exc})") from None
+        engine = db.get_engine(url)
         target = db.sqlite_path(str(engine.url)) if db.is_sqlite(engine) else None
         if target is not None and _same_file(target, path):
             raise BackupError(f"{path} is the database itself")
@@ -348,10 +394,11 @@ def restore(url: str | None, path: str | Path, *, force: bool = False) -> str:
             sqlite_online_backup(path, copy)  # never open the user's file read-write
             src_engine = db.create_engine_for("sqlite:///" + str(copy))
             try:
-                data = dump(src_engine)
+                rows = _checked_rows(dump(src_engine))
             finally:
                 src_engine.dispose()
     else:
-        data = read_json(path)
-    counts = load(engine, data, force=force)
+        rows = _checked_rows(read_json(path))  # before the target database is opened (or created)
+        engine = db.get_engine(url)
+    counts = _load_rows(engine, rows, force=force)
     return f"restored {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n)

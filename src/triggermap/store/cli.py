@@ -28,7 +28,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from .errors import StoreError, ValidationError
+from .errors import BadBackup, StoreError, ValidationError
 
 ENV_URL = "TRIGGERMAP_DATABASE_URL"
 _DB_HELP = (
@@ -82,6 +82,7 @@ _FIELD_OPTION = {
     "password": "password",
     "from": "--from",
     "to": "--to",
+    "db": "--db",
 }
 
 
@@ -116,6 +117,8 @@ def _errors(url: str | None = None) -> Iterator[None]:
         raise
     except ValidationError as exc:
         _fail(exc.message(_FIELD_OPTION.get(exc.field, exc.field)), 2)
+    except BadBackup as exc:
+        _fail(f"FILE: {exc}", 2)
     except StoreError as exc:
         _fail(str(exc), 1)
     except KeyboardInterrupt:
@@ -443,7 +446,11 @@ def _read_password(from_stdin: bool) -> Any:
     from .auth import Password
 
     if from_stdin:
-        line = sys.stdin.readline()
+        raw = sys.stdin.buffer.readline(4 * 1024 + 2)  # a password is at most 1,024 characters
+        try:
+            line = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("password", "********", f"not UTF-8 text (byte {exc.start})") from None
         return Password(line.rstrip("\r\n"))
     return Password(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 

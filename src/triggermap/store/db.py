@@ -112,6 +112,50 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+#: the database kinds a URL may name (``postgres://`` is read as postgresql)
+URL_SCHEMES = ("sqlite", "postgresql")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL this store cannot use (bad input, exit code 2 / a start-up error naming --db):
+    another kind of database, a SQLite path that is a folder, or a file that is not SQLite."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from .errors import ValidationError
+
+    allowed = "sqlite:///FILE, postgresql://... or a SQLite file path"
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValidationError("db", display_safe(url), "not a database URL", allowed=allowed) from None
+    if backend not in URL_SCHEMES:
+        raise ValidationError("db", display_safe(url), f"unsupported database {backend!r}", allowed=allowed)
+    path = sqlite_path(url)
+    if path is None:
+        return
+    if path.is_dir():
+        raise ValidationError("db", str(path), "is a folder, not a SQLite file", allowed=allowed)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return  # created on first use
+    except OSError as exc:
+        raise ValidationError("db", str(path), f"cannot be read ({exc.strerror or exc})", allowed=allowed) from None
+    if head and head != _SQLITE_MAGIC:
+        raise ValidationError("db", str(path), "is not a SQLite database file", allowed=allowed)
+
+
+def display_safe(url: str) -> str:
+    """``url`` with a password masked, or the text up to its scheme when it does not parse."""
+    try:
+        return display_url(url)
+    except Exception:  # noqa: BLE001 - an unreadable URL is shown by its scheme only
+        return url.split("://", 1)[0] + "://..."
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Health data: the directory is private (0700) and the file is 0600 when we create them."""
     if not path.parent.exists():
@@ -177,6 +221,7 @@ def create_engine_for(url: str) -> Engine:
     """A new engine with the store's pragmas and transaction rules (not cached)."""
     from sqlalchemy import create_engine, event
 
+    check_url(url)
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
@@ -304,8 +349,9 @@ def alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser reads "%" as interpolation: a path or password holding one is escaped
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     cfg.attributes["engine"] = engine
     return cfg
 

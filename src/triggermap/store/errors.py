@@ -82,5 +82,13 @@ class RateLimited(StoreError):
         super().__init__(f"too many failed log-ins; try again in {retry_after} s")
 
 
+class BackupError(StoreError):
+    """A backup or restore that cannot be done (exit code 1)."""
+
+
+class BadBackup(BackupError):
+    """The file is not a backup this triggermap can restore (bad input: exit code 2); nothing is written."""
+
+
 class SchemaError(StoreError):
     """The database schema is newer than this version of triggermap, or not a triggermap database."""

@@ -71,13 +71,54 @@ def got_absent(doc: dict[str, Any]) -> set[tuple[str, str]]:
     return out
 
 
-def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    import yaml
+#: the keys of one free-text case and what each holds (checked when a set is read)
+_CASE_KEYS: dict[str, tuple[type, ...]] = {
+    "text": (str,), "pain": (list,), "red_flags": (list,), "denied": (list,), "duration_weeks": (int, float, type(None)),
+    "intensity": (int,), "absent": (dict,), "error": (bool,), "note": (str,),
+}
 
+
+def _check_set(doc: Any, name: str) -> tuple[str, list[dict[str, Any]]]:
+    """One evaluation file: ``lang`` and a list of ``cases``, each with a ``text`` (InputError naming the field)."""
+    from ..documents import InputError
+    from ..vocabulary import LANGS
+
+    if not isinstance(doc, dict):
+        raise InputError(f"{name}: (document)", "must be a mapping with lang and cases")
+    if doc.get("lang") not in LANGS:
+        raise InputError(f"{name}: lang", f"must be one of {', '.join(LANGS)}, got {doc.get('lang')!r}")
+    cases = doc.get("cases")
+    if not isinstance(cases, list):
+        raise InputError(f"{name}: cases", "must be a list of cases")
+    for i, case in enumerate(cases):
+        if not isinstance(case, dict) or not isinstance(case.get("text"), str):
+            raise InputError(f"{name}: cases[{i}].text", "is required: each case is a mapping with the text to parse")
+        for key, value in case.items():
+            kinds = _CASE_KEYS.get(key)
+            if kinds is None:
+                raise InputError(f"{name}: cases[{i}].{key}", f"unknown key; allowed: {', '.join(_CASE_KEYS)}")
+            if not isinstance(value, kinds) or (kinds == (int,) and isinstance(value, bool)):
+                raise InputError(f"{name}: cases[{i}].{key}", f"has the wrong type ({type(value).__name__})")
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise InputError(f"{name}: cases[{i}].{key}", "must be a list of strings")
+    return doc["lang"], cases
+
+
+def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """The evaluation files of ``folder`` (``*.yaml``) by language, each checked (:func:`_check_set`)."""
+    from ..documents import InputError, read_document
+
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise InputError("cases", f"{str(folder)!r} holds no free-text evaluation files (*.yaml)")
     sets: dict[str, list[dict[str, Any]]] = {}
-    for f in sorted(folder.glob("*.yaml")):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        sets.setdefault(doc["lang"], []).extend(doc["cases"])
+    for f in files:
+        try:
+            doc = read_document(str(f))
+        except InputError as exc:
+            raise InputError(f"{f.name}: {exc.field}", exc.message) from None
+        lang, cases = _check_set(doc, f.name)
+        sets.setdefault(lang, []).extend(cases)
     return sets
 
 

@@ -162,7 +162,8 @@ def _intake_body_schema() -> dict[str, Any]:
     responses={
         200: {"model": AssessmentDoc, "description": "The assessment."},
         413: {"model": ErrorDoc, "description": "The body is larger than 64 KiB."},
-        415: {"model": ErrorDoc, "description": "The body is not declared as `application/json`."},
+        415: {"model": ErrorDoc, "description": "The body is not declared as `application/json`, or is sent "
+                                                   "compressed (`Content-Encoding`)."},
         422: ERRORS[422],
     },
     response_class=Response,
@@ -224,7 +225,8 @@ async def api_assess(request: Request) -> Response:
     "`triggermap parse TEXT --lang LANG --format json` (contract: Free-text intake 1.1). The text is not stored.",
     responses={
         413: {"model": ErrorDoc, "description": "The body is larger than 64 KiB."},
-        415: {"model": ErrorDoc, "description": "The body is not declared as `application/json`."},
+        415: {"model": ErrorDoc, "description": "The body is not declared as `application/json`, or is sent "
+                                                   "compressed (`Content-Encoding`)."},
         422: ERRORS[422],
     },
     response_class=Response,

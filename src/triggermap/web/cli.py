@@ -32,8 +32,8 @@ def serve(
     import uvicorn
 
     from ..knowledge import KnowledgeError
-    from ..store.db import display_url
-    from ..store.errors import StoreError
+    from ..store.db import check_url, display_url
+    from ..store.errors import StoreError, ValidationError
     from .app import create_app
     from .server import uvicorn_options
 
@@ -46,7 +46,11 @@ def serve(
     try:
         app = create_app(clinic=clinic, allowed_hosts=["127.0.0.1", "localhost"] if loopback else None,
                          body_timeout=body_timeout)
+        check_url(app.state.db_url)  # a URL the store cannot use fails now, not on the first diary request
         accounts = _prepare_database(app.state.db_url) if clinic else None
+    except ValidationError as exc:
+        typer.echo(f"triggermap: error: {exc.message('$TRIGGERMAP_DATABASE_URL')}", err=True)
+        raise typer.Exit(2) from None
     except KnowledgeError as exc:
         typer.echo(f"triggermap: error: {exc}", err=True)
         raise typer.Exit(2) from None

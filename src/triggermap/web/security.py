@@ -70,6 +70,10 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: HTTP 415 for a request body sent compressed (the app reads bodies as sent)
+ENCODING_MESSAGE = "request bodies must be sent uncompressed (no Content-Encoding, or identity)"
+
+
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with HTTP 413 (declared or streamed), and
     bodies not complete ``timeout`` seconds after the request's headers with HTTP 408 (a
@@ -82,15 +86,17 @@ class BodyLimit:
 
     async def _reject(self, scope: Scope, send: Send, status: int = 413) -> None:
         path = scope.get("path", "")
-        message = too_large_message(self.limit) if status == 413 else TIMEOUT_MESSAGE
+        message = {413: too_large_message(self.limit), 415: ENCODING_MESSAGE}.get(status, TIMEOUT_MESSAGE)
+        field = "Content-Encoding" if status == 415 else "(document)"
         if path.startswith("/api/"):
-            body = json.dumps({"field": "(document)", "message": message}).encode()
+            body = json.dumps({"field": field, "message": message}).encode()
             ctype = b"application/json"
         else:
+            title = {413: "Too much data", 415: "Not readable"}.get(status, "Too slow")
             body = (
                 f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title>"
                 "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page\">"
-                f"<h1>{'Too much data' if status == 413 else 'Too slow'}</h1><p>{message}.</p>"
+                f"<h1>{title}</h1><p>{message}.</p>"
                 "<p><a href=\"/\">Start again</a></p>"
                 "</main></body></html>"
             ).encode()
@@ -110,6 +116,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         for k, v in scope.get("headers", []):
+            if (k == b"content-encoding" and v.strip().lower() not in (b"", b"identity")
+                    and scope.get("method") not in ("GET", "HEAD", "OPTIONS")):
+                await self._reject(scope, send, 415)  # a compressed body would be read as if it were plain
+                return
             if k == b"content-length":
                 try:
                     declared = int(v)

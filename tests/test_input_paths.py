@@ -1,0 +1,279 @@
+"""Every input path refuses bad input with exit code 2 (HTTP 415/422) and a message naming the
+field, never a traceback, and writes nothing (issue 13). One test per path an adversarial run
+broke: evaluation case files, chart scale, the atlas folder, CSV cells, the diary and account
+commands, restore, the database URL, compressed HTTP bodies, duplicate keys, ``assess --help``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmhelpers import ARTICLE
+from triggermap.cli import build_app
+
+runner = CliRunner()
+
+
+def cli(*args: str, input: bytes | str | None = None):
+    """The whole ``triggermap`` app in-process; an uncaught exception fails the test (no traceback allowed)."""
+    return runner.invoke(build_app(), list(args), input=input, catch_exceptions=False)
+
+
+def refused(result, *words: str) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    text = result.stderr if result.stderr_bytes is not None else result.output
+    assert "Traceback" not in text
+    for w in words:
+        assert w in text, (w, text)
+    return text
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def _case(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "cases"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("a.yaml", "id: x\nintake: [\n", ["a.yaml: (document)", "not valid JSON or YAML"]),
+    ("a.yaml", "id: x\nintake:\n  version: 1\n  pain: bogus\nexpect: {triage: self-care, muscles: [piriformis]}\n",
+     ["a.yaml: intake.pain"]),
+    ("a.yaml", "id: x\nexpect: {triage: self-care}\n", ["a.yaml: intake", "required"]),
+    ("a.yaml", "id: x\nintake: {version: 1, pain: [{region: sacrum}]}\nexpect: {triage: fine, muscles: [piriformis]}\n",
+     ["a.yaml: expect.triage", "self-care"]),
+    ("a.yaml", "id: x\nintake: {version: 1, pain: [{region: sacrum}]}\nexpect: {triage: self-care, muscles: [nope]}\n",
+     ["a.yaml: expect.muscles", "'nope'"]),
+    ("b.json", "{}", ["b.json: id", "required"]),  # JSON case files are read, not skipped
+    ("c.yaml", "- just\n- a list\n", ["c.yaml: (document)", "mapping"]),
+])
+def test_evaluate_names_the_broken_case_file_and_field(tmp_path, name, text, words):
+    refused(cli("evaluate", str(_case(tmp_path, name, text))), *words)
+
+
+def test_evaluate_reads_json_case_files_and_refuses_an_empty_folder(tmp_path):
+    case = {"id": "j", "intake": ARTICLE, "expect": {"triage": "self-care", "muscles": ["gluteus-maximus"]}}
+    folder = _case(tmp_path, "j.json", json.dumps(case))
+    out = cli("evaluate", str(folder), "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["muscles_top1"]["n"] == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused(cli("evaluate", str(empty)), "holds no case files")
+    refused(cli("evaluate", str(tmp_path / "nowhere")), "cases", "not a folder")
+
+
+def test_evaluate_parse_names_the_broken_file(tmp_path):
+    folder = _case(tmp_path, "en.yaml", "lang: en\ncases:\n- {text: hi, pain: 3}\n")
+    refused(cli("evaluate", "--parse", str(folder)), "en.yaml: cases[0].pain")
+    (folder / "en.yaml").write_text("lang: xx\ncases: []\n")
+    refused(cli("evaluate", "--parse", str(folder)), "en.yaml: lang")
+
+
+# --------------------------------------------------------------------------- charts, atlas
+
+
+@pytest.mark.parametrize("scale", ["100000", "inf", "nan", "0", "-1"])
+def test_chart_scale_is_bounded(tmp_path, scale):
+    intake = tmp_path / "in.json"
+    intake.write_text(json.dumps(ARTICLE))
+    out = tmp_path / "x.png"
+    refused(cli("chart", "intake", str(intake), "--scale", scale, "-o", str(out)), "--scale", "at most 8")
+    assert not out.exists()
+
+
+def test_site_into_a_file_is_refused(tmp_path):
+    target = tmp_path / "f"
+    target.write_text("keep me")
+    refused(cli("site", str(target)), "DIR", "is a file")
+    assert target.read_text() == "keep me"
+
+
+# --------------------------------------------------------------------------- CSV batch cells
+
+
+def _csv_rows(tmp_path: Path, text: str, capfd) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    from triggermap.fastcli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    code = main(["--batch", str(src), "--format", "csv", "--workers", "1"])
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == (1 if any(r["error"] for r in rows) else 0)
+    return rows
+
+
+def test_csv_long_numbers_and_decimal_intensity_name_their_field(tmp_path, capfd):
+    big = "9" * 5000
+    rows = _csv_rows(tmp_path, "id,pain,choir,age\n"
+                     f"a,coccyx:{big},,\nb,coccyx,{big},\nc,coccyx:5.5,,\nd,coccyx:5,,\ne,coccyx,,{big}\n", capfd)
+    errors = {r["id"]: r["error"] for r in rows}
+    assert errors["a"].startswith("pain[0].intensity: is a number of 5,000 characters")
+    assert errors["b"].startswith("choir[0]: is a number of 5,000 characters")
+    assert errors["c"].startswith("pain[0].intensity: must be a whole number")
+    assert errors["d"] == ""
+    assert errors["e"].startswith("age: is a number of 5,000 characters")
+
+
+def test_csv_stray_quote_costs_one_row_not_the_rest_of_the_file(tmp_path, capfd):
+    rows = _csv_rows(tmp_path, 'id,pain\na,coccyx\nb,"coccyx\nc,coccyx\nd,"coccyx"\ne,sacrum\n', capfd)
+    assert [r["line"] for r in rows] == ["2", "3", "4", "5", "6"]
+    assert rows[1]["error"].startswith("(row): is not valid CSV")
+    assert "read again as rows" in rows[1]["error"]
+    assert [r["id"] for r in rows if not r["error"]] == ["a", "c", "d", "e"]
+    # never closed: the record is refused at the end of the file, the lines after it are rows again
+    rows = _csv_rows(tmp_path, 'id,pain\na,coccyx\nb,"coccyx\nc,coccyx\nd,coccyx\n', capfd)
+    assert [(r["id"], bool(r["error"])) for r in rows] == [("a", False), ("", True), ("c", False), ("d", False)]
+
+
+def test_csv_record_spanning_too_many_lines_is_refused_and_its_lines_read_again(tmp_path, capfd):
+    from triggermap.batch import MAX_RECORD_LINES
+
+    lines = [f"x{i},coccyx" for i in range(MAX_RECORD_LINES + 50)]
+    rows = _csv_rows(tmp_path, 'id,pain\nb,"coccyx\n' + "\n".join(lines) + "\n", capfd)
+    assert f"more than {MAX_RECORD_LINES} lines" in rows[0]["error"]
+    assert [r["id"] for r in rows[1:]] == [f"x{i}" for i in range(MAX_RECORD_LINES + 50)]
+    assert not any(r["error"] for r in rows[1:])
+
+
+# --------------------------------------------------------------------------- duplicate keys, help
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('{"version": 1, "red_flags": ["fever"], "red_flags": [], "pain": [{"region": "coccyx"}]}', "red_flags"),
+    ("version: 1\npain:\n  - {region: coccyx, region: sacrum}\n", "region"),
+])
+def test_a_key_given_twice_is_refused(tmp_path, capfd, text, key):
+    from triggermap.fastcli import main
+
+    src = tmp_path / ("in.json" if text.startswith("{") else "in.yaml")
+    src.write_text(text)
+    assert main([str(src), "--format", "json"]) == 2
+    _, err = capfd.readouterr()
+    assert f"key {key!r} appears twice" in err
+
+
+def test_assess_help_lists_every_option(capsys):
+    from triggermap.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["assess", "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--batch", "--format", "--input-format", "--lang", "--workers", "--who", "--lean"):
+        assert option in out
+
+
+# --------------------------------------------------------------------------- diary, accounts, restore, --db
+
+
+def test_diary_pain_of_thousands_of_digits(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    refused(cli("diary", "add", "-p", "p1", "--pain", "9" * 5000, "--db", str(db)), "--pain", "out of range")
+
+
+def test_password_that_is_not_utf8(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    out = cli("account", "add", "-u", "user1", "--role", "clinician", "--password-stdin", "--db", str(db),
+              input=b"\xff\xfe\x00abcdefghijkl\n")
+    refused(out, "password", "not UTF-8")
+
+
+def _good_backup(tmp_path: Path) -> tuple[Path, dict]:
+    src = tmp_path / "src.sqlite3"
+    assert cli("diary", "add", "-p", "p1", "--pain", "4", "--db", str(src)).exit_code == 0
+    path = tmp_path / "good.json"
+    assert cli("backup", str(path), "--db", str(src)).exit_code == 0
+    return path, json.loads(path.read_text())
+
+
+def _tampered(tmp_path: Path, data: dict, name: str, change) -> Path:
+    copy = json.loads(json.dumps(data))
+    change(copy)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(copy))
+    return path
+
+
+def test_restore_of_a_bad_backup_writes_nothing(tmp_path):
+    good, data = _good_backup(tmp_path)
+    bad = {
+        "junk": tmp_path / "junk.bak",
+        "gzip": tmp_path / "cut.bak",
+        "date": _tampered(tmp_path, data, "date", lambda d: d["tables"]["diary_entry"][0].update(entry_date="xx")),
+        "fk": _tampered(tmp_path, data, "fk", lambda d: d["tables"]["diary_entry"][0].update(person_id=99)),
+        "row": _tampered(tmp_path, data, "row", lambda d: d["tables"].update(person=["not a row"])),
+    }
+    bad["junk"].write_text("garbage")
+    bad["gzip"].write_bytes(b"\x1f\x8b\x08\x00garbage")
+    for name, path in bad.items():
+        target = tmp_path / f"new-{name}.sqlite3"
+        refused(cli("restore", str(path), "--db", str(target)), "FILE")
+        assert not target.exists(), name  # no empty database left behind
+    # an existing database keeps its data when a forced restore fails part-way
+    kept = tmp_path / "kept.sqlite3"
+    assert cli("restore", str(good), "--db", str(kept)).exit_code == 0
+    refused(cli("restore", str(bad["fk"]), "--force", "--db", str(kept)), "FOREIGN KEY")
+    listed = cli("diary", "list", "-p", "p1", "--format", "json", "--db", str(kept))
+    assert [e["pain"] for e in json.loads(listed.stdout)] == [4]
+
+
+def test_a_database_url_the_store_cannot_use(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database")
+    for url, words in (("mysql://x/y", ["--db", "unsupported database 'mysql'"]),
+                       (str(folder), ["--db", "is a folder"]),
+                       (str(other), ["--db", "is not a SQLite database file"])):
+        refused(cli("diary", "persons", "--db", url), *words)
+    assert other.read_text() == "not a database"
+    odd = tmp_path / "100%.sqlite3"  # a "%" in the path once broke the migrations' config
+    assert cli("diary", "persons", "--db", str(odd)).exit_code == 0
+    sqlite3.connect(odd).execute("SELECT count(*) FROM person").fetchone()
+
+
+def test_serve_refuses_a_database_url_it_cannot_use(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # a subprocess: a server that started after all would be stopped by the timeout (and fail the test)
+    env = {**os.environ, "TRIGGERMAP_DATABASE_URL": "mysql://x/y"}
+    out = subprocess.run([sys.executable, "-m", "triggermap", "serve", "--port", "0"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 2
+    assert "$TRIGGERMAP_DATABASE_URL: unsupported database 'mysql'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate, gzip"])
+def test_http_refuses_compressed_bodies_naming_the_header(encoding):
+    from fastapi.testclient import TestClient
+
+    from triggermap.web.app import create_app
+
+    client = TestClient(create_app())
+    body = json.dumps(ARTICLE)
+    r = client.post("/api/v1/assess", content=body,
+                    headers={"content-type": "application/json", "content-encoding": encoding})
+    assert r.status_code == 415
+    assert r.json()["field"] == "Content-Encoding"
+    ok = client.post("/api/v1/assess", content=body,
+                     headers={"content-type": "application/json", "content-encoding": "identity"})
+    assert ok.status_code == 200
