@@ -277,3 +277,28 @@ def test_http_refuses_compressed_bodies_naming_the_header(encoding):
     ok = client.post("/api/v1/assess", content=body,
                      headers={"content-type": "application/json", "content-encoding": "identity"})
     assert ok.status_code == 200
+
+
+# --------------------------------------------------------------------------- CHOIR codes, long values
+
+
+def test_choir_codes_as_text_or_whole_floats_and_nothing_longer(kb):
+    from triggermap.engine import IntakeError, parse_intake
+
+    ok = parse_intake({"version": 1, "choir": ["223", 224.0, 225]}, kb)
+    assert set(ok.choir) >= {223, 224, 225}
+    for bad in ("9" * 5000, "\u0662\u0662\u0663", 223.5, "", True):  # Arabic-Indic digits are not a code
+        with pytest.raises(IntakeError) as err:
+            parse_intake({"version": 1, "choir": [bad]}, kb)
+        assert err.value.field == "choir[0]"
+        assert len(err.value.message) < 200  # a bad value is shown cut, not echoed whole
+
+
+def test_a_long_bad_value_is_not_echoed_whole(kb):
+    from triggermap.engine import IntakeError, parse_intake
+    from triggermap.vocabulary import SHOWN_CHARS
+
+    with pytest.raises(IntakeError) as err:
+        parse_intake({"version": 1, "pain": [{"region": "x" * 100_000}]}, kb)
+    assert "(100,000 characters)" in err.value.message
+    assert "x" * (SHOWN_CHARS + 1) not in err.value.message

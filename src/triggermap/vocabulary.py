@@ -84,9 +84,26 @@ INTAKE_VERSION = 1
 CONTRACT_VERSION = "1.1"
 
 
+#: the most characters of a bad value that an error message repeats
+SHOWN_CHARS = 60
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut to SHOWN_CHARS with the full length said
+    (a 5,000-digit number or a page of text is not echoed back whole)."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    if isinstance(value, (list, dict)):
+        size = f"{len(value):,} items"
+    else:
+        size = f"{len(value) if isinstance(value, (str, bytes)) else len(text):,} characters"
+    return f"{text[:SHOWN_CHARS - 3]}... ({size})"
+
+
 def closest(value: object, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice closest to a mistyped ``value`` (``difflib`` similarity >= ``cutoff``), or None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 200:  # no id is this long: nothing is close
         return None
     import difflib
 

@@ -26,6 +26,7 @@ from ..vocabulary import (
     SEXES,
     SIDES,
     did_you_mean,
+    shown,
 )
 from ..vocabulary import CHOIR_NUMBERINGS as NUMBERINGS
 
@@ -163,7 +164,7 @@ def _fmt_allowed(allowed: Iterable[str], limit: int = 80) -> str:
 
 def _unknown(field: str, what: str, value: Any, allowed: Iterable[str]) -> IntakeError:
     allowed = list(allowed)
-    msg = f"unknown {what} {value!r}" + did_you_mean(value, allowed)
+    msg = f"unknown {what} {shown(value)}" + did_you_mean(value, allowed)
     return IntakeError(field, f"{msg} Allowed: {_fmt_allowed(allowed)}")
 
 
@@ -172,9 +173,9 @@ def _int(field: str, value: Any, lo: int, hi: int) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise IntakeError(field, f"must be a whole number from {lo} to {hi}, got {value!r}")
+            raise IntakeError(field, f"must be a whole number from {lo} to {hi}, got {shown(value)}")
     if not lo <= value <= hi:
-        raise IntakeError(field, f"must be from {lo} to {hi}, got {value!r}")
+        raise IntakeError(field, f"must be from {lo} to {hi}, got {shown(value)}")
     return int(value)
 
 
@@ -189,7 +190,7 @@ def _id_list(field: str, value: Any, known: Mapping[str, Any], what: str) -> fro
     out = set()
     for i, v in enumerate(value):
         if not isinstance(v, str):
-            raise IntakeError(f"{field}[{i}]", f"must be a {what} id (a string), got {v!r}")
+            raise IntakeError(f"{field}[{i}]", f"must be a {what} id (a string), got {shown(v)}")
         if v not in known:
             raise _unknown(f"{field}[{i}]", f"{what} id", v, known)
         out.add(v)
@@ -204,7 +205,7 @@ def _objects(field: str, value: Any, fields: tuple[str, ...], needs: str) -> Ite
     for i, item in enumerate(value):
         f = f"{field}[{i}]"
         if not isinstance(item, dict):
-            raise IntakeError(f, f"must be an object with {needs}; got {item!r}")
+            raise IntakeError(f, f"must be an object with {needs}; got {shown(item)}")
         for key in item:
             if not isinstance(key, str) or key not in fields:
                 raise _unknown(f"{f}.{key}", "field", key, fields)
@@ -220,7 +221,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
             raise _unknown(key if isinstance(key, str) and key else "(document)", "field", key, FIELDS)
     version = data.get("version", 1)
     if version != INTAKE_VERSION or isinstance(version, bool):
-        raise IntakeError("version", f"must be {INTAKE_VERSION}, got {version!r}")
+        raise IntakeError("version", f"must be {INTAKE_VERSION}, got {shown(version)}")
 
     age = data.get("age")
     if age is not None:
@@ -232,10 +233,10 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
     if duration is not None:
         if isinstance(duration, bool) or not isinstance(duration, int | float) or duration != duration:
             raise IntakeError(
-                "duration_weeks", f"must be a number from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {duration!r}"
+                "duration_weeks", f"must be a number from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {shown(duration)}"
             )
         if not DURATION_MIN_WEEKS <= duration <= DURATION_MAX_WEEKS:
-            raise IntakeError("duration_weeks", f"must be from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {duration!r}")
+            raise IntakeError("duration_weeks", f"must be from {DURATION_MIN_WEEKS} to {DURATION_MAX_WEEKS}, got {shown(duration)}")
 
     regions = kb.regions
     marks: dict[tuple[str, str | None], int] = {}
@@ -253,7 +254,7 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if region is None:
             raise IntakeError(f"{f}.region", "is required")
         if not isinstance(region, str):
-            raise IntakeError(f"{f}.region", f"must be a region id (a string), got {region!r}")
+            raise IntakeError(f"{f}.region", f"must be a region id (a string), got {shown(region)}")
         if region not in regions:
             raise _unknown(f"{f}.region", "region", region, regions)
         intensity = item.get("intensity", DEFAULT_INTENSITY)
@@ -264,12 +265,12 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
             if side is not None:
                 raise IntakeError(
                     f"{f}.side",
-                    f"{region!r} is a midline region: omit side (got {side!r}); side is only for lateral regions",
+                    f"{shown(region)} is a midline region: omit side (got {shown(side)}); side is only for lateral regions",
                 )
             put(region, None, intensity)
         else:
             if side is None:
-                raise IntakeError(f"{f}.side", f"{region!r} is a lateral region: side is required. Allowed: left, right, both")
+                raise IntakeError(f"{f}.side", f"{shown(region)} is a lateral region: side is required. Allowed: left, right, both")
             if not isinstance(side, str) or side not in SIDES:
                 raise _unknown(f"{f}.side", "side", side, SIDES)
             if side == "both":
@@ -287,11 +288,13 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if not isinstance(choir_in, list):
             raise IntakeError("choir", f"must be a list of CHOIR Body Map codes, got {type(choir_in).__name__}")
         for i, code in enumerate(choir_in):
-            if isinstance(code, str) and code.strip().isdigit():
+            # registries write codes as text ("223"); a whole float (223.0) is an integer to the
+            # JSON Schema, as for every integer field (_int); anything longer than a code is refused
+            if isinstance(code, str) and 0 < len(code.strip()) <= 3 and code.strip().isascii() and code.strip().isdigit() or isinstance(code, float) and code.is_integer() and abs(code) < 1000:
                 code = int(code)
             if isinstance(code, bool) or not isinstance(code, int) or code not in CHOIR_CODES:
                 raise IntakeError(
-                    f"choir[{i}]", f"{code!r} is not a CHOIR Body Map code. Allowed: {CHOIR_RANGES_TEXT}"
+                    f"choir[{i}]", f"{shown(code)} is not a CHOIR Body Map code. Allowed: {CHOIR_RANGES_TEXT}"
                 )
             if numbering == "female-pre-2021":
                 code = FEMALE_PRE_2021.get(code, code)
@@ -367,7 +370,7 @@ def _absent(value: Any, given: Mapping[str, frozenset[str]], kb: Knowledge) -> d
             i = ids.index(both[0])
             raise IntakeError(
                 f"absent.{key}[{i}]",
-                f"{both[0]!r} is both in {key} and in absent.{key}: an answer is either yes or no; remove it from one",
+                f"{shown(both[0])} is both in {key} and in absent.{key}: an answer is either yes or no; remove it from one",
             )
         out[key] = got
     return out
@@ -375,7 +378,7 @@ def _absent(value: Any, given: Mapping[str, frozenset[str]], kb: Knowledge) -> d
 
 def _bool(field: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise IntakeError(field, f"must be true or false, got {value!r}")
+        raise IntakeError(field, f"must be true or false, got {shown(value)}")
     return value
 
 
@@ -399,17 +402,17 @@ def _palpation(value: Any, kb: Knowledge) -> tuple[Palpation, ...]:
         side = item.get("side")
         if kb.muscles[muscle].midline:
             if side is not None:
-                raise IntakeError(f"{f}.side", f"{muscle!r} is a midline muscle: omit side (got {side!r})")
+                raise IntakeError(f"{f}.side", f"{shown(muscle)} is a midline muscle: omit side (got {shown(side)})")
             sides: tuple[str | None, ...] = (None,)
         else:
             if side is None:
-                raise IntakeError(f"{f}.side", f"{muscle!r} is a paired muscle: side is required. Allowed: left, right, both")
+                raise IntakeError(f"{f}.side", f"{shown(muscle)} is a paired muscle: side is required. Allowed: left, right, both")
             if not isinstance(side, str) or side not in SIDES:
                 raise _unknown(f"{f}.side", "side", side, SIDES)
             sides = ("left", "right") if side == "both" else (side,)
         for s in sides:
             if (muscle, s) in seen:
-                raise IntakeError(f, f"{muscle!r} ({s or 'midline'}) is already palpated in palpation[{seen[muscle, s]}]")
+                raise IntakeError(f, f"{shown(muscle)} ({s or 'midline'}) is already palpated in palpation[{seen[muscle, s]}]")
             seen[muscle, s] = i
             out.append(Palpation(muscle, s, tender, reproduces, taut))
     return tuple(sorted(out, key=lambda p: (p.muscle, p.side or "")))

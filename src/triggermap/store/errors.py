@@ -31,7 +31,9 @@ class ValidationError(StoreError):
         super().__init__(self.message())
 
     def message(self, field_label: str | None = None) -> str:
-        text = f"{field_label or self.field}: {self.problem} ({self.value!r})"
+        from ..vocabulary import shown
+
+        text = f"{field_label or self.field}: {self.problem} ({shown(self.value)})"
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
         if self.allowed:

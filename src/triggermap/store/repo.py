@@ -243,7 +243,7 @@ def parse_pain(value: int | str, field: str = "pain") -> int:
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ValidationError(field, value, "not a whole number", allowed=PAIN_ALLOWED)
         if len(text) > 6:  # int() refuses very long digit strings; any this long is out of range
-            raise ValidationError(field, f"{text[:12]}... ({len(text):,} digits)", "out of range", allowed=PAIN_ALLOWED)
+            raise ValidationError(field, text, "out of range", allowed=PAIN_ALLOWED)
         pain = int(text)
     if not INTENSITY_MIN <= pain <= INTENSITY_MAX:
         raise ValidationError(field, value, "out of range", allowed=PAIN_ALLOWED)
