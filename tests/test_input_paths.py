@@ -80,12 +80,12 @@ def test_evaluate_parse_names_the_broken_file(tmp_path):
 # --------------------------------------------------------------------------- charts, atlas
 
 
-@pytest.mark.parametrize("scale", ["100000", "inf", "nan", "0", "-1"])
+@pytest.mark.parametrize("scale", ["100000", "inf", "nan", "0", "-1", "0.0005"])
 def test_chart_scale_is_bounded(tmp_path, scale):
     intake = tmp_path / "in.json"
     intake.write_text(json.dumps(ARTICLE))
     out = tmp_path / "x.png"
-    refused(cli("chart", "intake", str(intake), "--scale", scale, "-o", str(out)), "--scale", "at most 8")
+    refused(cli("chart", "intake", str(intake), "--scale", scale, "-o", str(out)), "--scale", "from 0.1 to 8")
     assert not out.exists()
 
 
@@ -302,3 +302,86 @@ def test_a_long_bad_value_is_not_echoed_whole(kb):
         parse_intake({"version": 1, "pain": [{"region": "x" * 100_000}]}, kb)
     assert "(100,000 characters)" in err.value.message
     assert "x" * (SHOWN_CHARS + 1) not in err.value.message
+
+
+# --------------------------------------------------------------------------- second sweep: options, outputs
+
+
+def test_an_argument_that_is_not_utf8_is_refused_naming_its_option(capsys):
+    from triggermap.cli import main
+
+    for argv, named in ((["diary", "add", "-p", "p1", "--pain", "3", "--note", "\udcff"], "--note"),
+                        (["backup", "/tmp/\udcff.json"], "argument 2"),
+                        (["account", "enable", "--username=\udcff"], "--username")):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+        assert f"{named}: is not valid UTF-8 text" in capsys.readouterr().err
+
+
+def _audit_rows(db: Path) -> int:
+    return sqlite3.connect(db).execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_anything_is_recorded(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    assert cli("diary", "add", "-p", "p1", "--pain", "3", "--db", str(db)).exit_code == 0
+    before = _audit_rows(db)
+    folder = tmp_path / "dir.png"
+    folder.mkdir()
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    fifo = tmp_path / "fifo.json"
+    import os
+
+    os.mkfifo(fifo)  # like a device: replacing it with the written file would destroy it
+    for target, words in ((folder, ["is a folder"]), (a_file / "x.json", ["afile is a file, not a folder"]),
+                          (fifo, ["is not a regular file"])):
+        refused(cli("diary", "export", "-p", "p1", "--format", "fhir", "-o", str(target), "--db", str(db)),
+                "--output", *words)
+        refused(cli("backup", str(target), "--db", str(db)), "FILE", *words)
+    refused(cli("diary", "plot", "-p", "p1", "-o", str(folder), "--db", str(db)), "--output", "is a folder")
+    assert fifo.is_fifo() and a_file.read_text() == "x"
+    assert _audit_rows(db) == before  # no export, plot or backup was recorded
+
+
+def test_diary_dates_in_the_future_and_control_characters_are_refused(tmp_path):
+    import datetime as dt
+
+    db = tmp_path / "d.sqlite3"
+    refused(cli("diary", "add", "-p", "p1", "--pain", "3", "--date", "9999-12-31", "--db", str(db)),
+            "--date", "in the future")
+    refused(cli("diary", "add", "-p", "p1", "--pain", "3", "--note", "\x1b[31mred", "--db", str(db)),
+            "--note", "control character")
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()  # a person east of the server
+    ok = cli("diary", "add", "-p", "p1", "--pain", "3", "--date", tomorrow, "--note", "two\nlines\tand a tab",
+             "--db", str(db))
+    assert ok.exit_code == 0, ok.output
+
+
+def test_passwords_with_control_characters_or_no_terminal(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    out = cli("account", "add", "-u", "user1", "--role", "clinician", "--password-stdin", "--db", str(db),
+              input="abcdefghijk\x00l\n")
+    refused(out, "password", "control characters")
+    out = cli("account", "add", "-u", "user1", "--role", "clinician", "--db", str(db), input="")
+    refused(out, "password", "no terminal", "--password-stdin")  # CliRunner's stdin is not a terminal
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--port", "-1"], ["--port"]),
+    (["--port", "70000"], ["--port"]),
+    (["--host", "999.1.1.1"], ["--host", "cannot listen on '999.1.1.1'"]),
+])
+def test_serve_checks_port_and_host_before_starting(args, words):
+    refused(cli("serve", *args), *words)
+
+
+def test_a_yaml_number_too_long_to_print_is_named(tmp_path, capfd):
+    from triggermap.fastcli import main
+
+    src = tmp_path / "in.yaml"
+    src.write_text(f"version: 1\nage: 0x{'f' * 4000}\npain: [{{region: coccyx}}]\n")
+    assert main([str(src)]) == 2
+    err = capfd.readouterr().err
+    assert "age: must be from 0 to 120, got a number of about" in err and "Traceback" not in err

@@ -13,12 +13,31 @@ from .vocabulary import LANGS, did_you_mean
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    bad = _not_utf8(args)
+    if bad is not None:  # the store, the JSON writers and the terminal all need UTF-8 text
+        sys.stderr.write(f"triggermap: error: {bad}: is not valid UTF-8 text\n")
+        raise SystemExit(2)
     if args and args[0] == "assess":  # its own parser, help included (every option listed)
         from .fastcli import main as assess_main
 
         raise SystemExit(assess_main(args[1:]))
     app = build_app()
     app(args=args, prog_name="triggermap")
+
+
+def _not_utf8(args: list[str]) -> str | None:
+    """The option (or ``argument N``) of the first argument that is not UTF-8 (bytes the system
+    could not decode arrive as lone surrogates), or None."""
+    for i, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if arg.startswith("--") and "=" in arg:
+                return arg.split("=", 1)[0]
+            if i and args[i - 1].startswith("-") and not arg.startswith("-"):
+                return args[i - 1]
+            return f"argument {i + 1}"
+    return None
 
 
 def _fail(field: str, message: str) -> Any:

@@ -91,6 +91,8 @@ SHOWN_CHARS = 60
 def shown(value: object) -> str:
     """``repr(value)`` for an error message, cut to SHOWN_CHARS with the full length said
     (a 5,000-digit number or a page of text is not echoed back whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * SHOWN_CHARS:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"  # repr() refuses past 4,300
     text = repr(value)
     if len(text) <= SHOWN_CHARS:
         return text

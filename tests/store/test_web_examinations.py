@@ -7,6 +7,7 @@ the one-page summary PDF; and access: only an assigned clinician, everyone else 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import json
 import re
@@ -154,7 +155,7 @@ def test_form_starts_from_the_latest_drawing_and_shows_published_accuracy(clinic
     # a newer diary entry with painful areas is now the latest drawing
     with db.session_scope(clinic.url) as s:
         person = s.get(repo.Person, clinic.pa)
-        repo.add_diary_entry(s, person, date="2099-01-01", pain=4, regions=["coccyx"], vocab=None)
+        repo.add_diary_entry(s, person, date=dt.date.today() + repo.MAX_FUTURE, pain=4, regions=["coccyx"], vocab=None)
     with session(clinic, "dr.a") as c:
         base = hidden(c.get(f"/patients/{clinic.pa}/exam").text, "base")
         assert '"coccyx"' in base and "buttock-lower-outer" not in base

@@ -35,6 +35,9 @@ def _format_of(path_or_format: str | os.PathLike[str]) -> tuple[str, Path | None
 #: Largest PNG scale: 8 pixels per SVG unit makes a body chart about 6,000 x 7,200 pixels (twice the
 #: width of an A4 page at 300 dpi); more only costs memory (cairo refuses surfaces past 32,767 pixels).
 MAX_SCALE = 8.0
+#: Smallest PNG scale: a tenth of a pixel per unit is a 75-pixel-wide thumbnail; much less rounds the
+#: image to no pixels at all (cairosvg then fails)
+MIN_SCALE = 0.1
 
 
 def export(svg: str, path_or_format: str | os.PathLike[str], *, scale: float = 2.0) -> bytes:
@@ -47,8 +50,8 @@ def export(svg: str, path_or_format: str | os.PathLike[str], *, scale: float = 2
     if fmt == "svg":
         data = svg.encode("utf-8")
     else:
-        if not 0 < scale <= MAX_SCALE:  # also refuses nan and inf
-            raise ChartError("scale", f"must be a number above 0 and at most {MAX_SCALE:g}, got {scale!r}")
+        if not MIN_SCALE <= scale <= MAX_SCALE:  # also refuses nan and inf
+            raise ChartError("scale", f"must be a number from {MIN_SCALE:g} to {MAX_SCALE:g}, got {scale!r}")
         import cairosvg  # heavy: imported only when exporting
 
         if fmt == "png":

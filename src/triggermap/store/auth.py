@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -58,6 +59,9 @@ def hasher() -> PasswordHasher:
     return make_hasher()
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def check_password_policy(password: str | Password, field: str = "password") -> None:
     """Length rules only (NIST SP 800-63B: length over composition rules)."""
     n = len(_clear(password))
@@ -68,6 +72,8 @@ def check_password_policy(password: str | Password, field: str = "password") -> 
             "********",
             f"a password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
         )
+    if _CONTROL.search(_clear(password)):  # NUL, escape, ...: cannot be typed at a log-in form
+        raise ValidationError(field, "********", "a password cannot hold control characters")
 
 
 def hash_password(password: str | Password) -> str:

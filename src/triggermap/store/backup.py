@@ -206,7 +206,28 @@ def _is_json_name(path: Path) -> bool:
     return name.endswith(".json") or name.endswith(".json.gz")
 
 
+def check_output_path(path: Path, field: str = "output") -> None:
+    """Refuse a place an output file cannot go, before anything is read or recorded: an existing
+    folder, device or other non-regular file (a device would be replaced by the written file), or a
+    parent path that holds a file. Missing parent folders are created when writing. Raises
+    ValidationError naming ``field``."""
+    from .errors import ValidationError
+
+    allowed = "a file path (a new file, or a regular file to replace)"
+    if str(path) in ("", "."):
+        raise ValidationError(field, str(path), "no file name", allowed=allowed)
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ValidationError(field, str(path), f"is {kind}", allowed=allowed)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValidationError(field, str(path), f"{parent} is a file, not a folder", allowed=allowed)
+            break
+
+
 def _atomic_target(path: Path) -> Path:
+    check_output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

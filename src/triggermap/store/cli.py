@@ -83,6 +83,8 @@ _FIELD_OPTION = {
     "from": "--from",
     "to": "--to",
     "db": "--db",
+    "file": "FILE",
+    "clinician": "--clinician",
 }
 
 
@@ -174,6 +176,13 @@ def _date_option(value: str | None, field: str) -> dt.date | None:
     return repo.parse_date(value, field)
 
 
+def _check_output(output: Path | None) -> None:
+    if output is not None and str(output) != "-":
+        from .backup import check_output_path
+
+        check_output_path(output)
+
+
 def _write_output(data: bytes | str, output: Path | None) -> None:
     if output is None or str(output) == "-":
         if isinstance(data, bytes):
@@ -184,6 +193,10 @@ def _write_output(data: bytes | str, output: Path | None) -> None:
         return
     import os
 
+    from .backup import check_output_path
+
+    check_output_path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     payload = data if isinstance(data, bytes) else data.encode("utf-8")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # health data: private
@@ -355,6 +368,7 @@ def plot_command(
             raise ValidationError(
                 "output", str(output), "unknown file type", allowed="a file name ending in .png, .svg or .pdf"
             )
+        _check_output(output)  # before the diary is read (and the read recorded)
         with session_scope(url) as session:
             who = _person(session, person)
             entries = repo.list_entries(session, who)
@@ -389,6 +403,7 @@ def export_command(
         from . import export, repo
         from .db import session_scope
 
+        _check_output(output)
         with session_scope(url) as session:
             who = _person(session, person)
             if fmt is ExportFormat.csv:
@@ -418,6 +433,7 @@ def backup_command(
         from . import backup, repo
         from .db import session_scope
 
+        backup.check_output_path(file, "file")  # before the backup is recorded
         with session_scope(db) as session:
             repo.record_audit(session, _actor(), "backup", "database", None, detail={"file": file.name})
         typer.echo(backup.backup(db, file), err=True)
@@ -452,6 +468,8 @@ def _read_password(from_stdin: bool) -> Any:
         except UnicodeDecodeError as exc:
             raise ValidationError("password", "********", f"not UTF-8 text (byte {exc.start})") from None
         return Password(line.rstrip("\r\n"))
+    if not sys.stdin.isatty():  # getpass would abort (exit 1) with a warning
+        raise ValidationError("password", "", "no terminal to ask for it", allowed="the password on standard input with --password-stdin")
     return Password(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 

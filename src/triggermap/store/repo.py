@@ -50,6 +50,11 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,149}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NOTE = 4000
 MIN_DATE = dt.date(1900, 1, 1)
+#: how far ahead a diary date may be: a person east of the server may already be on tomorrow
+MAX_FUTURE = dt.timedelta(days=1)
+#: characters a stored text may not hold: C0 controls other than tab and line breaks, DEL and C1
+#: (an escape sequence in a note would be replayed on the terminal of whoever lists the diary)
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Log-in throttling (see :func:`login_delay`): failed log-ins within the window are counted per
 # (user name, client address) and per client address; past the free ones, each further
@@ -282,6 +287,8 @@ def _validate_entry(
     vocab: Vocab,
 ) -> tuple[dt.date, int, list[tuple[str, str | None]], list[str], str | None]:
     day = parse_date(date)
+    if day > dt.date.today() + MAX_FUTURE:
+        raise ValidationError("date", day.isoformat(), "in the future", allowed="a day that has begun (at most tomorrow)")
     level = parse_pain(pain)
     pairs = parse_regions(regions, vocab)
     items: list[str] = []
@@ -297,6 +304,9 @@ def _validate_entry(
             )
         if note is not None and "\x00" in note:
             raise ValidationError("note", note[:40], "contains a NUL character", allowed="text")
+        if note is not None and CONTROL_RE.search(note):
+            raise ValidationError("note", note[:40], "contains a control character",
+                                  allowed="text (line breaks and tabs are fine)")
     return day, level, pairs, items, note
 
 

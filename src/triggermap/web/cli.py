@@ -7,7 +7,7 @@ import typer
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this computer only)."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."),
     clinic: bool = typer.Option(
         False, "--clinic",
         help="Clinic mode: log-in accounts (clinicians, patients; `triggermap account add`), each clinician "
@@ -38,6 +38,10 @@ def serve(
     from .server import uvicorn_options
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
+    problem = _host_problem(host, port)
+    if problem:
+        typer.echo(f"triggermap: error: --host: cannot listen on {host!r}: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         options = uvicorn_options(forwarded_allow_ips=forwarded_allow_ips, header_timeout=header_timeout)
     except ValueError as exc:
@@ -72,6 +76,17 @@ def serve(
         typer.echo("triggermap: the diary is only shown on this computer (use --clinic to share records)", err=True)
     typer.echo(f"triggermap: serving on http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=host, port=port, **options)
+
+
+def _host_problem(host: str, port: int) -> str | None:
+    """Why ``host`` is not an address this machine can listen on (it does not resolve), or None."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return None
 
 
 def _prepare_database(url: str) -> int:
