@@ -395,7 +395,7 @@ def _pain(cell: str) -> list[dict[str, Any]]:
         for part in rest:
             if part == "":
                 continue
-            number = _number(part, f"pain[{len(marks)}].intensity")
+            number = _number(part, f"pain[{len(marks)}].intensity") if part[0] in "+-.0123456789" else part
             if not isinstance(number, str):  # a number is the intensity (the intake parser checks 0-10)
                 if "intensity" in mark:
                     raise InputError(f"pain[{len(marks)}]", f"{item!r} is not region[:side][:intensity]")

@@ -306,8 +306,9 @@ def list_command(
                 line += f"  {where}"
             if e["done"]:
                 line += f"  done: {', '.join(e['done'])}"
-            if e["note"]:
-                line += f"  \u2014 {e['note']}"
+            if e["note"]:  # a note stored before control characters were refused is shown escaped
+                note = repo.CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], e["note"])
+                line += f"  \u2014 {note}"
             typer.echo(line)
 
 
