@@ -14,6 +14,7 @@ The one "did you mean" helper, :func:`closest`, lives here too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Literal, get_args
 
@@ -83,6 +84,11 @@ EXERCISE_KINDS: tuple[str, ...] = get_args(ExerciseKind)
 INTAKE_VERSION = 1
 CONTRACT_VERSION = "1.1"
 
+
+#: characters a stored text may not hold: C0 controls other than tab and line breaks, DEL and C1
+#: (an escape sequence in a note would be replayed on the terminal of whoever lists it); the store
+#: and the web forms refuse them
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: the most characters of a bad value that an error message repeats
 SHOWN_CHARS = 60

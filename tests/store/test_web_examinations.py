@@ -283,8 +283,9 @@ def test_timeline_and_one_page_summary(clinic):
         plan = repo.current_plan(s, person)
         assert plan is not None and plan.items
         item = plan.items[0].item_id
-        for day in range(1, 29):  # four weeks of diary entries after the plan
-            repo.add_diary_entry(s, person, date=f"2099-02-{day:02d}", pain=1 + day % 9,
+        last = dt.date.today() + repo.MAX_FUTURE  # the latest date the diary takes
+        for day in range(1, 29):  # four weeks of diary entries, the newest after today's examinations
+            repo.add_diary_entry(s, person, date=last - dt.timedelta(days=28 - day), pain=1 + day % 9,
                                  regions=["buttock-lower-outer:right", "gluteal-fold:right"],
                                  done=[item] if day % 2 else [])
     with session(clinic, "dr.a") as c:
@@ -296,7 +297,7 @@ def test_timeline_and_one_page_summary(clinic):
         page = html.unescape(t.text)
         rows = re.findall(r'<tr class="ev-(\w+)">', t.text)
         assert rows.count("diary") == 29 and rows.count("exam") == 3 and rows.count("drawing") == 1
-        assert rows[0] == "diary"  # newest first: 2099 entries come before today's examinations
+        assert rows[0] == "diary"  # newest first: tomorrow's entry comes before today's examinations
         assert f"/diary/{clinic.pa}/assessments/{clinic.assessment}" in t.text
         assert "1 of 1 plan items" in page or f"1 of {len(plan.items)} plan items" in page
         assert f'src="/diary/{clinic.pa}/plot.svg' in t.text

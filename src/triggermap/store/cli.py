@@ -307,7 +307,9 @@ def list_command(
             if e["done"]:
                 line += f"  done: {', '.join(e['done'])}"
             if e["note"]:  # a note stored before control characters were refused is shown escaped
-                note = repo.CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], e["note"])
+                from ..vocabulary import CONTROL_RE
+
+                note = CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], e["note"])
                 line += f"  \u2014 {note}"
             typer.echo(line)
 

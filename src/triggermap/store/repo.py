@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..vocabulary import BODY_SIDES, INTENSITY_MAX, INTENSITY_MIN, LANGS
+from ..vocabulary import BODY_SIDES, CONTROL_RE, INTENSITY_MAX, INTENSITY_MIN, LANGS
 from . import auth
 from .errors import AccessError, DuplicateEntry, Forbidden, NotFound, RateLimited, ValidationError
 from .models import (
@@ -52,9 +52,7 @@ MAX_NOTE = 4000
 MIN_DATE = dt.date(1900, 1, 1)
 #: how far ahead a diary date may be: a person east of the server may already be on tomorrow
 MAX_FUTURE = dt.timedelta(days=1)
-#: characters a stored text may not hold: C0 controls other than tab and line breaks, DEL and C1
-#: (an escape sequence in a note would be replayed on the terminal of whoever lists the diary)
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 # Log-in throttling (see :func:`login_delay`): failed log-ins within the window are counted per
 # (user name, client address) and per client address; past the free ones, each further

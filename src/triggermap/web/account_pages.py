@@ -33,6 +33,7 @@ from .accounts import (
     db_url,
     is_clinic,
     local_client_allowed,
+    record_id,
     record_scope,
     require_viewer,
     set_cookie,
@@ -166,6 +167,8 @@ def account_error(exc: ValidationError, _: Gettext) -> FormError:
                                      "a letter or digit. A patient account needs one."))
     if fld == "clinician":
         return FormError("clinician", _("Clinician: choose a clinician's account."))
+    if fld == "name":
+        return FormError("name", _("Name: one line of text, without tabs or line breaks."))
     return FormError(fld, _("This answer could not be used: %(value)s") % {"value": value})
 
 
@@ -232,6 +235,8 @@ def add_account(request: Request, form: Form) -> Response:
         with record_scope(request) as s:
             viewer = _admin(request, s, page=False)
             check_form(request, viewer, form)
+            if any(c in values["name"] for c in "\t\r\n"):  # other control characters: .formbody
+                raise ValidationError("name", values["name"], "is not one line of text")
             person = None
             if values["role"] == "patient":
                 if not values["person"]:
@@ -250,10 +255,8 @@ def add_account(request: Request, form: Form) -> Response:
 def _target(s: Session, aid: str) -> Any:
     from ..store.models import Account
 
-    try:
-        account = s.get(Account, int(aid))
-    except (TypeError, ValueError):
-        account = None
+    n = record_id(aid)
+    account = s.get(Account, n) if n is not None else None
     if account is None:
         raise HTTPException(404)
     return account

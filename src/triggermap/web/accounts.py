@@ -246,6 +246,40 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
 
 
+#: The largest id a record can have: the databases' 64-bit signed INTEGER (a larger number in a
+#: URL cannot even be looked up: SQLite's driver refuses it with OverflowError).
+MAX_ID = 2**63 - 1
+
+
+def record_id(raw: str) -> int | None:
+    """The record id a URL's path names (ASCII digits, 1 to :data:`MAX_ID`), or None when it names
+    none: answer 404, as for an id that does not exist."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+        return None
+    n = int(raw)
+    return n if 1 <= n <= MAX_ID else None
+
+
+def person_for(session: Session, request: Request, viewer: Viewer, pid: str, action: str) -> Person:
+    """The person of a URL's ``pid`` if the viewer may see it, else :class:`AccessError` (404); the
+    access is audited, refusals too. What is no id at all (letters, or a number no database row can
+    have) reaches the store as text, which it refuses as "not an id" without asking the database."""
+    from ..store import repo
+
+    ip = client_ip(request)
+    n = record_id(pid)
+    if viewer.kind == "local":
+        from ..store.errors import NotFound
+
+        me = local_person(session)
+        if n != me.id:
+            raise NotFound("no such person")
+        repo.record_audit(session, LOCAL_ACTOR, action, "person", me.id, person_id=me.id, ip=ip)
+        return me
+    return repo.get_person_for(session, viewer.account, n if n is not None else f"not an id: {pid}",
+                               action=action, ip=ip)
+
+
 def check_form(request: Request, viewer: Viewer, form: FormData) -> None:
     check_csrf(request, form, viewer.csrf if viewer.account is not None else None)
 
@@ -285,8 +319,9 @@ def record_scope(request: Request) -> Iterator[Session]:
 
 
 async def read_form(request: Request) -> FormData:
-    form = await request.form(max_files=0, max_fields=1000)
-    return FormData(form.multi_items())
+    from .formbody import read_form as read
+
+    return await read(request, max_fields=1000)
 
 
 #: A route parameter with the submitted form (parsed before a plain ``def`` route runs in the thread pool).

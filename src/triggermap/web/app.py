@@ -28,6 +28,7 @@ from .security import (
     TIMEOUT_MESSAGE,
     BodyLimit,
     GzipPages,
+    HeadAsGet,
     RequestTimeout,
     RequestTooLarge,
     SecurityHeaders,
@@ -54,8 +55,8 @@ class TriggermapApp(FastAPI):
 
         timeout = getattr(self.state, "body_timeout", None)
         # POST /api/v1/assess skips routing and FastAPI's request handling (same answers: .fastpath)
-        return SecurityHeaders(BodyLimit(FastAssess(GzipPages(super().build_middleware_stack()), self),
-                                         timeout=timeout))
+        return HeadAsGet(SecurityHeaders(BodyLimit(FastAssess(GzipPages(super().build_middleware_stack()), self),
+                                                   timeout=timeout)))
 
 
 def _static_version() -> str:
@@ -196,6 +197,8 @@ def _install_error_handlers(app: FastAPI) -> None:
                 resp = _error_page(request, 404, _("Page not found"), _("There is no page at this address."))
             elif exc.status_code == 405:
                 resp = _error_page(request, 405, _("Page not found"), _("This address does not take that kind of request."))
+            elif exc.status_code == 415:
+                resp = _error_page(request, 415, _("The form could not be read"), str(exc.detail))
             else:
                 resp = _error_page(request, exc.status_code, _("Something went wrong"), str(exc.detail))
         for k, v in (exc.headers or {}).items():

@@ -26,10 +26,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from .accounts import Form, Viewer, check_form, client_ip, record_scope, require_viewer
+from .accounts import Form, Viewer, check_form, client_ip, person_for, record_id, record_scope, require_viewer
 from .api import saved_in_language
 from .app import render, request_lang, ui_gettext
-from .forms import FormData, FormError, intake_from_json, intake_json
+from .forms import FormData, FormError, check_intake, intake_from_json, intake_json
 from .i18n import LANGS, translations
 from .present import Gettext, drawing_summary, region_text, results_view, side_text
 
@@ -61,9 +61,7 @@ def _clinician(request: Request, session: Any, page: bool = True) -> Viewer:
 
 
 def _patient(session: Any, request: Request, viewer: Viewer, pid: str, action: str) -> Any:
-    from ..store import repo
-
-    return repo.get_person_for(session, viewer.account, pid, action=action, ip=client_ip(request))
+    return person_for(session, request, viewer, pid, action)
 
 
 def _date_text(day: dt.date, lang: str) -> str:
@@ -280,10 +278,14 @@ def exam_form(request: Request, pid: str) -> Response:
     return _exam_page(request, pid)
 
 
-def _base_from(raw: str) -> dict[str, Any]:
-    """A posted intake (hidden field), or an empty drawing when it is not a JSON object."""
+def _base_from(raw: str, kb: Knowledge, field: str) -> dict[str, Any]:
+    """A posted intake (hidden field ``field``), or an empty drawing when it is not a JSON object;
+    one the intake parser refuses is refused (422 naming the field) before anything reads it."""
     base = intake_from_json(raw)
-    return base if base is not None else {"version": 1, "pain": []}
+    if base is None:
+        return {"version": 1, "pain": []}
+    check_intake(base, kb, field, allow_empty=True)
+    return base
 
 
 def _posted_exam(request: Request, pid: str, form: FormData) -> tuple[dict[str, Any], Any, ExamState] | Response:
@@ -292,7 +294,7 @@ def _posted_exam(request: Request, pid: str, form: FormData) -> tuple[dict[str, 
 
     kb = request.app.state.kb
     _ = ui_gettext(request)
-    base = _base_from(form.get("base"))
+    base = _base_from(form.get("base"), kb, "base")
     state = _state_from_form(form, kb)
     doc, errors = exam_intake(base, state, kb, _)
     neutral = None
@@ -374,7 +376,7 @@ def exam_edit(request: Request, pid: str, form: Form) -> Response:
         viewer = _clinician(request, s, page=False)
         check_form(request, viewer, form)
         _patient(s, request, viewer, pid, "examine")
-    doc = _base_from(form.get("intake"))
+    doc = _base_from(form.get("intake"), request.app.state.kb, "intake")
     state = _state_from_intake(doc, [])
     return _exam_page(request, pid, state=state, base_json=intake_json(drawing_intake(doc)))
 
@@ -415,13 +417,14 @@ def saved_exam(request: Request, pid: str, eid: str) -> Response:
     from ..store import repo
 
     kb = request.app.state.kb
-    if not eid.isdigit() or len(eid) > 18:
+    examination_id = record_id(eid)
+    if examination_id is None:
         raise HTTPException(404)
     reader = request_lang(request)
     with record_scope(request) as s:
         viewer = _clinician(request, s)
         person = _patient(s, request, viewer, pid, "read-examination")
-        e = repo.get_examination(s, person, int(eid))
+        e = repo.get_examination(s, person, examination_id)
         doc, result, neutral = dict(e.intake), dict(e.result), e.neutral
         saved_lang = e.lang if e.lang in LANGS else "en"
         created, by, patient = e.created_at.date(), e.clinician_name, person.display_name or person.code

@@ -38,15 +38,15 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
-from ..vocabulary import BODY_SIDES
+from ..vocabulary import BODY_SIDES, CONTROL_RE
 from .accounts import (
-    LOCAL_ACTOR,
     Form,
     Viewer,
     check_form,
     client_ip,
-    local_person,
     own_person,
+    person_for,
+    record_id,
     record_scope,
     require_viewer,
 )
@@ -80,17 +80,7 @@ def _vocab(request: Request) -> Any:
 
 def _open(session: Any, request: Request, viewer: Viewer, pid: str, action: str) -> Any:
     """The person ``pid`` if the viewer may see it; the access is audited (refusals too, as 404)."""
-    from ..store import repo
-    from ..store.errors import NotFound
-
-    ip = client_ip(request)
-    if viewer.kind == "local":
-        me = local_person(session)
-        if pid != str(me.id):
-            raise NotFound("no such person")
-        repo.record_audit(session, LOCAL_ACTOR, action, "person", me.id, person_id=me.id, ip=ip)
-        return me
-    return repo.get_person_for(session, viewer.account, pid, action=action, ip=ip)
+    return person_for(session, request, viewer, pid, action)
 
 
 def _date_text(day: dt.date, lang: str) -> str:
@@ -169,7 +159,7 @@ def friendly_error(exc: Any, _: Gettext) -> FormError:
     if fld == "done":
         return FormError("done", _("Exercises done: “%(value)s” is not an exercise we know.") % {"value": value})
     if fld == "note":
-        if "NUL" in problem:
+        if "NUL" in problem or "control character" in problem:
             return FormError("note", _("Note: the note contains a character that cannot be stored."))
         return FormError("note", _("Note: please keep the note under %(max)d characters.") % {"max": MAX_NOTE})
     return FormError(fld, _("This answer could not be used: %(value)s") % {"value": value})
@@ -222,7 +212,7 @@ def _validate(form: FormData, vocab: Any, _: Gettext, today: dt.date) -> tuple[d
     if len(note.strip()) > repo.MAX_NOTE:
         errors.append(FormError("note", _("Note: please keep the note under %(max)d characters.")
                                 % {"max": repo.MAX_NOTE}))
-    elif "\x00" in note:
+    elif CONTROL_RE.search(note):  # NUL, escape sequences, C1 (tabs and line breaks are fine)
         errors.append(FormError("note", _("Note: the note contains a character that cannot be stored.")))
     out["note"] = note.strip() or None
     return out, errors
@@ -693,12 +683,13 @@ def saved_result(request: Request, pid: str, aid: str) -> Response:
     from .present import drawing_summary, results_view
 
     kb = request.app.state.kb
-    if not aid.isdigit() or len(aid) > 18:
+    assessment_id = record_id(aid)
+    if assessment_id is None:
         raise HTTPException(404)
     with record_scope(request) as s:
         viewer = require_viewer(request, s)
         person = _open(s, request, viewer, pid, "read-assessment")
-        a = repo.get_assessment(s, person, int(aid))
+        a = repo.get_assessment(s, person, assessment_id)
         intake, result, neutral = dict(a.intake or {}), dict(a.result or {}), a.neutral
         saved_lang = a.lang if a.lang in LANGS else "en"
         created, kb_version, back = a.created_at.date(), a.kb_version, f"/diary/{person.id}"

@@ -227,6 +227,25 @@ def intake_from_json(raw: str | None) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def check_intake(doc: dict[str, Any], kb: Knowledge, field: str, allow_empty: bool = False) -> None:
+    """Refuse (422 naming ``field`` and the path inside it) an intake carried by a page that the
+    engine's parser refuses, before any page reads it: a hidden field can be edited like any
+    other. ``allow_empty``: a drawing with no marks yet is fine (the clinician's examination of a
+    person who has drawn nothing)."""
+    from ..engine import IntakeError, parse_intake
+    from .formbody import refuse
+
+    probe = doc
+    if allow_empty and all(doc.get(k) in (None, []) for k in ("pain", "choir", "red_flags")):
+        # a midline mark stands in for the missing drawing (nothing else of the intake refers to it)
+        midline = next(rid for rid, r in kb.regions.items() if r.midline)
+        probe = {**doc, "pain": [{"region": midline}]}
+    try:
+        parse_intake(probe, kb)
+    except IntakeError as exc:
+        refuse(f"{field}.{exc.field}" if exc.field != "(document)" else field, exc.message)
+
+
 #: the longest ``?i=`` token accepted (a typical intake is a few hundred characters)
 MAX_TOKEN = 12_000
 

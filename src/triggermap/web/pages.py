@@ -18,6 +18,7 @@ from .forms import (
     FormData,
     FormError,
     FormState,
+    check_intake,
     decode_intake,
     encode_intake,
     intake_from_form,
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
 router = APIRouter(include_in_schema=False)
 
 async def _form(request: Request) -> FormData:
-    form = await request.form(max_files=0, max_fields=2000)
-    return FormData(form.multi_items())
+    from .formbody import read_form
+
+    return await read_form(request, max_fields=2000)
 
 
 def _triage_rules(kb: Knowledge) -> list[dict[str, Any]]:
@@ -425,6 +427,7 @@ async def edit(request: Request) -> Response:
     doc = _intake_from_hidden(form)
     if doc is None:
         return RedirectResponse("/", status_code=303)
+    check_intake(doc, request.app.state.kb, "intake")
     return _pain_page(request, state_from_intake(doc))
 
 

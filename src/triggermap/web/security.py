@@ -41,6 +41,28 @@ def too_large_message(limit: int = MAX_BODY_BYTES) -> str:
     return f"the request body is larger than {limit // 1024} KiB; an intake is a small document"
 
 
+class HeadAsGet:
+    """HEAD wherever GET is allowed (FastAPI's routes take only the methods they name): a HEAD
+    request is answered as the GET, with the GET's headers and no body."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 class SecurityHeaders:
     """Adds the security headers to every response; ``Cache-Control: no-store`` on everything but
     static files (pages and API answers may carry health data)."""
