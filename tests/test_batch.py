@@ -272,8 +272,9 @@ def test_write_parts_finishes_short_writes_in_order(monkeypatch, tmp_path, limit
 
 
 def test_summary_rows_without_next_questions_are_the_rows_of_the_full_documents(kb):
-    """CSV and Parquet rows are made without computing next questions (they hold none): each row
-    equals the row of the full document, on CHOIR drawings and on the article's intake."""
+    """CSV and Parquet rows are made from the language-neutral assessment without next questions
+    (they hold none, and no text): each row equals the row of the full document, on CHOIR drawings
+    and on the article's intake."""
     from triggermap.batch import Job, assess_record, csv_row, parquet_row
     from triggermap.engine.core import engine_for
 
@@ -283,7 +284,7 @@ def test_summary_rows_without_next_questions_are_the_rows_of_the_full_documents(
         job = Job("jsonl", (), out, "en")
         for n, doc in enumerate(intakes, start=1):
             row_id, got, error = assess_record(n, json.dumps(doc).encode(), job, kb)
-            assert error is None and got is not None and got["next_questions"] == []
+            assert error is None and got is not None and got.next_questions == ()  # an Assessment, not localised
             full = eng.document(doc, "en")
             assert full["next_questions"] or n < len(intakes)  # the article's intake has questions
             assert row(n, row_id, got, None) == row(n, row_id, full, None)

@@ -35,12 +35,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .documents import MAX_INTAKE_BYTES, InputError, dumps_bytes, loads_json
-from .vocabulary import MAX_NEXT_QUESTIONS
 
 if TYPE_CHECKING:
+    from .engine.result import Assessment
     from .knowledge import Knowledge
 
 EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID = 0, 1, 2
@@ -510,7 +510,8 @@ def _error_text(exc: BaseException) -> str:
 
 
 def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, Any, str | None]:
-    """One record -> (its id, the assessment document or None, the error text or None). Never
+    """One record -> (its id, its result or None, the error text or None): the contract document
+    for JSON output, the language-neutral Assessment for summary rows (:data:`ROW_OUTPUTS`). Never
     raises: a record that cannot be assessed gets an error so that no other record's result is lost."""
     from .engine import IntakeError
     from .engine.core import engine_for
@@ -532,9 +533,11 @@ def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, A
                 doc = loads_json(payload)
             except json.JSONDecodeError as exc:
                 raise InputError("(document)", f"is not valid JSON: {exc}") from None
-        # a CSV or Parquet row holds no next questions: they are not computed (a third of the work)
-        asked = 0 if job.out in ROW_OUTPUTS else MAX_NEXT_QUESTIONS
-        return row_id, engine_for(kb).document(doc, job.lang, who=job.who, max_questions=asked), None
+        if job.out in ROW_OUTPUTS:
+            # a CSV or Parquet row holds ids and scores only: no next questions are computed (a third of
+            # the work) and nothing is localised (a quarter of the rest); see _summary
+            return row_id, engine_for(kb).assess(doc, who=job.who, max_questions=0), None
+        return row_id, engine_for(kb).document(doc, job.lang, who=job.who), None
     except (InputError, IntakeError) as exc:
         return row_id, None, _error_text(exc)
     except RecursionError:
@@ -544,59 +547,89 @@ def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, A
         return row_id, None, f"(internal): could not assess this line ({type(exc).__name__})"
 
 
-def _scored(items: list[dict[str, Any]]) -> str:
-    return ";".join(f"{it['id']}:{it['score']}" for it in items)
+class _Summary(NamedTuple):
+    """What a summary row holds of one result: ids and scores, no text (no language)."""
+
+    level: str
+    reasons: list[str]
+    muscles: list[tuple[str, float]]
+    conditions: list[tuple[str, float, bool]]
+    uncovered: list[str]
+    choir: list[int]
+    contract: str
+    kb_version: str
+    model_version: str
 
 
-def csv_row(n: int, row_id: str, doc: dict[str, Any] | None, error: str | None) -> list[Any]:
-    """The CSV output row of one record (:data:`CSV_COLUMNS`)."""
+def _summary(result: Assessment | dict[str, Any]) -> _Summary:
+    """The summary of a language-neutral :class:`~triggermap.engine.result.Assessment` (what
+    the batch's workers compute for CSV and Parquet rows: no localising, no next questions) or of
+    a contract document (the same values: the rows of either are equal, tested)."""
+    if isinstance(result, dict):
+        return _Summary(
+            result["triage"]["level"], [r["id"] for r in result["triage"]["reasons"]],
+            [(m["id"], m["score"]) for m in result["muscles"]],
+            [(c["id"], c["score"], bool(c.get("likely"))) for c in result["conditions"]],
+            [u["region"] + (f":{u['side']}" if u.get("side") else "") for u in result["uncovered"]],
+            list(result["choir"]), result.get("contract", ""), result.get("kb_version", ""),
+            result.get("model_version", ""),
+        )
+    return _Summary(
+        result.level, [r.id for r in result.reasons], [(m.id, m.score) for m in result.muscles],
+        [(c.id, c.score, bool(c.likely)) for c in result.conditions],
+        [u["region"] + (f":{u['side']}" if u.get("side") else "") for u in result.uncovered],
+        list(result.choir), result.contract, result.kb_version, result.model_version,
+    )
+
+
+def csv_row(n: int, row_id: str, doc: Assessment | dict[str, Any] | None, error: str | None) -> list[Any]:
+    """The CSV output row of one record (:data:`CSV_COLUMNS`) from its assessment or document."""
     if doc is None:
         return [n, row_id, error, *([""] * (len(CSV_COLUMNS) - 3))]
-    muscles = doc["muscles"]
+    s = _summary(doc)
     top: list[Any] = []
     for k in range(TOP_MUSCLES):
-        top += [muscles[k]["id"], muscles[k]["score"]] if k < len(muscles) else ["", ""]
-    uncovered = ";".join(u["region"] + (f":{u['side']}" if u.get("side") else "") for u in doc["uncovered"])
+        top += list(s.muscles[k]) if k < len(s.muscles) else ["", ""]
     return [
         n,
         row_id,
         "",
-        doc["triage"]["level"],
-        ";".join(r["id"] for r in doc["triage"]["reasons"]),
+        s.level,
+        ";".join(s.reasons),
         *top,
-        _scored(muscles),
-        _scored(doc["conditions"]),
-        ";".join(c["id"] for c in doc["conditions"] if c.get("likely")),
-        uncovered,
-        ";".join(str(c) for c in doc["choir"]),
-        doc.get("contract", ""),
-        doc.get("kb_version", ""),
-        doc.get("model_version", ""),
+        ";".join(f"{i}:{score}" for i, score in s.muscles),
+        ";".join(f"{i}:{score}" for i, score, _ in s.conditions),
+        ";".join(i for i, _, likely in s.conditions if likely),
+        ";".join(s.uncovered),
+        ";".join(map(str, s.choir)),
+        s.contract,
+        s.kb_version,
+        s.model_version,
     ]
 
 
-def parquet_row(n: int, row_id: str, doc: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+def parquet_row(n: int, row_id: str, doc: Assessment | dict[str, Any] | None, error: str | None) -> dict[str, Any]:
     """The Parquet output row of one record: :data:`CSV_COLUMNS` with native types (lists of
     ids, ``{id, score}`` structs, integer CHOIR codes; null where a record failed)."""
     row: dict[str, Any] = dict.fromkeys(CSV_COLUMNS)
     row.update(line=n, id=row_id, error=error)
     if doc is None:
         return row
-    muscles = doc["muscles"]
-    for k in range(min(TOP_MUSCLES, len(muscles))):
-        row[f"muscle_{k + 1}"] = muscles[k]["id"]
-        row[f"muscle_{k + 1}_score"] = float(muscles[k]["score"])
+    s = _summary(doc)
+    for k in range(min(TOP_MUSCLES, len(s.muscles))):
+        row[f"muscle_{k + 1}"] = s.muscles[k][0]
+        row[f"muscle_{k + 1}_score"] = float(s.muscles[k][1])
     row.update(
-        triage_level=doc["triage"]["level"],
-        triage_reasons=[r["id"] for r in doc["triage"]["reasons"]],
-        muscles=[{"id": m["id"], "score": float(m["score"])} for m in muscles],
-        conditions=[{"id": c["id"], "score": float(c["score"])} for c in doc["conditions"]],
-        conditions_likely=[c["id"] for c in doc["conditions"] if c.get("likely")],
-        uncovered=[u["region"] + (f":{u['side']}" if u.get("side") else "") for u in doc["uncovered"]],
-        choir=list(doc["choir"]),
-        contract=doc.get("contract"),
-        kb_version=doc.get("kb_version"),
-        model_version=doc.get("model_version"),
+        triage_level=s.level,
+        triage_reasons=s.reasons,
+        muscles=[{"id": i, "score": float(score)} for i, score in s.muscles],
+        conditions=[{"id": i, "score": float(score)} for i, score, _ in s.conditions],
+        conditions_likely=[i for i, _, likely in s.conditions if likely],
+        uncovered=s.uncovered,
+        choir=s.choir,
+        contract=s.contract or None,
+        kb_version=s.kb_version or None,
+        model_version=s.model_version or None,
     )
     return row
 
