@@ -150,3 +150,29 @@ def test_model_md_parameter_table_matches_model_params():
         "long_duration_weeks",
     }
     assert documented <= seen, documented - seen
+
+
+def test_summary_is_the_assessment_without_its_explanations(kb):
+    """Engine.summary (the batch's CSV/Parquet rows) ranks, triages and lists conditions exactly as
+    assess does, and leaves out only the explanations, plan, references and next questions."""
+    import csv
+    import itertools
+
+    from tmhelpers import ARTICLE, CHOIR_DIR, ROOT
+    from triggermap import Engine
+    from triggermap.evaluate import load_cases
+
+    eng = Engine(kb)
+    with open(CHOIR_DIR / "choir_validation_7068.csv", newline="") as fh:
+        drawings = [{"version": 1, "choir": [int(c) for c in r["bodymap_regions_csv"].split(",")]}
+                    for r in itertools.islice(csv.DictReader(fh), 200)]
+    intakes = drawings + [ARTICLE] + [c["intake"] for c in load_cases(ROOT / "bench" / "cases")]
+    assert any(eng.assess(i).plan for i in intakes)  # the comparison covers plans and references too
+    for intake in intakes:
+        full, short = eng.assess(intake), eng.summary(intake)
+        same = ("contract", "kb_version", "model_version", "level", "reasons", "uncovered", "conditions", "choir")
+        assert all(getattr(short, f) == getattr(full, f) for f in same), intake
+        assert [(m.id, m.score, m.side, m.trigger_points) for m in short.muscles] == [
+            (m.id, m.score, m.side, m.trigger_points) for m in full.muscles]
+        assert all(not (m.explains or m.unexplained or m.supporting or m.against) for m in short.muscles)
+        assert short.plan == short.plan_withheld == short.references == short.next_questions == ()

@@ -534,9 +534,9 @@ def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, A
             except json.JSONDecodeError as exc:
                 raise InputError("(document)", f"is not valid JSON: {exc}") from None
         if job.out in ROW_OUTPUTS:
-            # a CSV or Parquet row holds ids and scores only: no next questions are computed (a third of
-            # the work) and nothing is localised (a quarter of the rest); see _summary
-            return row_id, engine_for(kb).assess(doc, who=job.who, max_questions=0), None
+            # a CSV or Parquet row holds ids and scores only: no next questions, explanations or plan
+            # are computed (Engine.summary) and nothing is localised; see _summary
+            return row_id, engine_for(kb).summary(doc, who=job.who), None
         return row_id, engine_for(kb).document(doc, job.lang, who=job.who), None
     except (InputError, IntakeError) as exc:
         return row_id, None, _error_text(exc)

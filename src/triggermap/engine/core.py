@@ -94,6 +94,15 @@ class Engine:
         list). Raises :class:`IntakeError` for an invalid intake."""
         return _evaluate(self.kb, self._prep, data, who, max_questions)
 
+    def summary(self, data: Mapping[str, Any] | Intake, *, who: str | None = None) -> Assessment:
+        """The assessment reduced to what a summary row holds (``assess --batch --format
+        csv|parquet``): triage, the ranked muscles with scores and sides, the conditions, the
+        uncovered marks and CHOIR codes, exactly as :meth:`assess` gives them; no per-muscle
+        explanations (``explains``, ``unexplained``, ``supporting`` and ``against`` are empty), no
+        plan, references or next questions. About a fifth of the work less; not for showing to a
+        person (:meth:`assess` is)."""
+        return _evaluate(self.kb, self._prep, data, who, 0, explain=False)
+
     def document(
         self,
         data: Mapping[str, Any] | Intake,
@@ -177,6 +186,7 @@ def _evaluate(
     data: Mapping[str, Any] | Intake,
     who: str | None = None,
     max_questions: int = MAX_NEXT_QUESTIONS,
+    explain: bool = True,
 ) -> Assessment:
     if who is not None and who not in ASKERS:
         raise ValueError(f"who must be one of {ASKERS} or None, got {who!r}")
@@ -224,9 +234,13 @@ def _evaluate(
 
     ranked = rank_muscles(prep.index, intake, params.max_muscles)
     painful = intake.painful
-    items = mark_items(painful)
     muscles = []
-    for s in ranked:
+    if not explain:  # Engine.summary: the ranking alone
+        for s in ranked:
+            muscles.append(MuscleResult(s.muscle, round(s.score, 4), s.side, tuple(s.pattern.trigger_points), [], [],
+                                        {}, {}))
+    items = mark_items(painful) if explain else []
+    for s in ranked if explain else ():
         explains, rest = explained(s.pattern, s.side, items)
         support = supporting(prep.index, s.muscle, intake)
         con: dict[str, list[str]] = against(prep.index, s.muscle, intake)
@@ -245,19 +259,19 @@ def _evaluate(
 
     plan: tuple[PlanItem, ...] = ()
     withheld: tuple[Withheld, ...] = ()
-    if level in PLAN_LEVELS:
+    if level in PLAN_LEVELS and explain:
         best = ranked[0].score if ranked else 0.0
         top = [s.muscle for s in ranked[: params.plan_muscles] if s.score >= params.plan_relative_min * best]
         plan, withheld = build_plan(kb, intake, top)
 
     ref_ids: dict[str, None] = {}
-    for fid in sorted(intake.red_flags):
+    for fid in sorted(intake.red_flags) if explain else ():
         ref_ids.update(dict.fromkeys(kb.red_flags[fid].refs))
-    for rule in rules:
+    for rule in rules if explain else ():
         ref_ids.update(dict.fromkeys(rule.refs))
-    for cond in conditions:
+    for cond in conditions if explain else ():
         ref_ids.update(dict.fromkeys(kb.conditions[cond.id].refs))
-    for mm in muscles:
+    for mm in muscles if explain else ():
         ref_ids.update(dict.fromkeys(kb.muscles[mm.id].references))
     for item in plan:
         ref_ids.update(dict.fromkeys(kb.exercises[item.id].refs))
