@@ -55,10 +55,25 @@ def main() -> None:
             "p95_ms": 1000 * ts[int(0.95 * (len(ts) - 1))],
             "mean_chars": statistics.mean(len(t) for lg, t in texts if lg == lang),
         }
+    # long texts of many body parts and sides, up to the 20,000-character limit: the time should
+    # grow about linearly with the length (an adversarial run found it quadratic: 10 s at 20,000)
+    long: dict[str, list[float]] = {}
+    for unit in ("left calf ", "left calf,", "left right both calf buttock low back "):
+        for chars in (2_500, 5_000, 10_000, 20_000):
+            text = (unit * (chars // len(unit) + 1))[: chars - 1]
+            t0 = time.perf_counter()
+            with contextlib.suppress(ParseError):
+                parse_text(text, "en", kb)
+            long.setdefault(repr(unit), []).append(round(1000 * (time.perf_counter() - t0), 1))
+    out["long_texts_ms_at_2500_5000_10000_20000_chars"] = long
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         for lang, r in out.items():
+            if lang.startswith("long"):
+                for unit, ms in r.items():
+                    print(f"long text of {unit} repeated, 2,500 / 5,000 / 10,000 / 20,000 characters: {ms} ms")
+                continue
             print(f"{lang}: {r['texts']} texts x {args.rounds} rounds, {r['mean_chars']:.0f} characters on average: "
                   f"p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms")
 

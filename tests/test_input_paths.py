@@ -385,3 +385,77 @@ def test_a_yaml_number_too_long_to_print_is_named(tmp_path, capfd):
     assert main([str(src)]) == 2
     err = capfd.readouterr().err
     assert "age: must be from 0 to 120, got a number of about" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- third sweep: batch, surrogates
+
+
+def test_a_lone_surrogate_escape_is_refused_and_the_batch_keeps_the_other_lines(tmp_path, capfd):
+    from triggermap.fastcli import main
+
+    good = json.dumps({"version": 1, "pain": [{"region": "calf", "side": "left"}]})
+    src = tmp_path / "s.jsonl"
+    src.write_text("\n".join([good, '{"\\udcff": 1}', '{"version": 1, "pain": [{"region": "calf\\udcff"}]}',
+                              '{"version": 1, "pain": [{"region": "calf", "side": "left"}], "note": "\\ud83d\\ude00"}',
+                              good]) + "\n")
+    assert main(["--batch", str(src), "--workers", "2"]) == 1
+    out, err = capfd.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 5 and "Traceback" not in err
+    assert lines[0]["triage"] and lines[4]["triage"]
+    for bad in lines[1:3]:
+        assert "lone surrogate" in bad["error"]
+    assert lines[3]["error"].startswith("note")  # an emoji's escaped pair is text: refused only as an unknown field
+
+
+def test_http_refuses_a_lone_surrogate_escape():
+    from fastapi.testclient import TestClient
+
+    from triggermap.web.app import create_app
+
+    client = TestClient(create_app())
+    for path, body in (("/api/v1/assess", '{"version": 1, "pain": [{"region": "calf\\udcff"}]}'),
+                       ("/api/v1/parse", '{"text": "left\\udcffcalf pain"}')):
+        r = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (path, r.text)
+        assert "lone surrogate" in r.json()["message"]
+
+
+def test_csv_output_is_utf8_even_when_the_input_is_not(tmp_path, capfd):
+    from triggermap.fastcli import main
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,pain\na\xff,calf:left\nb,calf\xff:left\nc,coccyx\n")
+    assert main(["--batch", str(src), "--format", "csv", "--workers", "1"]) == 1
+    out = capfd.readouterr().out
+    assert "\udcff" not in out and "\ufffd" not in out and "\\udcff" in out  # the bad bytes are written escaped
+    assert out.splitlines()[3].startswith("4,c,,")
+
+
+def test_csv_json_cell_up_to_an_intake_size(tmp_path, capfd):
+    marks = [{"region": "calf", "side": "left", "intensity": 5}] * 6000  # about 370 KB of JSON
+    cell = json.dumps(marks).replace('"', '""')
+    rows = _csv_rows(tmp_path, f'id,pain\nbig,"{cell}"\nok,coccyx\n', capfd)
+    assert [(r["id"], r["error"]) for r in rows] == [("big", ""), ("ok", "")]
+
+
+def test_a_parquet_file_damaged_inside_keeps_the_rows_before_it(tmp_path, capfd):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from triggermap.fastcli import main
+
+    n = 30_000
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": [f"r{i}" for i in range(n)], "pain": ["calf:left:5"] * n}), path,
+                   row_group_size=5_000, compression="none", use_dictionary=False)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 3000] = b"\xff" * 3000
+    path.write_bytes(bytes(data))
+    assert main(["--batch", str(path), "--format", "csv", "--workers", "2"]) == 2
+    out, err = capfd.readouterr()
+    assert "the Parquet file cannot be read after row" in err and "Traceback" not in err
+    rows = out.splitlines()[1:]
+    assert 0 < len(rows) < n
+    assert [r.split(",")[1] for r in rows] == [f"r{i}" for i in range(len(rows))]  # every row before, in order

@@ -209,6 +209,9 @@ def _jsonl_records(fh: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def _csv_source(counter: _Counting, size: int | None) -> Source:
+    # a cell may hold a whole field as JSON, up to an intake's size (the csv module's default
+    # limit, 128 KiB, would refuse it as "not valid CSV" without naming the column)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_INTAKE_BYTES + 1))
     lines = _Lines(counter)
     reader = csv.reader(lines, strict=True)
     header_row: list[str] | None = None
@@ -341,7 +344,14 @@ def _parquet_source(path: str, binary_stdin: IO[bytes] | None = None) -> Source:
 
     def records() -> Iterator[tuple[int, Any]]:
         n = 0
-        for batch in pf.iter_batches(batch_size=CHUNK_LINES):
+        batches = pf.iter_batches(batch_size=CHUNK_LINES)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError, ValueError) as exc:  # damaged inside: what came before stands
+                raise SourceError("--batch", f"the Parquet file cannot be read after row {n}: {exc}") from None
+            if batch is None:
+                return
             cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             for row in zip(*cols, strict=True):
                 n += 1
@@ -411,9 +421,11 @@ def _pain(cell: str) -> list[dict[str, Any]]:
 def csv_row_id(header: tuple[str, ...], row: list[str]) -> str:
     """The row's ``id`` cell ("" without an id column)."""
     try:
-        return row[header.index(CSV_ID_COLUMN)].strip()
+        text = row[header.index(CSV_ID_COLUMN)].strip()
     except (ValueError, IndexError):
         return ""
+    # bytes that are not UTF-8 (kept as surrogates when read) are written escaped, as in errors
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def parquet_intake(header: tuple[str, ...], row: list[Any]) -> dict[str, Any]:
@@ -506,7 +518,10 @@ class Job:
 
 def _error_text(exc: BaseException) -> str:
     field = getattr(exc, "field", "(document)")
-    return f"{field}: {getattr(exc, 'message', str(exc))}"
+    text = f"{field}: {getattr(exc, 'message', str(exc))}"
+    # a message may quote the record (a CSV cell with bytes that are not UTF-8, kept as surrogates):
+    # escaped, so that every output is UTF-8 text and the error itself can always be written
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, Any, str | None]:
@@ -711,11 +726,15 @@ def assess_chunk(chunk: list[tuple[int, Any]], job: Job) -> tuple[list[bytes], b
         lean = lean_document
     for n, payload in chunk:
         _row_id, doc, error = assess_record(n, payload, job, kb)
-        if error is not None:
-            failed = True
-            parts.append(dumps_bytes({"line": n, "error": error}))
-        else:
-            parts.append(dumps_bytes(doc if lean is None else lean(doc)))
+        if error is None:
+            try:
+                parts.append(dumps_bytes(doc if lean is None else lean(doc)))
+                parts.append(b"\n")
+                continue
+            except (TypeError, ValueError) as exc:  # never expected; one record must not cost the others
+                error = f"(internal): could not write this line's result ({type(exc).__name__})"
+        failed = True
+        parts.append(dumps_bytes({"line": n, "error": error}))
         parts.append(b"\n")
     return parts, failed
 
@@ -837,7 +856,7 @@ def run(source: Source, job: Job, workers: int, fd: int, progress: Progress) -> 
 
         with tempfile.TemporaryFile() as rows:
             code = _run(source, job, workers, rows.fileno(), progress)
-            if code in (EXIT_OK, EXIT_FAILED_LINES):
+            if code in (EXIT_OK, EXIT_FAILED_LINES, EXIT_INVALID):  # 2: the input was damaged inside
                 write_parquet(rows.fileno(), fd)
         return code
     return _run(source, job, workers, fd, progress)
@@ -849,16 +868,25 @@ def _run(source: Source, job: Job, workers: int, fd: int, progress: Progress) ->
     if workers >= 1 and hasattr(os, "fork"):
         return _Pool(job, workers, fd, progress, source.position).run(chunks(source.records))
     failed = False
-    for chunk in chunks(source.records):
-        parts, bad = assess_chunk(chunk, job)
-        write_parts(fd, parts)
-        failed = failed or bad
-        progress.advance(len(chunk))
+    try:
+        for chunk in chunks(source.records):
+            parts, bad = assess_chunk(chunk, job)
+            write_parts(fd, parts)
+            failed = failed or bad
+            progress.advance(len(chunk))
+    except SourceError as exc:
+        sys.stderr.write(f"triggermap: error: {exc.field}: {exc.message}\n")
+        return EXIT_INVALID
     return EXIT_FAILED_LINES if failed else EXIT_OK
 
 
 class _Stop(Exception):
     pass
+
+
+class SourceError(InputError):
+    """The input cannot be read past some record (a Parquet file damaged inside): the run stops,
+    with every result before it written, and exits 2."""
 
 
 def _libc() -> Any:
@@ -947,16 +975,20 @@ class _Pool:
             self.procs.append(p)
         self.tokens[0].release()
         stop_reason = ""
+        source_error = ""
         old_term = signal.getsignal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, _raise_stop)
         try:
-            for chunk in work:
-                self.ends[self.sent] = self.position()
-                self._put(self.sent % self.n, (self.sent, chunk))
-                self.sent += 1
-                self._drain(block=False)
-                if self.broken:
-                    break
+            try:
+                for chunk in work:
+                    self.ends[self.sent] = self.position()
+                    self._put(self.sent % self.n, (self.sent, chunk))
+                    self.sent += 1
+                    self._drain(block=False)
+                    if self.broken:
+                        break
+            except SourceError as exc:  # the input ends here: what was read is still assessed and written
+                source_error = f"{exc.field}: {exc.message}"
             if not self.broken:
                 for q in range(self.n):
                     self._put(q, None)
@@ -974,6 +1006,9 @@ class _Pool:
         if stop_reason:
             sys.stderr.write(f"triggermap: {stop_reason}; the output ends after line {self.last_line}\n")
             return 130 if stop_reason == "interrupted" else EXIT_FAILED_LINES
+        if source_error:
+            sys.stderr.write(f"triggermap: error: {source_error}\n")
+            return EXIT_INVALID
         return EXIT_FAILED_LINES if (self.failed or self.broken) else EXIT_OK
 
     def _put(self, q: int, item: Any) -> None:

@@ -9,6 +9,7 @@ same way everywhere. Standard library only at import (YAML and orjson load on de
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import IO, Any
 
@@ -81,6 +82,20 @@ def _depth_ok(raw: str | bytes) -> bool:
     return True
 
 
+#: a JSON escape of a UTF-16 surrogate: "\ud83d\ude00" (a pair) is one character, a lone one
+#: (``"\udcff"``) is no character at all, and nothing could write it back out as UTF-8
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_unicode(doc: Any) -> None:
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("(document)", f"holds a lone surrogate escape (\\u{ord(exc.object[exc.start]):04x}): "
+                         "not Unicode text") from None
+
+
 class DuplicateKey(ValueError):
     def __init__(self, key: str):
         super().__init__(key)
@@ -106,7 +121,10 @@ def loads_json(text: str | bytes) -> Any:
     if not _depth_ok(text):
         raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        doc = json.loads(text, object_pairs_hook=_unique_keys)
+        if _SURROGATE_ESCAPE.search(text) if isinstance(text, str) else _SURROGATE_ESCAPE_BYTES.search(text):
+            _check_unicode(doc)  # only when the text has a \ud800-\udfff escape (an emoji's pair is fine)
+        return doc
     except DuplicateKey as exc:
         raise InputError("(document)", f"key {exc.key!r} appears twice in one object; give each field once") from None
     except UnicodeDecodeError as exc:
@@ -140,7 +158,10 @@ def _parse_yaml(text: str, json_error: str) -> Any:
     if not _depth_ok(text):
         raise InputError("(document)", f"is nested more than {MAX_DEPTH} levels deep; an intake is a flat document")
     try:
-        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a safe loader subclass
+        doc = yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a safe loader subclass
+        if "\\u" in text or "\\U" in text:  # a double-quoted escape may name a lone surrogate
+            _check_unicode(doc)
+        return doc
     except RecursionError:
         raise InputError("(document)", "is nested too deeply") from None
     except ValueError as exc:  # e.g. an integer longer than Python's digit limit

@@ -36,6 +36,7 @@ The text is never logged or stored here.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
 from .lexicon import (
@@ -651,9 +652,9 @@ class _Parse:
         words = self.words
         pos_regions = sorted({m.i for m in regions})
 
-        def between_region(a: int, b: int) -> bool:
+        def between_region(a: int, b: int) -> bool:  # a body part strictly between a and b (sorted: bisect)
             lo, hi = min(a, b), max(a, b)
-            return any(lo < p < hi for p in pos_regions)
+            return bisect_right(pos_regions, lo) < bisect_left(pos_regions, hi)
 
         def clause_break(a: int, b: int) -> bool:
             lo, hi = min(a, b), max(a, b)
@@ -663,8 +664,22 @@ class _Parse:
         # "left knee", "rodilla izquierda", "both my shoulders"
         claimed: dict[int, Mention] = {}
         skip = self.lex.skip
+        # only the side words near a body part can belong to it (next to it with articles between,
+        # inside its phrase, or at most 6 words away): each part looks at those alone, found by
+        # position, so a long text of many parts and sides is not quadratic
+        run = longest = 0
+        for w in words:
+            run = run + 1 if w in skip else 0
+            longest = max(longest, run)
+        reach = max(6, longest) + max((s.j - s.i for s in sides), default=0) + 1
+        by_pos = sorted(sides, key=lambda m: m.i)  # stable: the mentions' own order among equals
+        starts = [m.i for m in by_pos]
+
+        def near(r: Mention) -> list[Mention]:
+            return by_pos[bisect_left(starts, r.i - reach): bisect_right(starts, r.j + reach)]
+
         for r in regions:
-            for s in sides:
+            for s in near(r):
                 gap = words[r.j : s.i] if after_first else words[s.j : r.i]
                 if s.sent == r.sent and ((after_first and s.i >= r.j) or (not after_first and s.j <= r.i)) and all(
                     w in skip for w in gap
@@ -678,7 +693,7 @@ class _Parse:
             best: tuple[int, int, str, Mention] | None = None
             if r.midline:
                 continue
-            for s in sides:
+            for s in near(r):
                 if s.sent != r.sent or claimed.get(id(s), r) is not r:
                     continue
                 if s.i >= r.j:
@@ -1015,12 +1030,13 @@ def _assemble(p: _Parse) -> dict[str, Any]:
     flag_spans = [(m.i, m.j) for m in p.mentions if m.kind == "red_flag" and m.ids[0] in NON_PAIN_FLAGS]
     foot_sents = {m.sent for m in regions if set(m.ids) & FOOT or m.entry.ids == ("sole", "foot-dorsum")}
     hand_sents = {m.sent for m in regions if set(m.ids) & {"palm", "hand-back", "thumb", "wrist-front", "wrist-back"}}
+    clauses = _Clauses(p)
     for m in regions:
         ids = m.ids
         side = m.side
         if m.how in ("locator", "place", "test") or any(a <= m.i and m.j <= b for a, b in flag_spans):
             continue
-        if _weak_not_painful(p, m):
+        if clauses.weak_not_painful(p, m):
             continue  # "my right hand is weak": a warning sign (rules), not a painful part
         if ids == FINGERS and m.sent in foot_sents and m.sent not in hand_sents:
             ids = ("big-toe", "lesser-toes")  # "la planta del pie y los dedos"
@@ -1283,6 +1299,37 @@ def _denial_wins(p: _Parse, pos: dict[str, dict[str, list[Mention]]], neg: dict[
     ):
         m = flags.pop(ex)[0]
         p.unsure_add("denied-implied", m.i, m.j, [("red_flags", ex)])
+
+
+class _Clauses:
+    """Which clause each mention lies in (clauses end at a comma or a sentence end), built once
+    per parse, so that asking about every body part's clause costs the mentions once, not once per
+    body part (a long text of many parts was quadratic)."""
+
+    def __init__(self, p: _Parse):
+        words = p.words
+        self.before = before = [0] * (len(words) + 1)  # boundary tokens in words[:k]
+        n = 0
+        for k, w in enumerate(words):
+            before[k] = n
+            if w in CLAUSE or w in SENTENCE_END:
+                n += 1
+        before[len(words)] = n
+        self.weak: dict[int, bool] = {}
+        by_clause: dict[int, list[Mention]] = {}
+        for x in p.mentions:
+            if not x.neg and before[x.i] == before[x.j]:
+                by_clause.setdefault(before[x.i], []).append(x)
+        for c, inside in by_clause.items():
+            weak = any(x.kind == "cue" and x.ids[0] == "weakness" for x in inside) or any(
+                x.kind in ("red_flag", "red_flag_weak") and x.ids[0] in NON_PAIN_FLAGS for x in inside)
+            self.weak[c] = weak and not any(x.kind in ("pain", "quality") for x in inside)
+
+    def weak_not_painful(self, p: _Parse, m: Mention) -> bool:
+        c = self.before[m.i]
+        if c == self.before[m.j]:  # the usual case: no comma or sentence end inside the mention
+            return self.weak.get(c, False)
+        return _weak_not_painful(p, m)
 
 
 def _weak_not_painful(p: _Parse, m: Mention) -> bool:

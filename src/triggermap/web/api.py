@@ -218,6 +218,10 @@ async def api_assess(request: Request) -> Response:
     return json_response(result)
 
 
+#: texts up to this many characters are parsed on the event loop (longer ones in a worker thread)
+PARSE_INLINE_CHARS = 2_000
+
+
 @router.post(
     "/parse",
     summary="Free text -> a draft intake",
@@ -240,7 +244,12 @@ async def api_parse(request: Request) -> Response:
         return wrong_type
     try:
         text, lang = parse_request(parse_json_body(await request.body()), api_lang(request, None))
-        return json_response(parse_text(text, lang, request.app.state.kb))
+        if len(text) <= PARSE_INLINE_CHARS:  # a description: about a millisecond
+            return json_response(parse_text(text, lang, request.app.state.kb))
+        from starlette.concurrency import run_in_threadpool
+
+        # a long text takes up to about a second: off the event loop, so other requests go on
+        return json_response(await run_in_threadpool(parse_text, text, lang, request.app.state.kb))
     except BodyError as exc:
         return error_response(422, exc.field, exc.message)
     except ParseError as exc:
