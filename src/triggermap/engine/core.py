@@ -75,6 +75,12 @@ class Engine:
             from ..knowledge import load
 
             kb = load()
+        from ..knowledge.entities import Knowledge as KB
+
+        if not isinstance(kb, KB):
+            raise TypeError(f"kb must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")
+        if params is not None and not isinstance(params, P.ModelParams):
+            raise TypeError(f"params must be a triggermap ModelParams, got {type(params).__name__}")
         self.kb: Knowledge = kb
         self.params: P.ModelParams = P.DEFAULT if params is None else params
         self._prep = _Prepared(kb, self.params)
@@ -190,6 +196,10 @@ def _evaluate(
 ) -> Assessment:
     if who is not None and who not in ASKERS:
         raise ValueError(f"who must be one of {ASKERS} or None, got {who!r}")
+    if isinstance(max_questions, bool) or not isinstance(max_questions, int):
+        raise TypeError(f"max_questions must be a whole number, got {max_questions!r}")
+    if max_questions < 0:
+        raise ValueError(f"max_questions must be 0 or more, got {max_questions}")
     params = prep.params
     intake = data if isinstance(data, Intake) else parse_intake(data, kb)
 

@@ -214,6 +214,8 @@ def _objects(field: str, value: Any, fields: tuple[str, ...], needs: str) -> Ite
 
 def parse_intake(data: Any, kb: Knowledge) -> Intake:
     """Validate an intake document (already parsed from JSON/YAML) against the vocabulary."""
+    if not hasattr(kb, "regions") or not hasattr(kb, "choir_of"):
+        raise TypeError(f"kb must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")
     if not isinstance(data, dict):
         raise IntakeError("(document)", f"must be a JSON/YAML object, got {type(data).__name__}")
     for key in data:

@@ -15,6 +15,32 @@ from dataclasses import dataclass, field
 from math import log
 
 
+def _check(p: ModelParams) -> None:
+    """Refuse a parameter set the model cannot use, naming the parameter: likelihood ratios are
+    positive and finite, probabilities (prior, sensitivities, thresholds) lie strictly between 0
+    and 1 where the model divides by them, counts are whole numbers of at least 1 (0 for the
+    caps that may switch a part off)."""
+    import math
+    from dataclasses import fields
+
+    for f in fields(p):
+        if not f.init or f.name == "version":
+            continue
+        value = getattr(p, f.name)
+        kind = int if f.type in ("int", int) else float
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+            raise TypeError(f"ModelParams.{f.name} must be {'a whole number' if kind is int else 'a number'}, "
+                            f"got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"ModelParams.{f.name} must be finite, got {value!r}")
+        if f.name.startswith("lr_") and not value > 0:
+            raise ValueError(f"ModelParams.{f.name} is a likelihood ratio: it must be above 0, got {value!r}")
+        if f.name in ("prior", "assumed_sensitivity", "palpation_sensitivity") and not 0 < value < 1:
+            raise ValueError(f"ModelParams.{f.name} is a probability: it must be between 0 and 1, got {value!r}")
+        if kind is int and value < 0:
+            raise ValueError(f"ModelParams.{f.name} must be 0 or more, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class ModelParams:
     """The model's parameters. Change ``version`` whenever any other value changes."""
@@ -93,6 +119,7 @@ class ModelParams:
     w_finding_absent: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check(self)
         put = object.__setattr__
         put(self, "prior_logit", log(self.prior / (1 - self.prior)))
         put(self, "w_essential", log(self.lr_essential))
@@ -166,3 +193,4 @@ CONDITION_LIST_MIN = DEFAULT.condition_list_min
 CONDITION_LIKELY = DEFAULT.condition_likely
 SEVERE_INTENSITY = DEFAULT.severe_intensity
 LONG_DURATION_WEEKS = DEFAULT.long_duration_weeks
+

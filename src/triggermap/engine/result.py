@@ -194,6 +194,14 @@ class Assessment(NamedTuple):
         """The assessment that :meth:`to_json` wrote (``ValueError`` for another format)."""
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError(f"not a language-neutral assessment of format {FORMAT}")
+        try:
+            return cls._read(doc)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:  # a damaged document
+            what = f"missing {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            raise ValueError(f"a damaged saved assessment ({what})") from None
+
+    @classmethod
+    def _read(cls, doc: dict[str, Any]) -> Assessment:
         return cls(
             contract=doc["contract"],
             kb_version=doc["kb_version"],

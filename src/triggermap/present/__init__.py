@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..engine.result import Inline, Join, Ref, Say
+from ..engine.result import Assessment, Inline, Join, Ref, Say
 from ..vocabulary import DEFAULT_LANG, LANGS
 from .messages import MESSAGES, SIDES
 
 if TYPE_CHECKING:
-    from ..engine.result import Arg, Assessment, Phrase
+    from ..engine.result import Arg, Phrase
     from ..knowledge import Knowledge
     from ..knowledge.entities import Exercise
 
@@ -192,6 +192,14 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    if not isinstance(assessment, Assessment):
+        raise TypeError(f"assessment must be a triggermap Assessment (Engine.assess, Assessment.from_json), "
+                        f"got {type(assessment).__name__}")
+    if kb is not None:
+        from ..knowledge.entities import Knowledge as KB
+
+        if not isinstance(kb, KB):
+            raise TypeError(f"kb must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")
     t = _texts(kb if kb is not None else _default_kb())
     a = assessment
     muscle_texts = t.muscle(lang)
