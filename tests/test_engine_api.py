@@ -176,3 +176,44 @@ def test_summary_is_the_assessment_without_its_explanations(kb):
             (m.id, m.score, m.side, m.trigger_points) for m in full.muscles]
         assert all(not (m.explains or m.unexplained or m.supporting or m.against) for m in short.muscles)
         assert short.plan == short.plan_withheld == short.references == short.next_questions == ()
+
+
+def test_wrong_argument_types_are_named(kb):
+    """A wrong type or value for an argument is a TypeError or ValueError naming it, never an
+    AttributeError or KeyError from deep inside (an adversarial run of the library API)."""
+    from triggermap import Engine, localise
+    from triggermap.engine import parse_intake
+    from triggermap.engine.result import Assessment
+
+    eng = Engine(kb)
+    a = eng.assess(INTAKE)
+    cases = [
+        (lambda: localise(None, "en"), TypeError, "assessment"),
+        (lambda: localise(a.to_json(), "en"), TypeError, "assessment"),
+        (lambda: localise(a, "en", kb="x"), TypeError, "kb"),
+        (lambda: triggermap.assess(INTAKE, kb="x"), TypeError, "kb"),
+        (lambda: Engine(kb=5), TypeError, "kb"),
+        (lambda: Engine(kb, params={}), TypeError, "params"),
+        (lambda: eng.assess(INTAKE, max_questions=-1), ValueError, "max_questions"),
+        (lambda: eng.assess(INTAKE, max_questions=2.5), TypeError, "max_questions"),
+        (lambda: eng.assess(INTAKE, max_questions=None), TypeError, "max_questions"),
+        (lambda: parse_intake(INTAKE, None), TypeError, "kb"),
+        (lambda: ModelParams(lr_essential=-1.0), ValueError, "lr_essential"),
+        (lambda: ModelParams(lr_essential=float("nan")), ValueError, "lr_essential"),
+        (lambda: ModelParams(prior=1.0), ValueError, "prior"),
+        (lambda: ModelParams(max_muscles=2.5), TypeError, "max_muscles"),
+    ]
+    from triggermap.engine import core
+
+    compiled = not core.__file__.endswith(".py")  # mypyc checks argument types itself, in its own words
+    for call, kind, named in cases:
+        with pytest.raises((TypeError, ValueError)) as err:
+            call()
+        if compiled and isinstance(err.value, TypeError) and "expected" in str(err.value):
+            continue  # e.g. "int object expected; got float": a TypeError, at the call
+        assert isinstance(err.value, kind), (named, err.value)
+        assert named in str(err.value), (named, err.value)
+    saved = a.to_json()
+    for damaged in ({k: v for k, v in saved.items() if k != "muscles"}, {**saved, "reasons": [{}]}):
+        with pytest.raises(ValueError, match="damaged saved assessment"):
+            Assessment.from_json(damaged)

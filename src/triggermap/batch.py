@@ -279,19 +279,22 @@ class _Lines:
 
 
 def _check_header(header: tuple[str, ...], line: int | None) -> None:
-    from .vocabulary import did_you_mean
+    from .vocabulary import did_you_mean, shown
 
     where = "" if line is None else f"line {line}: "  # Parquet: columns, not lines
     allowed = (CSV_ID_COLUMN, *intake_fields())
+
     seen: set[str] = set()
-    for col in header:
+    for n, col in enumerate(header, 1):
+        # a name is quoted as it is only when it is plain text (no escape sequences to the terminal)
+        name = col if col and col.isprintable() and len(col) <= 60 else f"column {n}"
         if col in seen:
-            raise InputError(f"(header) {col}", f"{where}column {col!r} appears twice")
+            raise InputError(f"(header) {name}", f"{where}column {shown(col)} appears twice")
         seen.add(col)
         if col not in allowed:
             raise InputError(
-                f"(header) {col}",
-                f"{where}unknown column {col!r}{did_you_mean(col, allowed)} "
+                f"(header) {name}",
+                f"{where}unknown column {shown(col)}{did_you_mean(col, allowed)} "
                 f"Allowed: {', '.join(allowed)} (an intake field each, plus {CSV_ID_COLUMN!r} to label the row)",
             )
 

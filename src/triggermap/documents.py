@@ -132,7 +132,7 @@ def loads_json(text: str | bytes) -> Any:
     except ValueError as exc:
         if isinstance(exc, json.JSONDecodeError):
             raise
-        raise InputError("(document)", f"holds a number that is too long ({exc})") from None
+        raise InputError("(document)", "holds a number longer than 4,300 digits; no intake field takes one") from None
     except RecursionError:
         raise InputError("(document)", "is nested too deeply") from None
 
