@@ -42,6 +42,18 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters for tests that make accounts (the production ones are checked in
+    tests/store/test_auth.py); the store's tests use it always, web test files by marking."""
+    from argon2 import PasswordHasher
+
+    from triggermap.store import auth
+
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "hasher", lambda: fast)
+
+
 @pytest.fixture(scope="session")
 def kb():
     from triggermap.knowledge import load

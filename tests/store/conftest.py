@@ -199,14 +199,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters in tests (the production ones are checked in test_auth)."""
-    from argon2 import PasswordHasher
-
-    from triggermap.store import auth
-
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(auth, "hasher", lambda: fast)
+def _fast_argon2_always(fast_argon2: None) -> None:
+    """Every store test hashes with the cheap parameters (tests/conftest.py's fast_argon2)."""
 
 
 @pytest.fixture(params=BACKENDS)

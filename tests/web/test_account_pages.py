@@ -20,23 +20,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette prefers httpx2; nothing to act on here
     from fastapi.testclient import TestClient
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+pytestmark = [pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
+              pytest.mark.usefixtures("fast_argon2")]
 
 PW_BOSS = "boss-password-2024"
 PW_DR = "doctor-password-2024"
 PW_ANA = "ana-contraseña-2024"
 NEW_PW = "a brand new password"
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters (the production ones are checked in tests/store/test_auth.py)."""
-    from argon2 import PasswordHasher
-
-    from triggermap.store import auth
-
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(auth, "hasher", lambda: fast)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from tmhelpers import csrf_of
 from triggermap.store import db, repo
 from triggermap.store.models import Person
 
+pytestmark = pytest.mark.usefixtures("fast_argon2")
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette prefers httpx2; nothing to act on here
     from fastapi.testclient import TestClient
@@ -55,17 +57,6 @@ def test_edit_still_fills_the_form_and_skips_a_missing_intake(client):
     r = client.post("/edit", data={"intake": json.dumps({**DRAWING, "qualities": ["burning"]})})
     assert r.status_code == 200 and 'value="calf:left"' in r.text
     assert client.post("/edit", data={"intake": "not json"}, follow_redirects=False).status_code == 303
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters (the production ones are checked in tests/store/test_auth.py)."""
-    from argon2 import PasswordHasher
-
-    from triggermap.store import auth
-
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(auth, "hasher", lambda: fast)
 
 
 @pytest.fixture
