@@ -215,6 +215,7 @@ def test_restore_of_a_bad_backup_writes_nothing(tmp_path):
         "date": _tampered(tmp_path, data, "date", lambda d: d["tables"]["diary_entry"][0].update(entry_date="xx")),
         "fk": _tampered(tmp_path, data, "fk", lambda d: d["tables"]["diary_entry"][0].update(person_id=99)),
         "row": _tampered(tmp_path, data, "row", lambda d: d["tables"].update(person=["not a row"])),
+        "schema": _tampered(tmp_path, data, "schema", lambda d: d.update(schema="9999")),  # another version's
     }
     bad["junk"].write_text("garbage")
     bad["gzip"].write_bytes(b"\x1f\x8b\x08\x00garbage")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import db
-from .errors import BackupError, BadBackup, SchemaError
+from .errors import BackupError, BadBackup
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -113,14 +113,14 @@ def row_count(engine: Engine) -> int:
 def _checked_rows(data: Any) -> dict[str, list[dict[str, Any]]]:
     """The rows of a JSON backup, checked and converted before anything is written: the format,
     its version and schema, known tables and columns, rows as mappings, dates that parse.
-    Raises :class:`BadBackup` (or SchemaError for another schema revision)."""
+    Raises :class:`BadBackup` (another schema revision included: this version cannot restore it)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BadBackup("not a triggermap backup (no 'format': 'triggermap-backup')")
     if data.get("format_version") != FORMAT_VERSION:
         raise BadBackup(f"unsupported backup format version {data.get('format_version')!r}")
     head = db.head_revision()
     if data.get("schema") != head:
-        raise SchemaError(
+        raise BadBackup(
             f"the backup has schema {data.get('schema')!r} but this triggermap writes {head!r}; "
             "restore it with the triggermap version that made it, then upgrade"
         )
@@ -292,7 +292,7 @@ def _check_sqlite_copy(conn: sqlite3.Connection, what: str) -> str:
     from .migrations import REVISIONS
 
     if rev[0] not in REVISIONS:
-        raise SchemaError(f"{what}: schema {rev[0]!r} is newer than this triggermap")
+        raise BadBackup(f"{what}: schema {rev[0]!r} is newer than this triggermap")
     return str(rev[0])
 
 
