@@ -421,14 +421,19 @@ def _pain(cell: str) -> list[dict[str, Any]]:
     return marks
 
 
+def _escaped(text: str) -> str:
+    """``text`` as UTF-8 text: bytes of the input that are not UTF-8 (kept as surrogates when read)
+    written escaped (``\\udcff``), so that every output can be written and read back as UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def csv_row_id(header: tuple[str, ...], row: list[str]) -> str:
     """The row's ``id`` cell ("" without an id column)."""
     try:
         text = row[header.index(CSV_ID_COLUMN)].strip()
     except (ValueError, IndexError):
         return ""
-    # bytes that are not UTF-8 (kept as surrogates when read) are written escaped, as in errors
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _escaped(text)
 
 
 def parquet_intake(header: tuple[str, ...], row: list[Any]) -> dict[str, Any]:
@@ -522,9 +527,7 @@ class Job:
 def _error_text(exc: BaseException) -> str:
     field = getattr(exc, "field", "(document)")
     text = f"{field}: {getattr(exc, 'message', str(exc))}"
-    # a message may quote the record (a CSV cell with bytes that are not UTF-8, kept as surrogates):
-    # escaped, so that every output is UTF-8 text and the error itself can always be written
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _escaped(text)  # a message may quote the record
 
 
 def assess_record(n: int, payload: Any, job: Job, kb: Knowledge) -> tuple[str, Any, str | None]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: A single intake is a few hundred bytes; anything this big is not an intake.
 MAX_INTAKE_BYTES = 1_000_000
@@ -40,6 +43,15 @@ def read_document(path: str, stdin: IO[bytes] | None = None) -> Any:
     if len(raw) > MAX_INTAKE_BYTES:
         raise InputError("(document)", f"is larger than {MAX_INTAKE_BYTES:,} bytes; an intake is a small document")
     return parse_document(raw, yaml_first=path.endswith((".yaml", ".yml")))
+
+
+def read_named(path: Path) -> Any:
+    """:func:`read_document` of one file of a set (evaluation cases): an InputError names the file
+    before the field, ``a.yaml: (document)``."""
+    try:
+        return read_document(str(path))
+    except InputError as exc:
+        raise InputError(f"{path.name}: {exc.field}", exc.message) from None
 
 
 def parse_document(raw: bytes, yaml_first: bool = False) -> Any:

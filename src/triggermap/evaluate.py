@@ -95,17 +95,13 @@ def check_case(case: Any, name: str, kb: Knowledge) -> dict[str, Any]:
 def load_cases(folder: Path) -> list[dict[str, Any]]:
     """Every case file of ``folder`` (YAML or JSON), checked (:func:`check_case`); the first bad
     file raises InputError naming it, so an evaluation never runs on part of a set by accident."""
-    from .documents import InputError, read_document
+    from .documents import read_named
     from .knowledge import load
 
     kb = load()
     cases = []
     for p in case_files(folder):
-        try:
-            doc = read_document(str(p))
-        except InputError as exc:
-            raise InputError(f"{p.name}: {exc.field}", exc.message) from None
-        case = check_case(doc, p.name, kb)
+        case = check_case(read_named(p), p.name, kb)
         case["_file"] = p.name
         cases.append(case)
     return cases

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from webhelpers import logged_in, login, new_client
 
-from tmhelpers import csrf_of
 from triggermap.store import db, repo
 
 with warnings.catch_warnings():
@@ -45,26 +45,10 @@ def clinic(db_url: str, kb: Any) -> Any:
     return SimpleNamespace(url=db_url, app=app, **vars(ids))
 
 
-def new_client(clinic: Any) -> TestClient:
-    return TestClient(clinic.app, base_url="https://testserver", raise_server_exceptions=False)
-
-
 @pytest.fixture
 def c(clinic: Any) -> Iterator[TestClient]:
     with new_client(clinic) as tc:
         yield tc
-
-
-def login(c: TestClient, username: str, password: str) -> Any:
-    token = csrf_of(c.get("/login").text)
-    return c.post("/login", data={"username": username, "password": password, "csrf": token},
-                  follow_redirects=False)
-
-
-def logged_in(c: TestClient, username: str, password: str) -> str:
-    r = login(c, username, password)
-    assert r.status_code == 303, r.text
-    return csrf_of(c.get(r.headers["location"]).text)
 
 
 def can_log_in(clinic: Any, username: str, password: str) -> bool:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from webhelpers import logged_in, new_client
 
 from tmhelpers import csrf_of
 from triggermap.store import db, repo
@@ -76,22 +77,10 @@ def clinic(db_url: str, kb: Any) -> Any:
     return SimpleNamespace(url=db_url, app=app, **vars(ids))
 
 
-def new_client(clinic: Any) -> TestClient:
-    return TestClient(clinic.app, base_url="https://testserver", raise_server_exceptions=False)
-
-
 @pytest.fixture
 def cc(clinic: Any) -> Iterator[TestClient]:
     with new_client(clinic) as tc:
         yield tc
-
-
-def log_in(c: TestClient, username: str, password: str) -> str:
-    """Log in; the CSRF token of the session."""
-    r = c.post("/login", data={"username": username, "password": password, "csrf": csrf_of(c.get("/login").text)},
-               follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return csrf_of(c.get(r.headers["location"]).text)
 
 
 def counts(url: str) -> tuple[int, int]:
@@ -116,7 +105,7 @@ def counts(url: str) -> tuple[int, int]:
     ("exam/edit", "intake", {**DRAWING, "findings": [["x"]]}, "intake.findings[0]"),
 ])
 def test_examination_refuses_a_hidden_intake_that_is_not_one(cc, clinic, route, name, doc, field):
-    token = log_in(cc, "boss", PW_BOSS)
+    token = logged_in(cc, "boss", PW_BOSS)
     r = cc.post(f"/patients/{clinic.pa}/{route}", data={"csrf": token, name: json.dumps(doc)})
     assert r.status_code == 422
     assert f"{field}:" in main_text(r.text)
@@ -124,7 +113,7 @@ def test_examination_refuses_a_hidden_intake_that_is_not_one(cc, clinic, route, 
 
 
 def test_examination_of_a_person_with_no_drawing_still_opens(cc, clinic):
-    token = log_in(cc, "boss", PW_BOSS)
+    token = logged_in(cc, "boss", PW_BOSS)
     r = cc.post(f"/patients/{clinic.pa}/exam/edit", data={"csrf": token, "intake": json.dumps({"version": 1})})
     assert r.status_code == 200
     r = cc.post(f"/patients/{clinic.pa}/exam", data={"csrf": token, "base": json.dumps(DRAWING),
@@ -145,7 +134,7 @@ POSTS = ["/patients/{pid}/exam", "/patients/{pid}/exam/edit", "/patients/{pid}/e
 @pytest.mark.parametrize("pid", [HUGE, BEYOND])
 @pytest.mark.parametrize("url", [*(("GET", u) for u in GETS), *(("POST", u) for u in POSTS)], ids=" ".join)
 def test_ids_too_big_for_the_database_are_not_found(cc, clinic, url, pid):
-    token = log_in(cc, "boss", PW_BOSS)
+    token = logged_in(cc, "boss", PW_BOSS)
     method, path = url
     path = path.format(pid=pid, pa=clinic.pa)
     if method == "GET":
@@ -160,7 +149,7 @@ def test_ids_too_big_for_the_database_are_not_found(cc, clinic, url, pid):
 
 
 def test_a_url_that_names_no_id_is_audited_as_such(cc, clinic):
-    log_in(cc, "boss", PW_BOSS)
+    logged_in(cc, "boss", PW_BOSS)
     for pid in (HUGE, "abc", LAST):
         assert cc.get(f"/patients/{pid}").status_code == 404
     with db.session_scope(clinic.url, readonly=True) as s:
@@ -208,7 +197,7 @@ def test_diary_note_keeps_its_line_breaks(c, db_url):
 
 
 def test_password_that_is_not_utf8_is_never_accepted(cc, clinic):
-    token = log_in(cc, "boss", PW_BOSS)
+    token = logged_in(cc, "boss", PW_BOSS)
     r = cc.post("/accounts/add", content=f"csrf={token}&username=newbie&role=clinician&password=%ff%fe%fdabcdefghijkl"
                 .encode(), headers=FORM)
     assert r.status_code == 422 and "password:" in main_text(r.text)
@@ -220,13 +209,13 @@ def test_password_that_is_not_utf8_is_never_accepted(cc, clinic):
     assert r.status_code == 422 and "password:" in main_text(r.text)
     assert counts(clinic.url) == (0, 2)
     with new_client(clinic) as other:  # the passwords did not change
-        log_in(other, "boss", PW_BOSS)
-        log_in(other, "ana", PW_ANA)
+        logged_in(other, "boss", PW_BOSS)
+        logged_in(other, "ana", PW_ANA)
 
 
 @pytest.mark.parametrize("name", ["%00%1b", "Ana%07", "Ana%0AB", "Ana%09B"])
 def test_display_name_with_control_characters_is_refused(cc, clinic, name):
-    token = log_in(cc, "boss", PW_BOSS)
+    token = logged_in(cc, "boss", PW_BOSS)
     r = cc.post("/accounts/add", content=f"csrf={token}&username=newbie&role=patient&person=P-NEW&name={name}"
                 "&password=a+long+enough+password".encode(), headers=FORM)
     assert r.status_code == 422

@@ -107,3 +107,33 @@ def open_map(page: Any, base: str, width: int) -> None:
     page.goto(base + "/")
     tap(page, "#safety-form button[type=submit]", width)
     page.wait_for_selector("[data-bodymap]:not([hidden])")
+
+
+def new_client(clinic: Any) -> Any:
+    """A test client of a clinic-mode app (``clinic.app``), over HTTPS (secure cookies), answering
+    server errors as responses (so that a test sees a 500 instead of an exception)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette's TestClient deprecation notice
+        from fastapi.testclient import TestClient
+
+    return TestClient(clinic.app, base_url="https://testserver", raise_server_exceptions=False)
+
+
+def login(c: Any, username: str, password: str) -> Any:
+    """Post the log-in form (with its CSRF token); the response."""
+    from tmhelpers import csrf_of
+
+    token = csrf_of(c.get("/login").text)
+    return c.post("/login", data={"username": username, "password": password, "csrf": token},
+                  follow_redirects=False)
+
+
+def logged_in(c: Any, username: str, password: str) -> str:
+    """Log in (it must succeed); the CSRF token of the session."""
+    from tmhelpers import csrf_of
+
+    r = login(c, username, password)
+    assert r.status_code == 303, r.text
+    return csrf_of(c.get(r.headers["location"]).text)

@@ -75,10 +75,9 @@ class Engine:
             from ..knowledge import load
 
             kb = load()
-        from ..knowledge.entities import Knowledge as KB
+        from ..knowledge.entities import require_knowledge
 
-        if not isinstance(kb, KB):
-            raise TypeError(f"kb must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")
+        require_knowledge(kb)
         if params is not None and not isinstance(params, P.ModelParams):
             raise TypeError(f"params must be a triggermap ModelParams, got {type(params).__name__}")
         self.kb: Knowledge = kb

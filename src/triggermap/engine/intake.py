@@ -290,10 +290,12 @@ def parse_intake(data: Any, kb: Knowledge) -> Intake:
         if not isinstance(choir_in, list):
             raise IntakeError("choir", f"must be a list of CHOIR Body Map codes, got {type(choir_in).__name__}")
         for i, code in enumerate(choir_in):
-            # registries write codes as text ("223"); a whole float (223.0) is an integer to the
-            # JSON Schema, as for every integer field (_int); anything longer than a code is refused
-            if isinstance(code, str) and 0 < len(code.strip()) <= 3 and code.strip().isascii() and code.strip().isdigit() or isinstance(code, float) and code.is_integer() and abs(code) < 1000:
-                code = int(code)
+            if isinstance(code, str):  # registries write codes as text ("223"); no code is longer
+                text = code.strip()
+                if len(text) <= 3 and text.isascii() and text.isdigit():
+                    code = int(text)
+            elif isinstance(code, float) and code.is_integer() and abs(code) < 1000:  # 223.0: an integer
+                code = int(code)  # to the JSON Schema, as in _int; a huge one is shown as written
             if isinstance(code, bool) or not isinstance(code, int) or code not in CHOIR_CODES:
                 raise IntakeError(
                     f"choir[{i}]", f"{shown(code)} is not a CHOIR Body Map code. Allowed: {CHOIR_RANGES_TEXT}"

@@ -16,10 +16,10 @@ from math import log
 
 
 def _check(p: ModelParams) -> None:
-    """Refuse a parameter set the model cannot use, naming the parameter: likelihood ratios are
-    positive and finite, probabilities (prior, sensitivities, thresholds) lie strictly between 0
-    and 1 where the model divides by them, counts are whole numbers of at least 1 (0 for the
-    caps that may switch a part off)."""
+    """Refuse a parameter set the model cannot use, naming the parameter: every value is a finite
+    number (a whole one where the field is an int), likelihood ratios are above 0 (the model takes
+    their logarithms), the prior and the sensitivities lie strictly between 0 and 1 (it divides by
+    them and by their complements), and counts are 0 or more."""
     import math
     from dataclasses import fields
 

@@ -453,3 +453,10 @@ def _get(table: Mapping[str, _T], key: str, what: str) -> _T:
         return table[key]
     except KeyError:
         raise UnknownId(what, key, table) from None
+
+
+def require_knowledge(kb: object, name: str = "kb") -> None:
+    """A TypeError naming the argument unless ``kb`` is a :class:`Knowledge` (the library API's
+    check, so that a wrong argument is not an AttributeError from deep inside)."""
+    if not isinstance(kb, Knowledge):
+        raise TypeError(f"{name} must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")

@@ -196,10 +196,9 @@ def localise(assessment: Assessment, lang: str = DEFAULT_LANG, kb: Knowledge | N
         raise TypeError(f"assessment must be a triggermap Assessment (Engine.assess, Assessment.from_json), "
                         f"got {type(assessment).__name__}")
     if kb is not None:
-        from ..knowledge.entities import Knowledge as KB
+        from ..knowledge.entities import require_knowledge
 
-        if not isinstance(kb, KB):
-            raise TypeError(f"kb must be a triggermap Knowledge (triggermap.load()), got {type(kb).__name__}")
+        require_knowledge(kb)
     t = _texts(kb if kb is not None else _default_kb())
     a = assessment
     muscle_texts = t.muscle(lang)

@@ -36,11 +36,9 @@ if TYPE_CHECKING:
 
 FORMAT = "triggermap-backup"
 FORMAT_VERSION = 1
-SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = db.SQLITE_MAGIC
 #: tables whose rows a restore drops: log-in sessions (see the module docstring)
 NOT_RESTORED = ("auth_session",)
-
-
 
 
 def _tables() -> list[Any]:
@@ -159,13 +157,12 @@ def load(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dict[s
 
 def _load_rows(engine: Engine, converted: dict[str, list[dict[str, Any]]], *, force: bool) -> dict[str, int]:
     from sqlalchemy import delete, insert, text
+    from sqlalchemy.exc import DBAPIError, StatementError
 
     db.ensure_schema(engine)
     if not force and row_count(engine) > 0:
         raise BackupError("the target database is not empty; use --force to replace its data")
     counts: dict[str, int] = {}
-    from sqlalchemy.exc import DBAPIError, StatementError
-
     with engine.begin() as conn:
         for table in reversed(_tables()):
             conn.execute(delete(table))

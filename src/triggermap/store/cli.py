@@ -193,10 +193,7 @@ def _write_output(data: bytes | str, output: Path | None) -> None:
         return
     import os
 
-    from .backup import check_output_path
-
-    check_output_path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(parents=True, exist_ok=True)  # the place was checked first (_check_output)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     payload = data if isinstance(data, bytes) else data.encode("utf-8")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # health data: private

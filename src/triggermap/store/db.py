@@ -114,7 +114,7 @@ def sqlite_path(url: str) -> Path | None:
 
 #: the database kinds a URL may name (``postgres://`` is read as postgresql)
 URL_SCHEMES = ("sqlite", "postgresql")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite file
 
 
 def check_url(url: str) -> None:
@@ -139,12 +139,12 @@ def check_url(url: str) -> None:
         raise ValidationError("db", str(path), "is a folder, not a SQLite file", allowed=allowed)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
+            head = fh.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
         return  # created on first use
     except OSError as exc:
         raise ValidationError("db", str(path), f"cannot be read ({exc.strerror or exc})", allowed=allowed) from None
-    if head and head != _SQLITE_MAGIC:
+    if head and head != SQLITE_MAGIC:
         raise ValidationError("db", str(path), "is not a SQLite database file", allowed=allowed)
 
 

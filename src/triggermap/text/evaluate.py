@@ -106,18 +106,14 @@ def _check_set(doc: Any, name: str) -> tuple[str, list[dict[str, Any]]]:
 
 def load_sets(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """The evaluation files of ``folder`` (``*.yaml``) by language, each checked (:func:`_check_set`)."""
-    from ..documents import InputError, read_document
+    from ..documents import InputError, read_named
 
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise InputError("cases", f"{str(folder)!r} holds no free-text evaluation files (*.yaml)")
     sets: dict[str, list[dict[str, Any]]] = {}
     for f in files:
-        try:
-            doc = read_document(str(f))
-        except InputError as exc:
-            raise InputError(f"{f.name}: {exc.field}", exc.message) from None
-        lang, cases = _check_set(doc, f.name)
+        lang, cases = _check_set(read_named(f), f.name)
         sets.setdefault(lang, []).extend(cases)
     return sets
 
